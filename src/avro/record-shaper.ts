@@ -1,0 +1,194 @@
+// Turns an API record (parsed JSON) into a value that fits its Avro schema, losing nothing:
+// a field the schema does not know, or a value that does not fit its declared type, is kept in
+// `extra` under its path (`scheduler.nickname`, `attendees[2].phone`) instead of being dropped.
+// The converter tree is compiled once per schema so the per-record work is plain property access.
+
+type AvroSchema = string | readonly AvroSchema[] | { readonly type: string | AvroSchema; readonly [key: string]: unknown };
+
+const MISMATCH: unique symbol = Symbol('mismatch');
+type Result = unknown;
+type Extra = Record<string, unknown>;
+type Converter = (value: unknown, path: string, extra: Extra) => Result;
+
+interface FieldPlan {
+  readonly name: string;
+  readonly convert: Converter;
+  readonly nullable: boolean;
+  readonly hasDefault: boolean;
+  readonly defaultValue: unknown;
+}
+
+export class RecordShapeError extends Error {
+  readonly code = 'RECORD_SHAPE';
+}
+
+export interface ShapedRecord {
+  readonly value: Record<string, unknown>;
+  /** fields kept aside by path, or null when the record fit the schema exactly */
+  readonly extra: Extra | null;
+}
+
+export type RecordShaper = (record: unknown) => ShapedRecord;
+
+/** `skip`: top-level schema fields filled in by someone else (the envelope); a record's own key of that name goes to extra. */
+export function compileShaper(schema: AvroSchema, skip: ReadonlySet<string> = new Set()): RecordShaper {
+  const named = new Map<string, Converter>();
+  const root = typeof schema === 'object' && !Array.isArray(schema) ? (schema as { readonly [key: string]: unknown }) : undefined;
+  if (!root || root.type !== 'record') throw new RecordShapeError('a resource schema must be an Avro record');
+  const plans = fieldPlans(root, named, skip);
+  return (record) => {
+    if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+      throw new RecordShapeError(`a record must be a JSON object, got ${Array.isArray(record) ? 'a list' : String(record)}`);
+    }
+    const extra: Extra = {};
+    const value = shapeObject(record as Record<string, unknown>, plans, '', extra);
+    if (value === MISMATCH) throw new RecordShapeError('record does not fit its schema');
+    return { value: value as Record<string, unknown>, extra: hasKeys(extra) ? extra : null };
+  };
+}
+
+function fieldPlans(record: { readonly [key: string]: unknown }, named: Map<string, Converter>, skip: ReadonlySet<string>): FieldPlan[] {
+  const fields = (record.fields ?? []) as readonly { name: string; type: AvroSchema; default?: unknown }[];
+  return fields
+    .filter((f) => !skip.has(f.name))
+    .map((f) => ({
+      name: f.name,
+      convert: compile(f.type, named),
+      nullable: isNullable(f.type),
+      hasDefault: Object.hasOwn(f, 'default'),
+      defaultValue: f.default,
+    }));
+}
+
+function shapeObject(
+  input: Record<string, unknown>,
+  plans: readonly FieldPlan[],
+  prefix: string,
+  extra: Extra,
+): Result {
+  const out: Record<string, unknown> = {};
+  for (const plan of plans) {
+    const raw = input[plan.name];
+    const path = prefix + plan.name;
+    if (raw === undefined || raw === null) {
+      if (plan.nullable) out[plan.name] = null;
+      else if (plan.hasDefault && raw === undefined) out[plan.name] = plan.defaultValue;
+      else return MISMATCH;
+      continue;
+    }
+    const converted = plan.convert(raw, path, extra);
+    if (converted !== MISMATCH) out[plan.name] = converted;
+    else if (plan.nullable) {
+      out[plan.name] = null;
+      extra[path] = raw;
+    } else return MISMATCH;
+  }
+  for (const key in input) {
+    if (!Object.hasOwn(out, key) && input[key] !== undefined) extra[prefix + key] = input[key];
+  }
+  return out;
+}
+
+function compile(schema: AvroSchema, named: Map<string, Converter>): Converter {
+  if (Array.isArray(schema)) {
+    const branches = schema.filter((b) => b !== 'null');
+    if (branches.length !== 1) throw new RecordShapeError(`unions other than ["null", T] are not supported: ${JSON.stringify(schema)}`);
+    return compile(branches[0] as AvroSchema, named);
+  }
+  if (typeof schema === 'string') return primitive(schema, named);
+  const s = schema as { readonly type: AvroSchema; readonly [key: string]: unknown };
+  if (s.logicalType === 'timestamp-millis') return timestampMillis;
+  switch (s.type) {
+    case 'array': {
+      const item = compile(s.items as AvroSchema, named);
+      return (v, path, extra) => {
+        if (!Array.isArray(v)) return MISMATCH;
+        const out = new Array<unknown>(v.length);
+        for (let i = 0; i < v.length; i++) {
+          const c = item(v[i], `${path}[${i}]`, extra);
+          if (c === MISMATCH) return MISMATCH;
+          out[i] = c;
+        }
+        return out;
+      };
+    }
+    case 'map': {
+      const value = compile(s.values as AvroSchema, named);
+      return (v, path, extra) => {
+        if (!isPlainObject(v)) return MISMATCH;
+        const out: Record<string, unknown> = {};
+        for (const [k, x] of Object.entries(v)) {
+          const c = value(x, `${path}.${k}`, extra);
+          if (c === MISMATCH) return MISMATCH;
+          out[k] = c;
+        }
+        return out;
+      };
+    }
+    case 'record': {
+      // Registered before its fields compile, so a record may refer to itself.
+      let plans: FieldPlan[] = [];
+      const convert: Converter = (v, path, extra) => (isPlainObject(v) ? shapeObject(v, plans, `${path}.`, extra) : MISMATCH);
+      named.set(qualified(s), convert);
+      named.set(String(s.name), convert);
+      plans = fieldPlans(s, named, EMPTY);
+      return convert;
+    }
+    case 'enum': {
+      const symbols = new Set(s.symbols as string[]);
+      return (v) => (typeof v === 'string' && symbols.has(v) ? v : MISMATCH);
+    }
+    default:
+      return compile(s.type, named);
+  }
+}
+
+const EMPTY: ReadonlySet<string> = new Set();
+
+function primitive(name: string, named: Map<string, Converter>): Converter {
+  switch (name) {
+    case 'string':
+      return (v) => (typeof v === 'string' ? v : MISMATCH);
+    case 'int':
+      return (v) => (Number.isInteger(v) && Math.abs(v as number) <= 0x7fffffff ? v : MISMATCH);
+    case 'long':
+      return (v) => (Number.isSafeInteger(v) ? v : MISMATCH);
+    case 'float':
+    case 'double':
+      return (v) => (typeof v === 'number' && Number.isFinite(v) ? v : MISMATCH);
+    case 'boolean':
+      return (v) => (typeof v === 'boolean' ? v : MISMATCH);
+    case 'null':
+      return (v) => (v === null ? null : MISMATCH);
+    default: {
+      const ref = named.get(name);
+      if (!ref) throw new RecordShapeError(`unknown Avro type "${name}"`);
+      return ref;
+    }
+  }
+}
+
+/** ISO-8601 text or epoch milliseconds → epoch milliseconds. */
+function timestampMillis(v: unknown): Result {
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? v : MISMATCH;
+  if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}/.test(v)) return MISMATCH;
+  const ms = Date.parse(v);
+  return Number.isNaN(ms) ? MISMATCH : ms;
+}
+
+function isNullable(schema: AvroSchema): boolean {
+  return Array.isArray(schema) && schema.includes('null');
+}
+
+function qualified(s: { readonly [key: string]: unknown }): string {
+  return s.namespace ? `${String(s.namespace)}.${String(s.name)}` : String(s.name);
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
+}

@@ -1,0 +1,112 @@
+// The commands themselves, separate from argument parsing so tests can call them in-process.
+import { randomBytes } from 'node:crypto';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { describeClickHouse, openClickHouse } from '../clickhouse/client.js';
+import type { ResolvedSource } from '../config/source.js';
+import { consume, type ConsumeReport } from '../consumers/consume.js';
+import { quote } from '../consumers/table-schema.js';
+import { startMockApi, type MockApi, type MockApiOptions } from '../mock-api/index.js';
+import { produce, selectResources, type ProduceReport } from '../producers/produce.js';
+import type { RetryPolicy } from '../rest/retry.js';
+import type { Context } from './context.js';
+
+export interface StandIn {
+  readonly api: MockApi;
+  readonly context: Context;
+}
+
+/** Points a context at a freshly started local stand-in API, with a throwaway token. */
+export async function withStandIn(context: Context, options: MockApiOptions = {}): Promise<StandIn> {
+  const token = randomBytes(16).toString('hex');
+  const api = await startMockApi({ ...options, token });
+  const env = { ...context.env };
+  for (const name of secretNames(context.source)) env[`STREAMTAP_SECRET_${name.toUpperCase()}`] = token;
+  const source: ResolvedSource = { ...context.source, baseUrl: api.url };
+  context.logger.info({ url: api.url }, 'using the local stand-in API (no API key given)');
+  return { api, context: { ...context, source, env, secrets: { env } } };
+}
+
+function secretNames(source: ResolvedSource): string[] {
+  const token = source.auth?.token;
+  return token && typeof token === 'object' ? [token.$secret] : [];
+}
+
+export async function runProduce(context: Context, resources?: readonly string[], retry?: Partial<RetryPolicy>): Promise<ProduceReport> {
+  return produce({
+    source: context.source,
+    kafka: context.kafka,
+    schemasDir: context.schemasDir,
+    secrets: context.secrets,
+    logger: context.logger,
+    resources,
+    ...(retry ? { retry } : {}),
+  });
+}
+
+export async function runConsume(
+  context: Context,
+  clickhouse: ClickHouseClient,
+  until: 'caught-up' | 'signal',
+  resources?: readonly string[],
+  signal?: AbortSignal,
+): Promise<ConsumeReport> {
+  context.logger.info({ clickhouse: describeClickHouse(context.clickhouse) }, 'consuming');
+  return consume({
+    source: context.source,
+    kafka: context.kafka,
+    clickhouse,
+    schemasDir: context.schemasDir,
+    logger: context.logger,
+    resources,
+    until,
+    signal,
+  });
+}
+
+export interface TableCount {
+  readonly table: string;
+  readonly rows: number;
+}
+
+/** Row counts as analysts see them: one row per key, through FINAL. */
+export async function tableCounts(context: Context, clickhouse: ClickHouseClient, resources?: readonly string[]): Promise<TableCount[]> {
+  const out: TableCount[] = [];
+  for (const r of selectResources(context.source, resources)) {
+    const table = `${quote(context.source.name)}.${quote(r.tableName)}`;
+    const rs = await clickhouse.query({ query: `SELECT count() AS n FROM ${table} FINAL`, format: 'JSONEachRow' });
+    const [row] = await rs.json<{ n: string | number }>();
+    out.push({ table: `${context.source.name}.${r.tableName}`, rows: Number(row?.n ?? 0) });
+  }
+  return out;
+}
+
+export async function withClickHouse<T>(context: Context, fn: (client: ClickHouseClient) => Promise<T>): Promise<T> {
+  const client = await openClickHouse(context.clickhouse);
+  try {
+    return await fn(client);
+  } finally {
+    await client.close();
+  }
+}
+
+export function formatProduceReport(report: ProduceReport): string {
+  const header = ['resource', 'status', 'pages', 'records', 'rejected', 'retries', 'seconds'];
+  const rows = report.resources.map((r) => [
+    r.resource,
+    r.ok ? 'ok' : 'FAILED',
+    String(r.pages),
+    String(r.records),
+    String(r.rejected),
+    String(r.retries),
+    (r.durationMs / 1000).toFixed(1),
+  ]);
+  const lines = [formatTable(header, rows)];
+  for (const r of report.resources) if (r.error) lines.push(`${r.resource}: ${r.error}`);
+  return lines.join('\n');
+}
+
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}

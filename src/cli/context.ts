@@ -1,0 +1,39 @@
+// What every command needs: config, logger, Kafka, ClickHouse settings, resolved once from flags and env.
+import { resolve } from 'node:path';
+import { clickhouseSettingsFromEnv, type ClickHouseSettings } from '../clickhouse/client.js';
+import { loadSourceFile } from '../config/load.js';
+import type { SecretSources } from '../config/secrets.js';
+import type { ResolvedSource } from '../config/source.js';
+import { createKafka, kafkaSettingsFromEnv } from '../kafka/client.js';
+import { createLogger, type Logger } from '../log.js';
+import type { Kafka } from 'kafkajs';
+
+export const DEFAULT_CONFIG = 'pipelines/savvycal.ts';
+
+export interface CommonFlags {
+  readonly brokers?: string;
+  readonly clickhouseUrl?: string;
+  readonly dataDir?: string;
+  readonly schemas?: string;
+  readonly baseUrl?: string;
+  readonly resource?: string[];
+  readonly logLevel?: string;
+}
+
+export interface Context {
+  readonly logger: Logger;
+  readonly source: ResolvedSource;
+  readonly kafka: Kafka;
+  readonly clickhouse: ClickHouseSettings;
+  readonly schemasDir: string;
+  readonly secrets: SecretSources;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+export async function createContext(configPath: string | undefined, flags: CommonFlags, env: NodeJS.ProcessEnv = process.env): Promise<Context> {
+  const logger = createLogger(flags.logLevel ?? env.STREAMTAP_LOG_LEVEL ?? 'info');
+  const source = await loadSourceFile(configPath ?? DEFAULT_CONFIG, { env, baseUrl: flags.baseUrl });
+  const kafka = createKafka(kafkaSettingsFromEnv(env, flags.brokers), logger);
+  const clickhouse = clickhouseSettingsFromEnv(flags.clickhouseUrl ? { ...env, CLICKHOUSE_URL: flags.clickhouseUrl } : env, flags.dataDir);
+  return { logger, source, kafka, clickhouse, schemasDir: resolve(flags.schemas ?? env.STREAMTAP_SCHEMAS_DIR ?? 'schemas'), secrets: { env }, env };
+}

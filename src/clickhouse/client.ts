@@ -1,0 +1,75 @@
+// ClickHouse through @clickhouse/client everywhere: a server when CLICKHOUSE_URL is set, otherwise
+// the embedded engine (chdb) plugged in as the client's connection, so the same code runs on both.
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createChdbConnection } from 'chdb/connection';
+
+export interface ClickHouseSettings {
+  /** http(s)://host:port of a server; unset means embedded */
+  readonly url?: string | undefined;
+  readonly username?: string | undefined;
+  readonly password?: string | undefined;
+  /** where the embedded engine keeps its data */
+  readonly dataDir: string;
+}
+
+type EmbeddedConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
+
+export class ClickHouseLockedError extends Error {
+  readonly code = 'CLICKHOUSE_LOCKED';
+}
+
+export function clickhouseSettingsFromEnv(env: NodeJS.ProcessEnv = process.env, dataDir = env.STREAMTAP_DATA_DIR ?? '.data'): ClickHouseSettings {
+  return {
+    url: env.CLICKHOUSE_URL || undefined,
+    username: env.CLICKHOUSE_USER || undefined,
+    password: env.CLICKHOUSE_PASSWORD || undefined,
+    dataDir: resolve(dataDir, 'clickhouse'),
+  };
+}
+
+export function describeClickHouse(settings: ClickHouseSettings): string {
+  if (!settings.url) return `embedded ClickHouse (chdb) at ${settings.dataDir}`;
+  const u = new URL(settings.url);
+  u.username = '';
+  u.password = '';
+  return `ClickHouse server ${u.toString()}`;
+}
+
+export async function openClickHouse(settings: ClickHouseSettings): Promise<ClickHouseClient> {
+  let client: ClickHouseClient;
+  if (settings.url) {
+    client = createClient({
+      url: settings.url,
+      ...(settings.username ? { username: settings.username } : {}),
+      ...(settings.password ? { password: settings.password } : {}),
+      request_timeout: 120_000,
+      // Below the server's default keep-alive (10 s) so a reused socket is never one the server closed.
+      keep_alive: { enabled: true, idle_socket_ttl: 2_500 },
+      clickhouse_settings: { date_time_input_format: 'best_effort' },
+    });
+  } else {
+    mkdirSync(settings.dataDir, { recursive: true });
+    // chdb types its connection against its own copy of @clickhouse/client-common; the shapes match.
+    const connection = createChdbConnection({ path: settings.dataDir }) as unknown as EmbeddedConnection;
+    client = createClient({ connection });
+  }
+  try {
+    await client.command({ query: 'SELECT 1' });
+  } catch (error) {
+    await client.close().catch(() => undefined);
+    throw explainOpenError(error as Error, settings);
+  }
+  return client;
+}
+
+function explainOpenError(error: Error, settings: ClickHouseSettings): Error {
+  if (!settings.url && /Cannot lock file/i.test(error.message)) {
+    return new ClickHouseLockedError(
+      `the embedded ClickHouse at ${settings.dataDir} is open in another streamtap process (a running consumer?). ` +
+        'Stop that process first, or run ClickHouse as a server and set CLICKHOUSE_URL so several processes can share it.',
+    );
+  }
+  return new Error(`cannot reach ${describeClickHouse(settings)}: ${error.message}`, { cause: error });
+}

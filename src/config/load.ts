@@ -1,0 +1,87 @@
+// Loads a source config from a TS/JS module, JSON or YAML file, validates it and applies env overrides.
+import { readFile } from 'node:fs/promises';
+import { basename, extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError, formatPath, type ConfigIssue } from './errors.js';
+import { sourceSchema } from './schema.js';
+import { resolveSource, type ResolvedSource } from './source.js';
+
+export interface LoadOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  /** overrides client.base_url, e.g. to point at a local stand-in; falls back to $STREAMTAP_BASE_URL */
+  readonly baseUrl?: string | undefined;
+}
+
+export async function loadSourceFile(file: string, options: LoadOptions = {}): Promise<ResolvedSource> {
+  const path = resolve(file);
+  const raw = await readConfigValue(path);
+  return parseSourceConfig(raw, { ...options, name: basename(path, extname(path)), origin: file });
+}
+
+export function parseSourceConfig(
+  raw: unknown,
+  options: LoadOptions & { name: string; origin: string },
+): ResolvedSource {
+  const env = options.env ?? process.env;
+  const baseUrl = options.baseUrl ?? env.STREAMTAP_BASE_URL;
+  const input = baseUrl && isObject(raw) && isObject(raw.client) ? { ...raw, client: { ...raw.client, base_url: baseUrl } } : raw;
+  const result = sourceSchema.safeParse(input);
+  if (!result.success) {
+    throw new ConfigError(options.origin, flattenIssues(result.error.issues as readonly RawIssue[], []));
+  }
+  return resolveSource(result.data, options.name, options.origin);
+}
+
+interface RawIssue {
+  readonly code: string;
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+  readonly keys?: readonly string[];
+  readonly errors?: readonly (readonly RawIssue[])[];
+}
+
+/**
+ * Zod reports a failed union as one issue at the union's path; the useful message is inside the branch
+ * the value was meant for (the one whose type matched), so descend into it to name the exact key.
+ */
+function flattenIssues(issues: readonly RawIssue[], prefix: readonly PropertyKey[]): ConfigIssue[] {
+  return issues.flatMap((issue): ConfigIssue[] => {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === 'unrecognized_keys') {
+      return (issue.keys ?? []).map((key) => ({ path: formatPath([...path, key]), message: 'unknown key' }));
+    }
+    if (issue.code === 'invalid_union' && issue.errors && issue.errors.length > 0) {
+      const matching = issue.errors.filter((branch) => !branch.some((i) => i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_value')));
+      const depth = (branch: readonly RawIssue[]): number => Math.max(...branch.map((i) => i.path.length + (i.errors ? 1 : 0)));
+      const best = [...matching].sort((a, b) => depth(b) - depth(a))[0];
+      if (best) return flattenIssues(best, path);
+    }
+    return [{ path: formatPath(path), message: issue.message }];
+  });
+}
+
+async function readConfigValue(path: string): Promise<unknown> {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.json') return parseText(path, JSON.parse);
+  if (ext === '.yaml' || ext === '.yml') return parseText(path, parseYaml);
+  if (['.ts', '.mts', '.js', '.mjs'].includes(ext)) {
+    const mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
+    if (mod.default === undefined) throw new ConfigError(path, [{ path: '', message: 'the module has no default export (export default defineSource({...}))' }]);
+    return mod.default;
+  }
+  throw new ConfigError(path, [{ path: '', message: `unsupported config file type "${ext}" (use .ts, .js, .json or .yaml)` }]);
+}
+
+async function parseText(path: string, parse: (text: string) => unknown): Promise<unknown> {
+  const text = await readFile(path, 'utf8');
+  try {
+    return parse(text);
+  } catch (error) {
+    throw new ConfigError(path, [{ path: '', message: `cannot parse: ${(error as Error).message}` }]);
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,85 @@
+// Thin adapter over kafkajs: one place for connection settings, logging and topic creation.
+import kafkajs, { type Admin, type Kafka, type LogEntry } from 'kafkajs';
+import type { Logger } from '../log.js';
+
+const { Kafka: KafkaClass, logLevel } = kafkajs;
+
+export interface KafkaSettings {
+  /** comma-separated host:port list; $KAFKA_BROKERS, default localhost:9092 */
+  readonly brokers: readonly string[];
+  readonly clientId?: string;
+}
+
+export function kafkaSettingsFromEnv(env: NodeJS.ProcessEnv = process.env, override?: string): KafkaSettings {
+  const list = override ?? env.KAFKA_BROKERS ?? 'localhost:9092';
+  return { brokers: list.split(',').map((b) => b.trim()).filter(Boolean) };
+}
+
+export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
+  const log = logger.child({ component: 'kafkajs' });
+  return new KafkaClass({
+    clientId: settings.clientId ?? 'streamtap',
+    brokers: [...settings.brokers],
+    connectionTimeout: 5_000,
+    requestTimeout: 30_000,
+    retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log: entry }: LogEntry) => {
+        const { message, ...rest } = entry;
+        if (level <= logLevel.ERROR) log.error(rest, message);
+        else log.warn(rest, message);
+      },
+  });
+}
+
+export interface TopicSpec {
+  readonly topic: string;
+  readonly partitions?: number;
+  /** cleanup.policy etc. */
+  readonly config?: Readonly<Record<string, string>>;
+}
+
+/** Creates missing topics and waits until each has a leader, so producers and consumers never race it. */
+export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[], replicationFactor = 1): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing = specs.filter((s) => !existing.has(s.topic));
+  if (missing.length > 0) {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((s) => ({
+        topic: s.topic,
+        numPartitions: s.partitions ?? 3,
+        replicationFactor,
+        configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
+      })),
+    });
+  }
+  await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) });
+}
+
+/** Topic naming contract: `<source>.<resource>`; dead letters beside it. */
+export function topicName(source: string, resource: string): string {
+  return `${source}.${resource}`;
+}
+
+export function deadLetterTopic(topic: string): string {
+  return `${topic}.dlq`;
+}
+
+/**
+ * Some kafkajs calls give up on errors that Kafka marks retriable, e.g. an offset fetch answered
+ * COORDINATOR_LOAD_IN_PROGRESS (code 14) while a freshly started broker loads __consumer_offsets.
+ */
+export async function retryRetriable<T>(fn: () => Promise<T>, attempts = 10, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      const retriable = (error as { retriable?: boolean }).retriable === true;
+      if (!retriable || attempt >= attempts) throw error;
+      await sleep(Math.min(5_000, 200 * 2 ** attempt));
+    }
+  }
+}

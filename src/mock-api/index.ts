@@ -1,0 +1,9 @@
+// Public surface of the mock SavvyCal API.
+export { startMockApi } from './server.js';
+export type { FaultPlan, MockApi, MockApiOptions, MockApiStats } from './server.js';
+export { MockDataset, isTouchedAt } from './records.js';
+export type { DatasetOptions } from './records.js';
+export { encodeCursor, decodeCursor } from './cursor.js';
+export type { CursorResource } from './cursor.js';
+export { TIME_ZONES, TIME_ZONE_INSTANT } from './time-zones.js';
+export type * from './types.js';

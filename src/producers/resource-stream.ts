@@ -1,0 +1,28 @@
+// A resource as a Node Readable in object mode: one item per record. The highWaterMark bounds how
+// far extraction runs ahead of Kafka, so memory stays flat whatever the record count.
+import { Readable } from 'node:stream';
+import type { ResolvedResource } from '../config/source.js';
+import type { RestClient } from '../rest/client.js';
+import { extractPages, type ExtractedPage, type ExtractOptions } from '../rest/extract.js';
+
+export interface ExtractedRecord {
+  readonly data: unknown;
+  /** the page it came from; shared by all records of that page */
+  readonly page: ExtractedPage;
+}
+
+export interface ResourceStreamOptions extends ExtractOptions {
+  /** records buffered ahead of the consumer of the stream */
+  readonly highWaterMark?: number;
+  readonly onPage?: (page: ExtractedPage) => void;
+}
+
+export function resourceStream(resource: ResolvedResource, client: RestClient, options: ResourceStreamOptions = {}): Readable {
+  async function* records(): AsyncGenerator<ExtractedRecord> {
+    for await (const page of extractPages(resource, client, options)) {
+      options.onPage?.(page);
+      for (const data of page.records) yield { data, page };
+    }
+  }
+  return Readable.from(records(), { objectMode: true, highWaterMark: options.highWaterMark ?? 1000 });
+}

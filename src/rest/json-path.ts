@@ -1,0 +1,56 @@
+// A small JSONPath subset for data selectors and cursor paths: `$`, `a.b`, `$.a.b`, `a[0]`, `a['x y']`.
+import type { DataSelector } from '../config/schema.js';
+
+export type PathSegment = string | number;
+
+export class JsonPathSyntaxError extends Error {
+  readonly code = 'JSON_PATH_INVALID';
+}
+
+export function compilePath(path: DataSelector): readonly PathSegment[] {
+  if (Array.isArray(path)) return path;
+  const text = path.trim();
+  const segments: PathSegment[] = [];
+  let i = text.startsWith('$') ? 1 : 0;
+  while (i < text.length) {
+    const ch = text[i];
+    if (ch === '.') {
+      i++;
+      continue;
+    }
+    if (ch === '[') {
+      const close = text.indexOf(']', i);
+      if (close < 0) throw new JsonPathSyntaxError(`unclosed [ in path "${text}"`);
+      const inner = text.slice(i + 1, close).trim();
+      const quoted = /^(['"])(.*)\1$/.exec(inner);
+      if (quoted) segments.push(quoted[2] ?? '');
+      else if (/^\d+$/.test(inner)) segments.push(Number(inner));
+      else throw new JsonPathSyntaxError(`unsupported selector [${inner}] in path "${text}"`);
+      i = close + 1;
+      continue;
+    }
+    const match = /^[^.[\]]+/.exec(text.slice(i));
+    if (!match) throw new JsonPathSyntaxError(`unexpected "${ch}" in path "${text}"`);
+    segments.push(match[0]);
+    i += match[0].length;
+  }
+  return segments;
+}
+
+export const MISSING: unique symbol = Symbol('missing');
+
+/** The value at a compiled path, or MISSING when any step does not exist (distinct from a JSON null). */
+export function readPath(value: unknown, segments: readonly PathSegment[]): unknown {
+  let current: unknown = value;
+  for (const segment of segments) {
+    if (current === null || typeof current !== 'object') return MISSING;
+    if (!Object.hasOwn(current, segment)) return MISSING;
+    current = (current as Record<PropertyKey, unknown>)[segment];
+  }
+  return current;
+}
+
+export function formatSegments(segments: readonly PathSegment[]): string {
+  if (segments.length === 0) return '$';
+  return segments.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+}
