@@ -3,7 +3,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Admin, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
 import { loadResourceCodec, SchemaDecoder, type ResourceCodec } from '../avro/schema-store.js';
 import type { ResolvedSource } from '../config/source.js';
-import { retryRetriable, deadLetterTopic, ensureTopics, topicName } from '../kafka/client.js';
+import { producerConfig, retryRetriable, deadLetterTopic, ensureTopics, topicName } from '../kafka/client.js';
 import type { Logger } from '../log.js';
 import { deadLetterHeaders } from '../producers/headers.js';
 import { selectResources } from '../producers/produce.js';
@@ -64,7 +64,7 @@ export async function consume(options: ConsumeOptions): Promise<ConsumeReport> {
   const groupId = options.groupId ?? `streamtap.${source.name}`;
   const admin = options.kafka.admin();
   await admin.connect();
-  const dlqProducer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const dlqProducer = options.kafka.producer(producerConfig());
   const consumer = options.kafka.consumer({
     groupId,
     allowAutoTopicCreation: false,

@@ -1,8 +1,8 @@
 // Thin adapter over kafkajs: one place for connection settings, logging and topic creation.
-import kafkajs, { type Admin, type Kafka, type LogEntry } from 'kafkajs';
+import kafkajs, { type Admin, type Kafka, type LogEntry, type ProducerConfig } from 'kafkajs';
 import type { Logger } from '../log.js';
 
-const { Kafka: KafkaClass, logLevel } = kafkajs;
+const { Kafka: KafkaClass, logLevel, Partitioners } = kafkajs;
 
 export interface KafkaSettings {
   /** comma-separated host:port list; $KAFKA_BROKERS, default localhost:9092 */
@@ -14,6 +14,11 @@ export function kafkaSettingsFromEnv(env: NodeJS.ProcessEnv = process.env, overr
   const list = override ?? env.KAFKA_BROKERS ?? 'localhost:9092';
   return { brokers: list.split(',').map((b) => b.trim()).filter(Boolean) };
 }
+
+// Warnings about choices made on purpose: producers pass an explicit partitioner (Java-compatible murmur2),
+// and idempotent producers keep bounded retries so a dead broker fails a run loudly instead of hanging it;
+// a batch replayed by a later run is absorbed by the key-based dedup downstream.
+const QUIET = ['KafkaJS v2.0.0 switched default partitioner', 'Limiting retries for the idempotent producer'];
 
 export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
   const log = logger.child({ component: 'kafkajs' });
@@ -28,6 +33,7 @@ export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
       () =>
       ({ level, log: entry }: LogEntry) => {
         const { message, ...rest } = entry;
+        if (QUIET.some((q) => message.startsWith(q))) return;
         if (level <= logLevel.ERROR) log.error(rest, message);
         else log.warn(rest, message);
       },
@@ -82,4 +88,9 @@ export async function retryRetriable<T>(fn: () => Promise<T>, attempts = 10, sle
       await sleep(Math.min(5_000, 200 * 2 ** attempt));
     }
   }
+}
+
+/** Producer settings every streamtap producer shares: idempotent, one request in flight, no topic auto-creation. */
+export function producerConfig(): ProducerConfig {
+  return { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner };
 }

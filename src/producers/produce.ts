@@ -4,7 +4,7 @@ import type { Kafka } from 'kafkajs';
 import { loadResourceCodec, type ResourceCodec } from '../avro/schema-store.js';
 import type { SecretSources } from '../config/secrets.js';
 import type { ResolvedResource, ResolvedSource } from '../config/source.js';
-import { retryRetriable, deadLetterTopic, ensureTopics, topicName } from '../kafka/client.js';
+import { producerConfig, retryRetriable, deadLetterTopic, ensureTopics, topicName } from '../kafka/client.js';
 import type { Logger } from '../log.js';
 import { RestClient } from '../rest/client.js';
 import type { HttpClientOptions } from '../rest/http-client.js';
@@ -90,7 +90,7 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
     await admin.disconnect();
   }
 
-  const producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer = options.kafka.producer(producerConfig());
   await retryRetriable(() => producer.connect());
   const sender = new SerialSender(producer);
   const nextVersion = createVersionClock();
