@@ -41,7 +41,8 @@ export async function loadResourceCodec(schemasDir: string, source: string, reso
     text = await readFile(file, 'utf8');
   } catch {
     throw new SchemaMissingError(
-      `no Avro schema for resource "${resource}" of source "${source}": expected ${relative(process.cwd(), file) || file}`,
+      `no Avro schema for resource "${resource}" of source "${source}": expected ${relative(process.cwd(), file) || file}; ` +
+        'create it with `streamtap schema infer <config>` and review it',
     );
   }
   const schema = JSON.parse(text) as AvroRecordSchema;

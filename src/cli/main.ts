@@ -2,6 +2,7 @@
 // 2 the config or the command line is wrong.
 import { Command, Option } from 'commander';
 import { ConfigError, SecretMissingError } from '../config/errors.js';
+import { SchemaMissingError } from '../avro/schema-store.js';
 import { startMockApi } from '../mock-api/index.js';
 import { formatProduceReport, formatTable, runConsume, runProduce, tableCounts, withClickHouse, withStandIn } from './commands.js';
 import { createContext, DEFAULT_CONFIG, type CommonFlags, type Context } from './context.js';
@@ -174,7 +175,7 @@ try {
 } catch (error) {
   const e = error as Error & { code?: string };
   console.error(`streamtap: ${e.message}`);
-  if (e instanceof ConfigError || e instanceof SecretMissingError) {
+  if (e instanceof ConfigError || e instanceof SecretMissingError || e instanceof SchemaMissingError) {
     if (e instanceof SecretMissingError) console.error('hint: or add --mock-api to read from the local stand-in API');
     process.exitCode = 2;
   } else {

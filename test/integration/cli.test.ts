@@ -1,0 +1,78 @@
+// The `streamtap` command as users run it: a child process, its output and its exit code.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { brokers, uniqueSource } from '../support/pipeline.js';
+
+function streamtap(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, ['bin/streamtap.js', ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', KAFKA_BROKERS: brokers, STREAMTAP_LOG_LEVEL: 'warn', ...env },
+    timeout: 180_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The seed JSON config under a unique source name, so topics, tables and the group are this test's own. */
+function uniqueConfig(): { file: string; name: string; schemasDir: string } {
+  const { name, schemasDir } = uniqueSource();
+  const config = JSON.parse(readFileSync('pipelines/savvycal.json', 'utf8')) as Record<string, unknown>;
+  const file = join(mkdtempSync(join(tmpdir(), 'streamtap-cli-')), `${name}.json`);
+  writeFileSync(file, JSON.stringify({ name, ...config }));
+  return { file, name, schemasDir };
+}
+
+test('streamtap run --mock-api: produces, consumes until caught up, prints FINAL counts, exits 0', () => {
+  const { file, name, schemasDir } = uniqueConfig();
+  const dataDir = mkdtempSync(join(tmpdir(), 'streamtap-data-'));
+  const run = streamtap(['run', file, '--mock-api', '--data-dir', dataDir, '--schemas', schemasDir]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /events\s+ok\s+250\s+5000\s+0/);
+  assert.match(run.stdout, new RegExp(`${name}\\.events\\s+5000`));
+  assert.match(run.stdout, new RegExp(`${name}\\.timezones\\s+\\d+`));
+  assert.match(run.stdout, /streamtap sql "SELECT \* FROM .* FINAL LIMIT 5"/);
+
+  const sql = streamtap(['sql', `SELECT count() AS n, uniqExact(id) AS ids FROM ${name}.events FINAL`, '--data-dir', dataDir, '--format', 'json']);
+  assert.equal(sql.code, 0, sql.stderr);
+  // UInt64 prints as a string from a server and as a number from the embedded engine.
+  const counts = JSON.parse(sql.stdout.trim()) as { n: string | number; ids: string | number };
+  assert.deepEqual([Number(counts.n), Number(counts.ids)], [5000, 5000]);
+});
+
+test('a missing secret exits 2 before any request, naming the variables to set', () => {
+  const { file, schemasDir } = uniqueConfig();
+  const run = streamtap(['produce', file, '--schemas', schemasDir]);
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /secret "api_key" is not set: export STREAMTAP_SECRET_API_KEY or API_KEY/);
+  assert.match(run.stderr, /--mock-api/);
+});
+
+test('a config error exits 2 and names the path of the bad key', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'streamtap-cli-'));
+  const file = join(dir, 'bad.json');
+  const config = JSON.parse(readFileSync('pipelines/savvycal.json', 'utf8')) as { resources: { endpoint: { paginator?: Record<string, unknown> } }[] };
+  config.resources[1]!.endpoint.paginator!.cursor_path = 42;
+  writeFileSync(file, JSON.stringify(config));
+  const run = streamtap(['produce', file], { API_KEY: 'x' });
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /resources\[1\]\.endpoint\.paginator\.cursor_path: .*expected string/);
+});
+
+test('a resource without a schema file exits 2 and says which file is expected', () => {
+  const { file } = uniqueConfig();
+  const run = streamtap(['produce', file, '--schemas', mkdtempSync(join(tmpdir(), 'no-schemas-'))], { API_KEY: 'x' });
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /no Avro schema for resource "events".*expected .*events\.avsc/);
+  assert.match(run.stderr, /schema infer/);
+});
+
+test('--help lists the commands', () => {
+  const help = streamtap(['--help']);
+  assert.equal(help.code, 0);
+  for (const command of ['produce', 'consume', 'run', 'sql', 'mock-api']) assert.match(help.stdout, new RegExp(`\\b${command}\\b`));
+  const runHelp = streamtap(['run', '--help']);
+  assert.match(runHelp.stdout, /--mock-api/);
+});
