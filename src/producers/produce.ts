@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import { RestClient } from '../rest/client.js';
 import type { HttpClientOptions } from '../rest/http-client.js';
 import type { RetryPolicy } from '../rest/retry.js';
-import { publishResource } from './publisher.js';
+import { emptyCounts, publishResource } from './publisher.js';
 import { compileKeyOf } from './record-key.js';
 import { resourceStream } from './resource-stream.js';
 import { SerialSender } from './serial-sender.js';
@@ -101,7 +101,7 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
         const started = Date.now();
         const log = logger.child({ resource: resource.name, topic, runId });
         let pages = 0;
-        const counts = { records: 0, rejected: 0, withExtra: 0, bytes: 0 };
+        const counts = emptyCounts();
         try {
           const stream = resourceStream(resource, client, {
             onPage: (page) => {
@@ -109,9 +109,10 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
               if (page.number % 100 === 0) log.info({ pages: page.number }, 'extracting');
             },
           });
-          Object.assign(
-            counts,
-            await publishResource(stream, sender, {
+          await publishResource(
+            stream,
+            sender,
+            {
               source: source.name,
               resource: resource.name,
               topic,
@@ -120,7 +121,8 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
               codec: codecs.get(resource.name) as ResourceCodec,
               keyOf: compileKeyOf(resource.primaryKey),
               nextVersion,
-            }),
+            },
+            counts,
           );
           if (counts.rejected > 0) log.warn({ rejected: counts.rejected, dlq: deadLetterTopic(topic) }, 'records sent to the dead-letter topic');
           if (counts.withExtra > 0) log.warn({ records: counts.withExtra }, 'records carried fields the schema does not know; they are kept in _extra');

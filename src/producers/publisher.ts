@@ -29,8 +29,17 @@ export interface PublishCounts {
   bytes: number;
 }
 
-export async function publishResource(stream: Readable, sender: SerialSender, target: PublishTarget): Promise<PublishCounts> {
-  const counts: PublishCounts = { records: 0, rejected: 0, withExtra: 0, bytes: 0 };
+export function emptyCounts(): PublishCounts {
+  return { records: 0, rejected: 0, withExtra: 0, bytes: 0 };
+}
+
+/** `counts` is updated as batches are acknowledged, so a failure mid-stream still reports what was published. */
+export async function publishResource(
+  stream: Readable,
+  sender: SerialSender,
+  target: PublishTarget,
+  counts: PublishCounts = emptyCounts(),
+): Promise<PublishCounts> {
   const maxBatch = target.maxBatchRecords ?? 2000;
   let batch: Message[] = [];
   let dead: Message[] = [];
