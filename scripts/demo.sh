@@ -3,17 +3,7 @@
 # Central jars), embedded ClickHouse under .data/, and the local stand-in API unless API_KEY is set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -d node_modules ] || npm ci --no-audit --no-fund
-started=0
-if [ -z "${KAFKA_BROKERS:-}" ]; then
-  if ! bash scripts/kafka.sh status >/dev/null 2>&1; then
-    bash scripts/kafka.sh start
-    started=1
-  fi
-  export KAFKA_BROKERS=localhost:9092
-fi
-cleanup() { if [ "$started" = 1 ]; then bash scripts/kafka.sh stop >/dev/null; fi; }
-trap cleanup EXIT
+source scripts/prepare.sh
 args=()
 if [ -z "${API_KEY:-}${STREAMTAP_SECRET_API_KEY:-}" ]; then
   echo "API_KEY is not set: reading from the local stand-in API (export API_KEY=... to read SavvyCal itself)"
