@@ -1,15 +1,29 @@
-// Infers an Avro record schema from sample records. Every field is nullable with a null default
-// (so adding a field later is compatible both ways) except the primary key; on conflicting samples
-// the type widens (long → double, anything else → string) instead of failing.
-import { ENVELOPE_FIELDS } from './envelope.js';
+// Infers an Avro record schema from sample records, and widens an existing schema with new samples.
+//
+// Every inferred field is nullable with a null default (so adding a field later is compatible both
+// ways) except the primary key. On conflicting samples a type widens instead of failing:
+//   int → long → double, timestamp + other strings → string, anything else mixed → string.
+// Merging into an existing schema never narrows it: fields are never removed, a type only widens,
+// names, docs and field order are kept, and new fields are appended before the envelope fields.
+import { ENVELOPE_FIELDS, ENVELOPE_NAMES } from './envelope.js';
 
 type Avro = unknown;
+type AvroObject = { readonly [key: string]: unknown };
+type Scalar = 'string' | 'timestamp' | 'long' | 'double' | 'boolean';
+
+/** What the samples showed, before it becomes an Avro type. `unknown`: only nulls or empty arrays. */
+export type Observed =
+  | { readonly kind: 'unknown' }
+  | { readonly kind: Scalar }
+  | { readonly kind: 'record'; readonly fields: ReadonlyMap<string, Observed> }
+  | { readonly kind: 'map'; readonly values: Observed }
+  | { readonly kind: 'array'; readonly items: Observed };
 
 interface Shape {
-  kinds: Set<'null' | 'string' | 'timestamp' | 'long' | 'double' | 'boolean' | 'object' | 'array'>;
+  kinds: Set<Scalar | 'object' | 'array'>;
   /** object fields (present in at least one sample) */
   fields: Map<string, Shape>;
-  /** how many object samples carried each field, to tell records from maps */
+  /** object samples seen, and field occurrences over them: tells records from maps */
   objectSamples: number;
   keySamples: number;
   items: Shape | undefined;
@@ -23,8 +37,8 @@ function emptyShape(): Shape {
 }
 
 function observe(shape: Shape, value: unknown): void {
-  if (value === null || value === undefined) shape.kinds.add('null');
-  else if (typeof value === 'string') shape.kinds.add(ISO_DATETIME.test(value) ? 'timestamp' : 'string');
+  if (value === null || value === undefined) return;
+  if (typeof value === 'string') shape.kinds.add(ISO_DATETIME.test(value) && !Number.isNaN(Date.parse(value)) ? 'timestamp' : 'string');
   else if (typeof value === 'number') shape.kinds.add(Number.isSafeInteger(value) ? 'long' : 'double');
   else if (typeof value === 'boolean') shape.kinds.add('boolean');
   else if (Array.isArray(value)) {
@@ -45,6 +59,58 @@ function observe(shape: Shape, value: unknown): void {
   }
 }
 
+/** The samples' common type, widened where they disagree. */
+export function observeSamples(samples: readonly unknown[]): Observed {
+  const root = emptyShape();
+  for (const s of samples) observe(root, s);
+  return toObserved(root);
+}
+
+function toObserved(shape: Shape): Observed {
+  const kinds = shape.kinds;
+  if (kinds.size === 0) return { kind: 'unknown' };
+  if (kinds.size === 1) {
+    const [kind] = kinds;
+    if (kind === 'array') return { kind: 'array', items: shape.items ? toObserved(shape.items) : { kind: 'unknown' } };
+    if (kind === 'object') return objectObserved(shape);
+    return { kind: kind as Scalar };
+  }
+  if (kinds.size === 2 && kinds.has('long') && kinds.has('double')) return { kind: 'double' };
+  return { kind: 'string' };
+}
+
+function objectObserved(shape: Shape): Observed {
+  const values = [...shape.fields.values()];
+  if (values.length === 0) return { kind: 'map', values: { kind: 'unknown' } };
+  const avgKeys = shape.keySamples / Math.max(1, shape.objectSamples);
+  const scalar = (s: Shape) => s.kinds.size === 1 && !s.kinds.has('object') && !s.kinds.has('array');
+  // Free-form objects (custom metadata) have many distinct keys and few per sample: a map, not a record.
+  if (values.every(scalar) && shape.fields.size > 2 * avgKeys && shape.objectSamples > 1) {
+    return { kind: 'map', values: values.map(toObserved).reduce(widenObserved) };
+  }
+  return { kind: 'record', fields: new Map([...shape.fields].map(([name, child]) => [name, toObserved(child)])) };
+}
+
+function widenObserved(a: Observed, b: Observed): Observed {
+  if (a.kind === 'unknown') return b;
+  if (b.kind === 'unknown' || a.kind === b.kind) return a;
+  if ((a.kind === 'long' && b.kind === 'double') || (a.kind === 'double' && b.kind === 'long')) return { kind: 'double' };
+  return { kind: 'string' };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Merging observations into an Avro schema
+
+export interface SchemaChange {
+  /** `payment.amount_total`, `attendees[].phone` */
+  readonly path: string;
+  readonly kind: 'added' | 'widened';
+  readonly from?: string;
+  readonly to: string;
+  /** false when a ClickHouse column of this type cannot be changed to the new one (see table-schema.ts) */
+  readonly tableFollows: boolean;
+}
+
 export interface InferOptions {
   readonly name: string;
   readonly namespace: string;
@@ -52,80 +118,202 @@ export interface InferOptions {
   readonly doc?: string;
 }
 
+export interface MergeResult {
+  readonly schema: Record<string, unknown>;
+  readonly changes: readonly SchemaChange[];
+  /** notes that are not changes, e.g. samples that look like a map where the schema has a record */
+  readonly notes: readonly string[];
+}
+
+/** A fresh schema from samples. */
 export function inferSchema(samples: readonly unknown[], options: InferOptions): Record<string, unknown> {
-  const root = emptyShape();
-  for (const s of samples) observe(root, s);
-  const names = new Set<string>();
-  const fields = [...root.fields.entries()]
-    .filter(([name]) => !ENVELOPE_FIELDS.some((f) => f.name === name))
-    .map(([name, shape]) => {
-      const type = toAvro(shape, [pascal(options.name), pascal(name)], names);
-      if (options.primaryKey.includes(name)) return { name, type: stripNull(type) };
-      return { name, type: nullable(type), default: null };
-    });
-  return {
+  return mergeSamples(undefined, samples, options).schema;
+}
+
+/**
+ * Widens `existing` (or a new, empty record schema) with what the samples show. Returns the new schema
+ * and the list of changes; an unchanged schema comes back equal to `existing` with no changes.
+ */
+export function mergeSamples(existing: AvroObject | undefined, samples: readonly unknown[], options: InferOptions): MergeResult {
+  const observed = observeSamples(samples);
+  const base: AvroObject = existing ?? {
     type: 'record',
     name: pascal(options.name),
     namespace: options.namespace,
     ...(options.doc ? { doc: options.doc } : {}),
-    fields: [...fields, ...ENVELOPE_FIELDS],
+    fields: [],
   };
+  const ctx: MergeContext = { changes: [], notes: [], names: collectNames(base) };
+  const own = ((base.fields ?? []) as readonly AvroObject[]).filter((f) => !ENVELOPE_NAMES.has(String(f.name)));
+  const record = observed.kind === 'record' ? observed : { kind: 'record' as const, fields: new Map<string, Observed>() };
+  const fields = mergeFields(own, record.fields, [pascal(String(base.name))], '', ctx, options.primaryKey);
+  const schema = { ...base, fields: [...fields, ...ENVELOPE_FIELDS] } as Record<string, unknown>;
+  return { schema, changes: ctx.changes, notes: ctx.notes };
 }
 
-function toAvro(shape: Shape, path: readonly string[], names: Set<string>): Avro {
-  const kinds = new Set(shape.kinds);
-  kinds.delete('null');
-  if (kinds.size === 0) return 'string'; // only nulls seen: the least committal type
-  if (kinds.size === 2 && kinds.has('long') && kinds.has('double')) return 'double';
-  if (kinds.size === 2 && kinds.has('string') && kinds.has('timestamp')) return 'string';
-  if (kinds.size > 1) return 'string';
-  const [kind] = kinds;
+interface MergeContext {
+  readonly changes: SchemaChange[];
+  readonly notes: string[];
+  /** named types in use, so new nested records get unique names */
+  readonly names: Set<string>;
+}
+
+function mergeFields(
+  existing: readonly AvroObject[],
+  observed: ReadonlyMap<string, Observed>,
+  namePath: readonly string[],
+  prefix: string,
+  ctx: MergeContext,
+  primaryKey: readonly string[] = [],
+): AvroObject[] {
+  const out: AvroObject[] = [];
+  const known = new Set<string>();
+  for (const field of existing) {
+    const name = String(field.name);
+    known.add(name);
+    const seen = observed.get(name);
+    if (!seen) {
+      out.push(field);
+      continue;
+    }
+    const type = mergeType(field.type, seen, [...namePath, pascal(name)], prefix + name, ctx);
+    out.push(type === field.type ? field : { ...field, type });
+  }
+  for (const [name, seen] of observed) {
+    if (known.has(name) || (prefix === '' && ENVELOPE_NAMES.has(name))) continue;
+    const inner = newType(seen, [...namePath, pascal(name)], ctx);
+    const key = prefix === '' && primaryKey.includes(name);
+    const type = key ? inner : ['null', inner];
+    ctx.changes.push({ path: prefix + name, kind: 'added', to: describe(type), tableFollows: true });
+    out.push(key ? { name, type } : { name, type, default: null });
+  }
+  return out;
+}
+
+/** `existing` widened by `seen`; returns `existing` itself (same object) when nothing changes. */
+function mergeType(existing: Avro, seen: Observed, namePath: readonly string[], path: string, ctx: MergeContext): Avro {
+  if (seen.kind === 'unknown') return existing;
+  if (Array.isArray(existing)) {
+    const branches = existing.filter((b) => b !== 'null');
+    if (branches.length !== 1) return existing; // a union streamtap did not write: left as it is
+    const merged = mergeType(branches[0], seen, namePath, path, ctx);
+    return merged === branches[0] ? existing : existing.map((b) => (b === 'null' ? b : merged));
+  }
+  const kind = avroKind(existing);
   switch (kind) {
+    case 'string':
+      return existing; // holds anything (non-strings as their JSON text)
+    case 'int':
+    case 'long':
+    case 'float':
+    case 'double':
+      if (seen.kind === 'long') return kind === 'int' ? widened(existing, 'long', path, ctx, true) : existing;
+      if (seen.kind === 'double') return kind === 'double' ? existing : widened(existing, 'double', path, ctx, true);
+      return widened(existing, 'string', path, ctx, true);
+    case 'timestamp':
+      // Epoch numbers fit a timestamp too (record-shaper.ts).
+      if (seen.kind === 'timestamp' || seen.kind === 'long') return existing;
+      return widened(existing, 'string', path, ctx, true);
+    case 'boolean':
+      return seen.kind === 'boolean' ? existing : widened(existing, 'string', path, ctx, true);
+    case 'record': {
+      const rec = existing as AvroObject;
+      if (seen.kind === 'map') {
+        ctx.notes.push(`${path}: samples look like a free-form object (a map); the schema keeps its record, other keys go to _extra`);
+        return existing;
+      }
+      if (seen.kind !== 'record') return widened(existing, 'string', path, ctx, false);
+      const fields = rec.fields as readonly AvroObject[];
+      const merged = mergeFields(fields, seen.fields, [String(rec.name)], `${path}.`, ctx);
+      return merged.length === fields.length && merged.every((f, i) => f === fields[i]) ? existing : { ...rec, fields: merged };
+    }
+    case 'map': {
+      const map = existing as AvroObject;
+      let values: Observed;
+      if (seen.kind === 'map') values = seen.values;
+      else if (seen.kind === 'record') values = [...seen.fields.values()].reduce(widenObserved, { kind: 'unknown' });
+      else return widened(existing, 'string', path, ctx, false);
+      const merged = mergeType(map.values, values, [...namePath, 'Value'], `${path}.*`, ctx);
+      return merged === map.values ? existing : { ...map, values: merged };
+    }
+    case 'array': {
+      const arr = existing as AvroObject;
+      if (seen.kind !== 'array') return widened(existing, 'string', path, ctx, false);
+      const merged = mergeType(arr.items, seen.items, [...namePath, 'Item'], `${path}[]`, ctx);
+      return merged === arr.items ? existing : { ...arr, items: merged };
+    }
+    default:
+      return existing; // enum, fixed, bytes, a named reference: written by hand, left as it is
+  }
+}
+
+function widened(existing: Avro, to: 'long' | 'double' | 'string', path: string, ctx: MergeContext, scalar: boolean): Avro {
+  // Scalars widen in ClickHouse too (MODIFY COLUMN); a record, map or array column cannot become a String.
+  ctx.changes.push({ path, kind: 'widened', from: describe(existing), to, tableFollows: scalar });
+  return to;
+}
+
+function newType(seen: Observed, namePath: readonly string[], ctx: MergeContext): Avro {
+  switch (seen.kind) {
+    case 'unknown':
+      return 'string'; // only nulls or empty arrays seen: the least committal type
+    case 'timestamp':
+      return { type: 'long', logicalType: 'timestamp-millis' };
     case 'string':
     case 'long':
     case 'double':
     case 'boolean':
-      return kind;
-    case 'timestamp':
-      return { type: 'long', logicalType: 'timestamp-millis' };
+      return seen.kind;
     case 'array':
-      return { type: 'array', items: shape.items ? stripNull(toAvro(shape.items, [...path, 'Item'], names)) : 'string' };
-    case 'object':
-      return objectType(shape, path, names);
+      return { type: 'array', items: newType(seen.items, [...namePath, 'Item'], ctx) };
+    case 'map':
+      return { type: 'map', values: newType(seen.values, [...namePath, 'Value'], ctx) };
+    case 'record': {
+      const base = namePath.join('_');
+      let name = base;
+      for (let i = 2; ctx.names.has(name); i++) name = `${base}${i}`;
+      ctx.names.add(name);
+      const fields = [...seen.fields].map(([field, child]) => ({ name: field, type: ['null', newType(child, [...namePath, pascal(field)], ctx)], default: null }));
+      return { type: 'record', name, fields };
+    }
   }
-  return 'string';
 }
 
-function objectType(shape: Shape, path: readonly string[], names: Set<string>): Avro {
-  const avgKeys = shape.keySamples / Math.max(1, shape.objectSamples);
-  const values = [...shape.fields.values()];
-  const sameScalar = values.every((v) => v.kinds.size === 1 && (v.kinds.has('string') || v.kinds.has('long') || v.kinds.has('double') || v.kinds.has('boolean')));
-  // Free-form objects (custom metadata) have many distinct keys and few per sample: a map, not a record.
-  if (values.length > 0 && sameScalar && shape.fields.size > 2 * avgKeys && shape.objectSamples > 1) {
-    const kinds = new Set(values.flatMap((v) => [...v.kinds]));
-    return { type: 'map', values: kinds.size === 1 ? [...kinds][0] : 'string' };
+type Kind = 'string' | 'int' | 'long' | 'float' | 'double' | 'boolean' | 'timestamp' | 'record' | 'map' | 'array' | 'other';
+
+function avroKind(type: Avro): Kind {
+  if (typeof type === 'string') {
+    return (['string', 'int', 'long', 'float', 'double', 'boolean'] as const).find((k) => k === type) ?? 'other';
   }
-  if (values.length === 0) return { type: 'map', values: 'string' };
-  let name = path.join('_');
-  for (let i = 2; names.has(name); i++) name = `${path.join('_')}${i}`;
-  names.add(name);
-  return {
-    type: 'record',
-    name,
-    fields: [...shape.fields.entries()].map(([field, child]) => ({
-      name: field,
-      type: nullable(toAvro(child, [...path, pascal(field)], names)),
-      default: null,
-    })),
-  };
+  const t = type as AvroObject;
+  if (t.logicalType === 'timestamp-millis' && t.type === 'long') return 'timestamp';
+  if (t.type === 'record' || t.type === 'map' || t.type === 'array') return t.type;
+  if (typeof t.type === 'string' && !t.logicalType) return avroKind(t.type);
+  return 'other';
 }
 
-function nullable(type: Avro): Avro {
-  return Array.isArray(type) ? type : ['null', type];
+/** A short human-readable form of an Avro type, for diffs. */
+export function describe(type: Avro): string {
+  if (Array.isArray(type)) return type.map(describe).join(' | ');
+  if (typeof type === 'string') return type;
+  const t = type as AvroObject;
+  if (t.logicalType) return String(t.logicalType);
+  if (t.type === 'record') return `record ${String(t.name)}`;
+  if (t.type === 'array') return `array<${describe(t.items)}>`;
+  if (t.type === 'map') return `map<${describe(t.values)}>`;
+  return typeof t.type === 'string' ? t.type : describe(t.type);
 }
 
-function stripNull(type: Avro): Avro {
-  return Array.isArray(type) ? (type.find((t) => t !== 'null') as Avro) : type;
+function collectNames(schema: Avro, into = new Set<string>()): Set<string> {
+  if (Array.isArray(schema)) for (const b of schema) collectNames(b, into);
+  else if (schema && typeof schema === 'object') {
+    const t = schema as AvroObject;
+    if ((t.type === 'record' || t.type === 'enum' || t.type === 'fixed') && typeof t.name === 'string') into.add(t.name);
+    if (t.type === 'record') for (const f of (t.fields ?? []) as AvroObject[]) collectNames(f.type, into);
+    if (t.type === 'array') collectNames(t.items, into);
+    if (t.type === 'map') collectNames(t.values, into);
+  }
+  return into;
 }
 
 function pascal(text: string): string {

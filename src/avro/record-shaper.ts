@@ -1,6 +1,7 @@
 // Turns an API record (parsed JSON) into a value that fits its Avro schema, losing nothing:
 // a field the schema does not know, or a value that does not fit its declared type, is kept in
 // `extra` under its path (`scheduler.nickname`, `attendees[2].phone`) instead of being dropped.
+// A string field accepts any value (non-strings as JSON text); other types accept only their own.
 // The converter tree is compiled once per schema so the per-record work is plain property access.
 
 type AvroSchema = string | readonly AvroSchema[] | { readonly type: string | AvroSchema; readonly [key: string]: unknown };
@@ -148,7 +149,9 @@ const EMPTY: ReadonlySet<string> = new Set();
 function primitive(name: string, named: Map<string, Converter>): Converter {
   switch (name) {
     case 'string':
-      return (v) => (typeof v === 'string' ? v : MISMATCH);
+      // A string field holds text; any other value as its JSON text. That is what `schema infer` means
+      // when it widens a field whose samples disagree (42 and "A-7") to string.
+      return (v) => (typeof v === 'string' ? v : JSON.stringify(v));
     case 'int':
       return (v) => (Number.isInteger(v) && Math.abs(v as number) <= 0x7fffffff ? v : MISMATCH);
     case 'long':

@@ -1,28 +1,46 @@
 // Resource schemas live in `schemas/<source>/<resource>.avsc`, reviewed and versioned like code.
+//
+// History: the file holds the current version (a top-level `"version": N` attribute, 1 when absent).
+// When `schema infer` changes it, the previous version is kept beside it as `<resource>.v<N-1>.avsc`,
+// never edited again, so messages written with any earlier version still decode. Producers write with
+// the current version; decoders know every version's fingerprint (docs/schemas.md).
+import { readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import avro, { type Type } from 'avsc';
+import { confluentEncoder, isConfluentFramed, readConfluent } from './confluent.js';
+import { schemaDrift } from './drift.js';
 import { assertEnvelope, ENVELOPE_NAMES } from './envelope.js';
 import { compileShaper, type RecordShaper } from './record-shaper.js';
-import { readSingleObject, schemaFingerprint, singleObjectEncoder, AvroDecodeError } from './single-object.js';
+import { schemaRegistryFromEnv, SchemaRegistryError, type SchemaRegistry } from './registry.js';
+import { readSingleObject, schemaFingerprint, singleObjectEncoder, AvroDecodeError, SINGLE_OBJECT_MARKER } from './single-object.js';
 
 export interface AvroRecordSchema {
   readonly type: 'record';
   readonly name: string;
   readonly namespace?: string;
+  readonly doc?: string;
+  /** streamtap's version counter of the file; not part of the Avro canonical form */
+  readonly version?: number;
   readonly fields: readonly { name: string; type: unknown; default?: unknown; doc?: string }[];
 }
 
-export interface ResourceCodec {
+/** A schema some message may have been written with. */
+export interface WriterSchema {
   readonly source: string;
   readonly resource: string;
+  /** the file it came from, or `schema registry id N` */
   readonly file: string;
+  readonly version: number;
   readonly schema: AvroRecordSchema;
   readonly type: Type;
   readonly fingerprint: bigint;
-  /** API record → schema-fitting value plus what did not fit */
+}
+
+export interface ResourceCodec extends WriterSchema {
+  /** API record → schema-fitting value plus what did not fit (counted in `schemaDrift`) */
   readonly shape: RecordShaper;
-  /** full record (with envelope) → single-object encoded bytes */
+  /** full record (with envelope) → message bytes: single-object encoding, or Confluent framing with a registry */
   readonly encode: (value: unknown) => Buffer;
 }
 
@@ -34,44 +52,222 @@ export function schemaFile(schemasDir: string, source: string, resource: string)
   return join(schemasDir, source, `${resource}.avsc`);
 }
 
+/** Where version `version` of a resource's schema is kept once a newer one replaced it. */
+export function historyFile(schemasDir: string, source: string, resource: string, version: number): string {
+  return join(schemasDir, source, `${resource}.v${version}.avsc`);
+}
+
+export function schemaVersion(schema: { readonly version?: unknown }): number {
+  const v = Number(schema.version ?? 1);
+  return Number.isSafeInteger(v) && v >= 1 ? v : 1;
+}
+
+const HISTORY_NAME = /^(.+)\.v(\d+)\.avsc$/;
+
+export async function readSchemaFile(file: string): Promise<AvroRecordSchema> {
+  const schema = JSON.parse(await readFile(file, 'utf8')) as AvroRecordSchema;
+  assertEnvelope(schema, file);
+  return schema;
+}
+
+export function writerSchema(schema: AvroRecordSchema, source: string, resource: string, file: string): WriterSchema {
+  const type = avro.Type.forSchema(schema as avro.Schema);
+  return { source, resource, file, version: schemaVersion(schema), schema, type, fingerprint: schemaFingerprint(type) };
+}
+
 export async function loadResourceCodec(schemasDir: string, source: string, resource: string): Promise<ResourceCodec> {
   const file = schemaFile(schemasDir, source, resource);
-  let text: string;
+  let schema: AvroRecordSchema;
   try {
-    text = await readFile(file, 'utf8');
-  } catch {
+    schema = await readSchemaFile(file);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ENOENT') throw error;
     throw new SchemaMissingError(
-      `no Avro schema for resource "${resource}" of source "${source}": expected ${relative(process.cwd(), file) || file}; ` +
-        'create it with `streamtap schema infer <config>` and review it',
+      `no Avro schema for resource "${resource}" of source "${source}": expected ${relative(process.cwd(), file) || file} ` +
+        `(write it with \`streamtap schema infer <config> --resource ${resource}\`)`,
     );
   }
-  const schema = JSON.parse(text) as AvroRecordSchema;
-  assertEnvelope(schema, file);
-  const type = avro.Type.forSchema(schema as avro.Schema);
+  const writer = writerSchema(schema, source, resource, file);
+  const shaper = compileShaper(schema as never, ENVELOPE_NAMES);
   return {
-    source,
-    resource,
-    file,
-    schema,
-    type,
-    fingerprint: schemaFingerprint(type),
-    shape: compileShaper(schema as never, ENVELOPE_NAMES),
-    encode: singleObjectEncoder(type),
+    ...writer,
+    shape: (record) => {
+      const shaped = shaper(record);
+      if (shaped.extra) schemaDrift.record(source, resource, shaped.extra);
+      return shaped;
+    },
+    encode: singleObjectEncoder(writer.type),
   };
 }
 
-/** Decodes single-object messages of any known schema, by fingerprint. */
-export class SchemaDecoder {
-  private readonly byFingerprint = new Map<bigint, ResourceCodec>();
+/** The earlier versions of a resource's schema, oldest first (empty when it never changed). */
+export async function loadSchemaHistory(schemasDir: string, source: string, resource: string): Promise<WriterSchema[]> {
+  const out: WriterSchema[] = [];
+  for (const { file, resource: r } of listSchemaFiles(join(schemasDir, source))) {
+    if (r !== resource || !HISTORY_NAME.test(basename(file))) continue;
+    out.push(writerSchema(await readSchemaFile(file), source, resource, file));
+  }
+  return out.sort((a, b) => a.version - b.version);
+}
 
-  constructor(codecs: Iterable<ResourceCodec>) {
-    for (const codec of codecs) this.byFingerprint.set(codec.fingerprint, codec);
+/** Every schema of a source, each resource's current version and its history: what a subscriber decodes with. */
+export async function loadSourceSchemas(schemasDir: string, source: string): Promise<WriterSchema[]> {
+  const out: WriterSchema[] = [];
+  for (const { file, resource } of listSchemaFiles(join(schemasDir, source))) out.push(writerSchema(await readSchemaFile(file), source, resource, file));
+  if (out.length === 0) throw new SchemaMissingError(`no .avsc files in ${join(schemasDir, source)}`);
+  return out;
+}
+
+function listSchemaFiles(dir: string): { file: string; resource: string; mtimeMs: number }[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => n.endsWith('.avsc'))
+    .sort()
+    .map((n) => {
+      const file = join(dir, n);
+      return { file, resource: HISTORY_NAME.exec(n)?.[1] ?? n.slice(0, -'.avsc'.length), mtimeMs: statSync(file).mtimeMs };
+    });
+}
+
+/**
+ * The producer's wire format: single-object encoding by default; with a schema registry (argument, or
+ * SCHEMA_REGISTRY_URL) the schema is registered under `<topic>-value` and messages carry its id.
+ */
+export async function withWireFormat(codec: ResourceCodec, topic: string, registry: SchemaRegistry | null | undefined = schemaRegistryFromEnv()): Promise<ResourceCodec> {
+  if (!registry) return codec;
+  const id = await registry.register(`${topic}-value`, codec.schema);
+  return { ...codec, encode: confluentEncoder(codec.type, id) };
+}
+
+export interface DecoderOptions {
+  /** where to look again for schema files when a message has an unknown fingerprint */
+  readonly schemasDir?: string | undefined;
+  readonly source?: string | undefined;
+  /** for Confluent-framed messages; default from SCHEMA_REGISTRY_URL when the first one arrives; null: none */
+  readonly registry?: SchemaRegistry | null | undefined;
+}
+
+/**
+ * Decodes messages of any known schema version: single-object encoded (by fingerprint) or Confluent
+ * framed (by registry id). `resolve()` first brings in schemas a batch needs that are not known yet: a
+ * newer file in the schema directory, or a schema the registry holds. `decode()` is synchronous.
+ */
+export class SchemaDecoder {
+  private readonly byFingerprint = new Map<bigint, WriterSchema>();
+  private readonly byId = new Map<number, WriterSchema>();
+  private readonly missingIds = new Set<number>();
+  private readonly loadedFiles = new Map<string, number>();
+  private registry: SchemaRegistry | null | undefined;
+
+  constructor(
+    schemas: Iterable<WriterSchema>,
+    private readonly options: DecoderOptions = {},
+  ) {
+    for (const schema of schemas) this.add(schema);
+    this.registry = options.registry;
   }
 
-  decode(message: Buffer): { codec: ResourceCodec; value: Record<string, unknown> } {
-    const { fingerprint, body } = readSingleObject(message);
-    const codec = this.byFingerprint.get(fingerprint);
-    if (!codec) throw new AvroDecodeError(`unknown schema fingerprint ${fingerprint.toString(16).padStart(16, '0')}`);
+  /** Every schema known so far (files and registry), without duplicates. */
+  known(): WriterSchema[] {
+    return [...this.byFingerprint.values()];
+  }
+
+  /** The schema a message was written with, when it is known; undefined for unknown or foreign bytes. */
+  writerOf(message: Buffer): WriterSchema | undefined {
+    if (isSingleObject(message)) return this.byFingerprint.get(message.readBigUInt64LE(2));
+    if (isConfluentFramed(message)) return this.byId.get(message.readUInt32BE(1));
+    return undefined;
+  }
+
+  /** Loads the schemas these messages need that are not known yet. Throws only when the registry is unreachable. */
+  async resolve(messages: Iterable<Buffer | null | undefined>): Promise<void> {
+    let rescan = false;
+    const ids = new Set<number>();
+    for (const m of messages) {
+      if (!m || this.writerOf(m)) continue;
+      if (isSingleObject(m)) rescan = true;
+      else if (isConfluentFramed(m)) {
+        const id = m.readUInt32BE(1);
+        if (!this.missingIds.has(id)) ids.add(id);
+      }
+    }
+    if (rescan) await this.rescan();
+    for (const id of ids) await this.fetchFromRegistry(id);
+  }
+
+  decode(message: Buffer): { codec: WriterSchema; value: Record<string, unknown> } {
+    let codec: WriterSchema | undefined;
+    let body: Buffer;
+    if (isConfluentFramed(message)) {
+      const framed = readConfluent(message);
+      codec = this.byId.get(framed.id);
+      body = framed.body;
+      if (!codec) throw new AvroDecodeError(`unknown schema registry id ${framed.id}${this.registry ? ` (not in ${this.registry.url})` : ' (SCHEMA_REGISTRY_URL is not set)'}`);
+    } else {
+      const { fingerprint, body: rest } = readSingleObject(message);
+      codec = this.byFingerprint.get(fingerprint);
+      body = rest;
+      if (!codec) {
+        throw new AvroDecodeError(
+          `unknown schema fingerprint ${fingerprint.toString(16).padStart(16, '0')}: no file in schemas/ has it (a schema newer than this consumer's files?)`,
+        );
+      }
+    }
     return { codec, value: codec.type.fromBuffer(body) as Record<string, unknown> };
   }
+
+  private add(schema: WriterSchema): void {
+    if (!this.byFingerprint.has(schema.fingerprint)) this.byFingerprint.set(schema.fingerprint, schema);
+    this.loadedFiles.set(schema.file, this.loadedFiles.get(schema.file) ?? 0);
+  }
+
+  /** Schema files are added, never edited in place (history): only files not seen yet, or changed, are read. */
+  private async rescan(): Promise<void> {
+    const { schemasDir, source } = this.options;
+    if (!schemasDir || !source) return;
+    for (const { file, resource, mtimeMs } of listSchemaFiles(join(schemasDir, source))) {
+      if (this.loadedFiles.get(file) === mtimeMs) continue;
+      this.loadedFiles.set(file, mtimeMs);
+      try {
+        this.add(writerSchema(await readSchemaFile(file), source, resource, file));
+      } catch {
+        // A file being written right now, or not a streamtap schema: the message stays undecodable.
+      }
+    }
+  }
+
+  private async fetchFromRegistry(id: number): Promise<void> {
+    if (this.registry === undefined) this.registry = schemaRegistryFromEnv();
+    if (!this.registry) return;
+    let schema: AvroRecordSchema;
+    try {
+      schema = (await this.registry.schemaById(id)) as AvroRecordSchema;
+    } catch (error) {
+      if (error instanceof SchemaRegistryError && !error.retriable) {
+        this.missingIds.add(id);
+        return;
+      }
+      throw error;
+    }
+    const fetched = writerSchema(schema, '', '', `schema registry id ${id}`);
+    // The same schema as a file: one writer (the table evolution and resource checks key on it).
+    const same = this.byFingerprint.get(fetched.fingerprint);
+    const named = this.known().find((k) => fullName(k.schema) === fullName(schema));
+    const writer = same ?? { ...fetched, source: named?.source ?? '', resource: named?.resource ?? '' };
+    this.byFingerprint.set(writer.fingerprint, writer);
+    this.byId.set(id, writer);
+  }
+}
+
+function isSingleObject(message: Buffer): boolean {
+  return message.length >= 10 && message[0] === SINGLE_OBJECT_MARKER[0] && message[1] === SINGLE_OBJECT_MARKER[1];
+}
+
+function fullName(schema: { name?: string; namespace?: string }): string {
+  return schema.namespace ? `${schema.namespace}.${schema.name ?? ''}` : String(schema.name ?? '');
 }

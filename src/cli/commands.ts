@@ -2,8 +2,9 @@
 import { randomBytes } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { describeClickHouse, openClickHouse } from '../clickhouse/client.js';
-import type { ResolvedSource } from '../config/source.js';
+import { secretNames, type ResolvedSource } from '../config/source.js';
 import { consume, type ConsumeReport } from '../consumers/consume.js';
+import { consumerSettings, type ConsumerSettings } from '../consumers/settings.js';
 import { quote } from '../consumers/table-schema.js';
 import { startMockApi, type MockApi, type MockApiOptions } from '../mock-api/index.js';
 import { produce, selectResources, type ProduceReport } from '../producers/produce.js';
@@ -26,10 +27,6 @@ export async function withStandIn(context: Context, options: MockApiOptions = {}
   return { api, context: { ...context, source, env, secrets: { env } } };
 }
 
-function secretNames(source: ResolvedSource): string[] {
-  const token = source.auth?.token;
-  return token && typeof token === 'object' ? [token.$secret] : [];
-}
 
 export async function runProduce(context: Context, resources?: readonly string[], retry?: Partial<RetryPolicy>): Promise<ProduceReport> {
   return produce({
@@ -40,6 +37,7 @@ export async function runProduce(context: Context, resources?: readonly string[]
     logger: context.logger,
     resources,
     ...(retry ? { retry } : {}),
+    observer: context.observer,
   });
 }
 
@@ -49,9 +47,14 @@ export async function runConsume(
   until: 'caught-up' | 'signal',
   resources?: readonly string[],
   signal?: AbortSignal,
+  settings: ConsumerSettings = consumerSettings({}, context.env),
 ): Promise<ConsumeReport> {
-  context.logger.info({ clickhouse: describeClickHouse(context.clickhouse) }, 'consuming');
+  context.logger.info({ clickhouse: describeClickHouse(context.clickhouse), batch: settings.batch }, 'consuming');
   return consume({
+    batch: settings.batch,
+    groupId: settings.groupId,
+    topology: settings.topology,
+    shutdownTimeoutMs: settings.shutdownTimeoutMs,
     source: context.source,
     kafka: context.kafka,
     clickhouse,
@@ -60,6 +63,7 @@ export async function runConsume(
     resources,
     until,
     signal,
+    ...(context.observer?.consumer ? { onEvent: context.observer.consumer } : {}),
   });
 }
 

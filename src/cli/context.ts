@@ -7,6 +7,9 @@ import type { ResolvedSource } from '../config/source.js';
 import { createKafka, kafkaSettingsFromEnv } from '../kafka/client.js';
 import { createLogger, type Logger } from '../log.js';
 import type { Kafka } from 'kafkajs';
+import type { PipelineObserver } from '../observability/events.js';
+import { logDestination } from '../observability/terminal.js';
+import { effectiveEnv } from './settings.js';
 
 export const DEFAULT_CONFIG = 'pipelines/savvycal.ts';
 
@@ -28,10 +31,14 @@ export interface Context {
   readonly schemasDir: string;
   readonly secrets: SecretSources;
   readonly env: NodeJS.ProcessEnv;
+  /** progress and metrics hooks of the running command (src/cli/ops.ts) */
+  readonly observer?: PipelineObserver | undefined;
 }
 
 export async function createContext(configPath: string | undefined, flags: CommonFlags, env: NodeJS.ProcessEnv = process.env): Promise<Context> {
-  const logger = createLogger(flags.logLevel ?? env.STREAMTAP_LOG_LEVEL ?? 'info');
+  // flags > env > settings file > defaults (src/cli/settings.ts); secrets registered for redaction
+  env = effectiveEnv(flags as Readonly<Record<string, unknown>>, env);
+  const logger = createLogger(flags.logLevel ?? env.STREAMTAP_LOG_LEVEL ?? 'info', logDestination(env));
   const source = await loadSourceFile(configPath ?? DEFAULT_CONFIG, { env, baseUrl: flags.baseUrl });
   const kafka = createKafka(kafkaSettingsFromEnv(env, flags.brokers), logger);
   const clickhouse = clickhouseSettingsFromEnv(flags.clickhouseUrl ? { ...env, CLICKHOUSE_URL: flags.clickhouseUrl } : env, flags.dataDir);

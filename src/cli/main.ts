@@ -4,18 +4,24 @@ import { Command, Option } from 'commander';
 import { ConfigError, SecretMissingError } from '../config/errors.js';
 import { SchemaMissingError } from '../avro/schema-store.js';
 import { startMockApi } from '../mock-api/index.js';
-import { formatProduceReport, formatTable, runConsume, runProduce, tableCounts, withClickHouse, withStandIn } from './commands.js';
+import { formatTable, runConsume, withStandIn } from './commands.js';
 import { createContext, DEFAULT_CONFIG, type CommonFlags, type Context } from './context.js';
-import { openClickHouse } from '../clickhouse/client.js';
-import { relative } from 'node:path';
-import { inferSchemas } from './schema-infer.js';
+import { formatInferResults, inferSchemas } from './schema-infer.js';
+import { registerDlqCommands } from './dlq.js';
+import { registerCheckCommand } from './check.js';
+import { connectionOptions, processOptions, registerOpsCommands } from './ops-commands.js';
+import { produceCommand, runCommand, withOperations, type ScheduleFlags } from './schedule.js';
+import { openQueryClient, QueryRefusedError } from '../observability/query-endpoint.js';
+import { scrub } from '../observability/redact.js';
+import { effectiveEnv } from './settings.js';
+import { consumerSettings, type ConsumerFlags } from '../consumers/settings.js';
 
 const program = new Command('streamtap')
   .description('Streaming ETL: paginated REST APIs → Kafka (Avro) → ClickHouse (ReplacingMergeTree)')
   .showHelpAfterError();
 
 function common(cmd: Command): Command {
-  return cmd
+  return connectionOptions(cmd)
     .argument('[config]', 'source config (.ts, .js, .json, .yaml)', DEFAULT_CONFIG)
     .option('--brokers <list>', 'Kafka bootstrap servers (env KAFKA_BROKERS, default localhost:9092)')
     .option('--clickhouse-url <url>', 'ClickHouse server (env CLICKHOUSE_URL); default: embedded under --data-dir')
@@ -28,61 +34,61 @@ function common(cmd: Command): Command {
 
 const mockApiOption = new Option('--mock-api', 'read from a local stand-in of the API instead of base_url (no API key needed)');
 
-common(program.command('produce'))
-  .description('extract every resource once and publish its records to Kafka')
+processOptions(common(program.command('produce')))
+  .description('extract every resource once (or --every interval) and publish its records to Kafka')
+  .option('--every <interval>', 'extract again on this interval, e.g. 30s, 15m, 1h (env STREAMTAP_EVERY); stop with SIGINT/SIGTERM')
   .addOption(mockApiOption)
-  .action(async (config: string, flags: CommonFlags & { mockApi?: boolean }) => {
-    await withOptionalStandIn(await createContext(config, flags), flags.mockApi, async (ctx) => {
-      const report = await runProduce(ctx, flags.resource);
-      console.log(formatProduceReport(report));
-      return report.ok ? 0 : 1;
-    });
+  .action(async (config: string, flags: ScheduleFlags & { mockApi?: boolean }) => {
+    await withOptionalStandIn(await createContext(config, flags), flags.mockApi, (ctx) => produceCommand(ctx, flags));
   });
 
-common(program.command('consume'))
+processOptions(common(program.command('consume')))
   .description('load the topics into ClickHouse until stopped (SIGINT/SIGTERM), or until caught up')
   .option('--until-caught-up', 'stop once the consumer group has reached the end of every topic')
-  .action(async (config: string, flags: CommonFlags & { untilCaughtUp?: boolean }) => {
+  .option('--batch-records <n>', 'records per insert (env STREAMTAP_BATCH_RECORDS, default 20000)')
+  .option('--batch-bytes <n>', 'message bytes per insert (env STREAMTAP_BATCH_BYTES, default 16 MiB)')
+  .option('--batch-wait-ms <ms>', 'longest wait for a batch to fill (env STREAMTAP_BATCH_WAIT_MS, default 1000)')
+  .option('--group <id>', 'consumer group (env STREAMTAP_CONSUMER_GROUP, default streamtap.<source>)')
+  .option('--cluster <name>', 'create tables ON CLUSTER, replicated (env STREAMTAP_CLICKHOUSE_CLUSTER)')
+  .option('--distributed', 'with --cluster: <table>_local shards behind a Distributed <table>')
+  .option('--shutdown-timeout-ms <ms>', 'longest clean stop after SIGTERM/SIGINT (env STREAMTAP_SHUTDOWN_TIMEOUT_MS, default 30000)')
+  .action(async (config: string, flags: CommonFlags & ConsumerFlags & { untilCaughtUp?: boolean }) => {
     const ctx = await createContext(config, flags);
+    const settings = consumerSettings(flags, ctx.env);
     const abort = stopOnSignals();
-    await withClickHouse(ctx, async (ch) => {
-      const report = await runConsume(ctx, ch, flags.untilCaughtUp ? 'caught-up' : 'signal', flags.resource, abort.signal);
-      console.log(formatTable(['table', 'rows inserted', 'dead letters'], report.tables.map((t) => [t.table, String(t.rows), String(t.deadLetters)])));
+    // However stuck a connection is, a stop request ends the process in bounded time.
+    abort.signal.addEventListener('abort', () => setTimeout(() => process.exit(0), settings.shutdownTimeoutMs + 5_000).unref(), { once: true });
+    await withOperations(ctx, flags, 'consume', async (ctx, ch) => {
+      const report = await runConsume(ctx, ch, flags.untilCaughtUp ? 'caught-up' : 'signal', flags.resource, abort.signal, settings);
+      const rows = report.tables.map((t) => [t.table, String(t.records), String(t.rows), String(t.deadLetters), String(t.deleted)]);
+      console.log(formatTable(['table', 'messages', 'rows inserted', 'dead letters', 'deleted keys'], rows));
     });
     process.exitCode = 0;
   });
 
-common(program.command('run'))
-  .description('produce every resource once, consume until caught up, print row counts; exit 1 if a resource failed')
+registerDlqCommands(program, common);
+registerCheckCommand(program, common, mockApiOption);
+
+processOptions(common(program.command('run')))
+  .description('produce every resource once, consume until caught up, print row counts (again --every interval); exit 1 if a resource failed')
+  .option('--every <interval>', 'produce and load again on this interval, e.g. 15m (env STREAMTAP_EVERY); stop with SIGINT/SIGTERM')
   .addOption(mockApiOption)
-  .action(async (config: string, flags: CommonFlags & { mockApi?: boolean }) => {
-    await withOptionalStandIn(await createContext(config, flags), flags.mockApi, async (ctx) => {
-      const produced = await runProduce(ctx, flags.resource);
-      console.log(formatProduceReport(produced));
-      const ch = await openClickHouse(ctx.clickhouse);
-      try {
-        await runConsume(ctx, ch, 'caught-up', flags.resource);
-        const counts = await tableCounts(ctx, ch, flags.resource);
-        console.log(`\n${formatTable(['table', 'rows (FINAL)'], counts.map((c) => [c.table, String(c.rows)]))}`);
-        const first = counts[0];
-        if (first) console.log(`\nTry:  npx streamtap sql "SELECT * FROM ${first.table} FINAL LIMIT 5"`);
-      } finally {
-        await ch.close();
-      }
-      return produced.ok ? 0 : 1;
-    });
+  .action(async (config: string, flags: ScheduleFlags & { mockApi?: boolean }) => {
+    await withOptionalStandIn(await createContext(config, flags), flags.mockApi, (ctx) => runCommand(ctx, flags));
   });
+
+registerOpsCommands(program, common);
 
 const schema = program.command('schema').description('Avro schemas of the resources');
 common(schema.command('infer'))
-  .description('sample the API and write schemas/<source>/<resource>.avsc')
+  .description('sample the API and write or widen schemas/<source>/<resource>.avsc (never narrows; keeps the old version as <resource>.v<N>.avsc)')
   .option('--pages <n>', 'pages to sample per resource', '5')
-  .option('--force', 'replace an existing schema file')
+  .option('--dry-run', 'print the changes, write nothing')
   .addOption(mockApiOption)
-  .action(async (config: string, flags: CommonFlags & { pages: string; force?: boolean; mockApi?: boolean }) => {
+  .action(async (config: string, flags: CommonFlags & { pages: string; dryRun?: boolean; mockApi?: boolean }) => {
     await withOptionalStandIn(await createContext(config, flags), flags.mockApi, async (ctx) => {
-      const results = await inferSchemas(ctx, flags.resource, Number(flags.pages), Boolean(flags.force));
-      console.log(formatTable(['resource', 'sampled', 'file', 'action'], results.map((r) => [r.resource, String(r.records), relative(process.cwd(), r.file), r.action])));
+      const results = await inferSchemas(ctx, flags.resource, Number(flags.pages), { dryRun: Boolean(flags.dryRun) });
+      console.log(formatInferResults(results));
       return 0;
     });
   });
@@ -93,14 +99,17 @@ program
   .argument('<query>', 'SQL, e.g. "SELECT count() FROM savvycal.events FINAL"')
   .option('--clickhouse-url <url>', 'ClickHouse server (env CLICKHOUSE_URL); default: embedded under --data-dir')
   .option('--data-dir <dir>', 'data directory of the embedded ClickHouse (env STREAMTAP_DATA_DIR, default .data)')
+  .option('--clickhouse-user <user>', 'ClickHouse server user (env CLICKHOUSE_USER; password from CLICKHOUSE_PASSWORD)')
+  .option('--clickhouse-database <db>', 'default database of the connection (env CLICKHOUSE_DATABASE)')
+  .option('--settings <file>', 'process settings, YAML or JSON (env STREAMTAP_SETTINGS)')
   .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'tsv']).default('table'))
   .action(async (query: string, flags: { clickhouseUrl?: string; dataDir?: string; format: string }) => {
     const { clickhouseSettingsFromEnv } = await import('../clickhouse/client.js');
-    const env = flags.clickhouseUrl ? { ...process.env, CLICKHOUSE_URL: flags.clickhouseUrl } : process.env;
-    const ch = await openClickHouse(clickhouseSettingsFromEnv(env, flags.dataDir));
+    // While a consumer holds the embedded engine, the query goes through that consumer (read-only).
+    const env = effectiveEnv(flags, process.env);
+    const ch = await openQueryClient(clickhouseSettingsFromEnv(env, flags.dataDir));
     try {
-      const rs = await ch.query({ query, format: 'JSONCompactEachRowWithNames' });
-      const [names = [], ...rows] = await rs.json<unknown[]>();
+      const { names, rows } = await ch.query(query);
       const cell = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
       if (flags.format === 'json') for (const r of rows) console.log(JSON.stringify(Object.fromEntries(names.map((n, i) => [String(n), r[i]]))));
       else if (flags.format === 'tsv') console.log([names, ...rows].map((r) => r.map(cell).join('\t')).join('\n'));
@@ -174,12 +183,12 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   const e = error as Error & { code?: string };
-  console.error(`streamtap: ${e.message}`);
-  if (e instanceof ConfigError || e instanceof SecretMissingError || e instanceof SchemaMissingError) {
+  console.error(`streamtap: ${scrub(e.message)}`);
+  if (e instanceof ConfigError || e instanceof SecretMissingError || e instanceof SchemaMissingError || e instanceof QueryRefusedError) {
     if (e instanceof SecretMissingError) console.error('hint: or add --mock-api to read from the local stand-in API');
     process.exitCode = 2;
   } else {
-    if (process.env.STREAMTAP_LOG_LEVEL === 'debug' && e.stack) console.error(e.stack);
+    if (process.env.STREAMTAP_LOG_LEVEL === 'debug' && e.stack) console.error(scrub(e.stack));
     process.exitCode = 1;
   }
 }

@@ -1,8 +1,14 @@
-// `streamtap schema infer`: sample the API and write schemas/<source>/<resource>.avsc.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { inferSchema } from '../avro/infer.js';
-import { schemaFile } from '../avro/schema-store.js';
+// `streamtap schema infer`: sample the API and write or widen schemas/<source>/<resource>.avsc.
+//
+// An existing schema is the starting point: the samples can only add fields and widen types, never
+// remove or narrow (src/avro/infer.ts). When the result differs from the file (in its Avro canonical
+// form; docs and defaults alone do not count), the old file is kept as `<resource>.v<N>.avsc` and the
+// new one written as version N+1, so messages written with any version still decode.
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, relative } from 'node:path';
+import avro from 'avsc';
+import { mergeSamples, type SchemaChange } from '../avro/infer.js';
+import { historyFile, schemaFile, schemaVersion } from '../avro/schema-store.js';
 import { selectResources } from '../producers/produce.js';
 import { RestClient } from '../rest/client.js';
 import { extractPages } from '../rest/extract.js';
@@ -12,10 +18,27 @@ export interface InferResult {
   readonly resource: string;
   readonly file: string;
   readonly records: number;
-  readonly action: 'written' | 'unchanged' | 'kept (exists; use --force to replace)';
+  readonly action: 'created' | 'updated' | 'unchanged' | 'would create' | 'would update';
+  /** the version before, when there was a file */
+  readonly fromVersion?: number;
+  readonly version: number;
+  readonly changes: readonly SchemaChange[];
+  readonly notes: readonly string[];
+  /** where the previous version was kept */
+  readonly history?: string;
 }
 
-export async function inferSchemas(ctx: Context, resources: readonly string[] | undefined, pages: number, force: boolean): Promise<InferResult[]> {
+export interface InferOptions {
+  /** show what would change, write nothing */
+  readonly dryRun?: boolean;
+}
+
+export class SchemaHistoryError extends Error {
+  readonly code = 'SCHEMA_HISTORY';
+}
+
+export async function inferSchemas(ctx: Pick<Context, 'source' | 'secrets' | 'schemasDir'>, resources: readonly string[] | undefined, pages: number, options: InferOptions = {}): Promise<InferResult[]> {
+  if (!Number.isSafeInteger(pages) || pages < 1) throw new Error(`--pages must be a positive integer, got ${pages}`);
   const client = new RestClient(ctx.source, { secrets: ctx.secrets });
   const results: InferResult[] = [];
   try {
@@ -25,27 +48,88 @@ export async function inferSchemas(ctx: Context, resources: readonly string[] | 
         samples.push(...page.records);
         if (page.number >= pages) break;
       }
-      const schema = inferSchema(samples, {
-        name: resource.tableName,
-        namespace: `streamtap.${ctx.source.name}`,
-        primaryKey: resource.primaryKey,
-        doc: `${ctx.source.name}.${resource.tableName}: inferred by streamtap schema infer from ${samples.length} records`,
-      });
       const file = schemaFile(ctx.schemasDir, ctx.source.name, resource.tableName);
-      const text = `${JSON.stringify(schema, null, 2)}\n`;
-      const existing = await readFile(file, 'utf8').catch(() => undefined);
-      let action: InferResult['action'];
-      if (existing === text) action = 'unchanged';
-      else if (existing !== undefined && !force) action = 'kept (exists; use --force to replace)';
-      else {
-        await mkdir(dirname(file), { recursive: true });
-        await writeFile(file, text);
-        action = 'written';
-      }
-      results.push({ resource: resource.name, file, records: samples.length, action });
+      results.push(await writeInferred(file, samples, { source: ctx.source.name, resource: resource.tableName, primaryKey: resource.primaryKey }, options, resource.name));
     }
   } finally {
     await client.close();
   }
   return results;
+}
+
+/** Merges samples into the schema file (or creates it); the part of `schema infer` after sampling. */
+export async function writeInferred(
+  file: string,
+  samples: readonly unknown[],
+  target: { readonly source: string; readonly resource: string; readonly primaryKey: readonly string[] },
+  options: InferOptions = {},
+  label = target.resource,
+): Promise<InferResult> {
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  const existing = text === undefined ? undefined : (JSON.parse(text) as Record<string, unknown>);
+  const merged = mergeSamples(existing, samples, {
+    name: target.resource,
+    namespace: `streamtap.${target.source}`,
+    primaryKey: target.primaryKey,
+    doc: `${target.source}.${target.resource}: inferred by streamtap schema infer`,
+  });
+  const fromVersion = existing ? schemaVersion(existing) : undefined;
+  const base = { resource: label, file, records: samples.length, changes: merged.changes, notes: merged.notes };
+  if (existing && canonical(existing) === canonical(merged.schema)) return { ...base, action: 'unchanged', fromVersion, version: fromVersion ?? 1 };
+
+  const version = (fromVersion ?? 0) + 1;
+  const { version: _old, fields, ...header } = merged.schema;
+  const output = `${JSON.stringify({ ...header, version, fields }, null, 2)}\n`;
+  const history = fromVersion === undefined ? undefined : historyFile(dirname(dirname(file)), target.source, target.resource, fromVersion);
+  if (options.dryRun) return { ...base, action: existing ? 'would update' : 'would create', fromVersion, version, ...(history ? { history } : {}) };
+
+  await mkdir(dirname(file), { recursive: true });
+  if (history && text !== undefined) {
+    const kept = await readFile(history, 'utf8').catch(() => undefined);
+    if (kept !== undefined && kept !== text) {
+      throw new SchemaHistoryError(
+        `${relative(process.cwd(), history)} already holds a different version ${fromVersion}; history files are never overwritten. ` +
+          `Give ${relative(process.cwd(), file)} a "version" above every ${target.resource}.v<N>.avsc beside it, then run again.`,
+      );
+    }
+    if (kept === undefined) await writeAtomically(history, text);
+  }
+  await writeAtomically(file, output);
+  return { ...base, action: existing ? 'updated' : 'created', fromVersion, version, ...(history ? { history } : {}) };
+}
+
+/** The Avro Parsing Canonical Form (what fingerprints are computed over). */
+function canonical(schema: unknown): string {
+  return JSON.stringify(avro.Type.forSchema(schema as avro.Schema).schema());
+}
+
+/** A consumer rescanning the directory never sees a half-written file. */
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const tmp = `${dirname(file)}/.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, file);
+}
+
+/** The diff `schema infer` prints: one block per resource, one line per change. */
+export function formatInferResults(results: readonly InferResult[], cwd = process.cwd()): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    const file = relative(cwd, r.file) || r.file;
+    const versions = r.fromVersion === undefined ? `v${r.version}` : r.fromVersion === r.version ? `v${r.version}` : `v${r.fromVersion} → v${r.version}`;
+    lines.push(`${r.resource}: ${file} ${versions}, ${r.action} (${r.records} records sampled)`);
+    if (r.history && (r.action === 'updated' || r.action === 'would update')) lines.push(`  v${r.fromVersion} ${r.action === 'updated' ? 'kept' : 'would be kept'} as ${relative(cwd, r.history)}`);
+    const width = Math.max(0, ...r.changes.map((c) => c.path.length));
+    for (const c of r.action === 'unchanged' ? [] : r.changes) {
+      if (c.kind === 'added') lines.push(`  + ${c.path.padEnd(width)}  ${c.to}`);
+      else {
+        const warning = c.tableFollows ? '' : '  (the ClickHouse column cannot follow: the consumer will stop this table; see docs/schemas.md)';
+        lines.push(`  ~ ${c.path.padEnd(width)}  ${c.from} → ${c.to}${warning}`);
+      }
+    }
+    for (const note of r.notes) lines.push(`  note: ${note}`);
+  }
+  return lines.join('\n');
 }

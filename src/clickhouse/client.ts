@@ -1,15 +1,18 @@
 // ClickHouse through @clickhouse/client everywhere: a server when CLICKHOUSE_URL is set, otherwise
 // the embedded engine (chdb) plugged in as the client's connection, so the same code runs on both.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { createChdbConnection } from 'chdb/connection';
 
 export interface ClickHouseSettings {
   /** http(s)://host:port of a server; unset means embedded */
   readonly url?: string | undefined;
   readonly username?: string | undefined;
   readonly password?: string | undefined;
+  /** default database of the connection (tables stay `<source>.<resource>`); $CLICKHOUSE_DATABASE */
+  readonly database?: string | undefined;
+  /** CA bundle for an https:// server with a private CA; $CLICKHOUSE_CA_FILE */
+  readonly caFile?: string | undefined;
   /** where the embedded engine keeps its data */
   readonly dataDir: string;
 }
@@ -25,6 +28,8 @@ export function clickhouseSettingsFromEnv(env: NodeJS.ProcessEnv = process.env, 
     url: env.CLICKHOUSE_URL || undefined,
     username: env.CLICKHOUSE_USER || undefined,
     password: env.CLICKHOUSE_PASSWORD || undefined,
+    database: env.CLICKHOUSE_DATABASE || undefined,
+    caFile: env.CLICKHOUSE_CA_FILE || undefined,
     dataDir: resolve(dataDir, 'clickhouse'),
   };
 }
@@ -44,6 +49,8 @@ export async function openClickHouse(settings: ClickHouseSettings): Promise<Clic
       url: settings.url,
       ...(settings.username ? { username: settings.username } : {}),
       ...(settings.password ? { password: settings.password } : {}),
+      ...(settings.database ? { database: settings.database } : {}),
+      ...(settings.caFile ? { tls: { ca_cert: readFileSync(settings.caFile) } } : {}),
       request_timeout: 120_000,
       // Below the server's default keep-alive (10 s) so a reused socket is never one the server closed.
       keep_alive: { enabled: true, idle_socket_ttl: 2_500 },
@@ -52,6 +59,8 @@ export async function openClickHouse(settings: ClickHouseSettings): Promise<Clic
   } else {
     mkdirSync(settings.dataDir, { recursive: true });
     // chdb types its connection against its own copy of @clickhouse/client-common; the shapes match.
+    // Loaded only when embedded: a server-only deployment never maps the ~500 MB engine library.
+    const { createChdbConnection } = await import('chdb/connection');
     const connection = createChdbConnection({ path: settings.dataDir }) as unknown as EmbeddedConnection;
     client = createClient({ connection });
   }

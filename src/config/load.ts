@@ -35,6 +35,8 @@ export function parseSourceConfig(
 
 interface RawIssue {
   readonly code: string;
+  readonly expected?: string;
+  readonly values?: readonly unknown[];
   readonly path: readonly PropertyKey[];
   readonly message: string;
   readonly keys?: readonly string[];
@@ -52,13 +54,30 @@ function flattenIssues(issues: readonly RawIssue[], prefix: readonly PropertyKey
       return (issue.keys ?? []).map((key) => ({ path: formatPath([...path, key]), message: 'unknown key' }));
     }
     if (issue.code === 'invalid_union' && issue.errors && issue.errors.length > 0) {
-      const matching = issue.errors.filter((branch) => !branch.some((i) => i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_value')));
+      // A branch that fails at its own root did not take the value's type (a custom check at the root is a type check too).
+      const matching = issue.errors.filter((branch) => !branch.some((i) => i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_value' || i.code === 'custom')));
       const depth = (branch: readonly RawIssue[]): number => Math.max(...branch.map((i) => i.path.length + (i.errors ? 1 : 0)));
       const best = [...matching].sort((a, b) => depth(b) - depth(a))[0];
       if (best) return flattenIssues(best, path);
+      // No branch took the value's type: say which types would do.
+      const expected = [...new Set(issue.errors.flatMap((branch) => branch.filter((i) => i.path.length === 0).map(describeExpected)))];
+      if (expected.length > 0) return [{ path: formatPath(path), message: `expected ${expected.join(' or ')}` }];
+    }
+    if (issue.code === 'invalid_type' && issue.expected && /received undefined$/.test(issue.message)) {
+      return [{ path: formatPath(path), message: `required: expected ${article(issue.expected)}` }];
     }
     return [{ path: formatPath(path), message: issue.message }];
   });
+}
+
+function describeExpected(issue: RawIssue): string {
+  if (issue.code === 'invalid_value' && issue.values) return `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  if (issue.code === 'invalid_type' && issue.expected) return article(issue.expected);
+  return issue.message;
+}
+
+function article(noun: string): string {
+  return `${/^[aeiou]/i.test(noun) ? 'an' : 'a'} ${noun}`;
 }
 
 async function readConfigValue(path: string): Promise<unknown> {

@@ -1,9 +1,13 @@
-// The config grammar: dlt's rest_api_source keys, snake_case, accepted verbatim.
+// The config grammar: dlt's rest_api_source keys, snake_case, accepted verbatim, plus a few streamtap
+// extensions (rate_limit, max_pages, concurrency, max_parallel_resources, ...) documented in docs/rest-features.md.
 // Objects are strict so a misspelt key is an error that names its path, not a silent no-op.
+// Cross-field rules (a paginator that can never stop, a placeholder naming an unknown param) live in source.ts.
 import { z } from 'zod';
 
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 export const secretRefSchema = z.strictObject({
-  $secret: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a secret name: letters, digits and _'),
+  $secret: z.string().regex(IDENTIFIER, 'a secret name: letters, digits and _'),
 });
 
 /** A secret must arrive by reference; a literal string here would end up in files and logs. */
@@ -16,59 +20,251 @@ const secretSchema = z.union([secretRefSchema, z.string()]).superRefine((value, 
   }
 });
 
+/** Identifiers that are not secret by nature (a client id, a user name) may be literals or references. */
+const maybeSecretSchema = z.union([secretRefSchema, z.string().min(1)]);
+
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
-const bearerAuth = z.strictObject({ type: z.literal('bearer'), token: secretSchema });
+type AnyFunction = (...args: never[]) => unknown;
+function fn<T extends AnyFunction>(what: string) {
+  return z.custom<T>((v) => typeof v === 'function', { message: `a function for ${what} (only TS/JS configs can hold one)` });
+}
 
-export const authSchema = z.discriminatedUnion('type', [bearerAuth]);
+// ── auth ────────────────────────────────────────────────────────────────────────────────────────────
 
-const cursorPaginator = z.strictObject({
-  type: z.literal('cursor'),
-  cursor_path: z.string().min(1).default('cursors.next'),
-  cursor_param: z.string().min(1).default('cursor'),
-  stop_condition: z.string().min(1).optional(),
+// dlt accepts `{ "token": ... }` without a type as bearer auth; the discriminator is optional for that reason.
+const bearerAuth = z.strictObject({ type: z.literal('bearer').optional(), token: secretSchema });
+const apiKeyAuth = z.strictObject({
+  type: z.literal('api_key'),
+  name: z.string().min(1).default('Authorization'),
+  api_key: secretSchema,
+  // dlt's aliases: `param` is `query`
+  location: z.enum(['header', 'query', 'param', 'cookie']).default('header'),
 });
-const singlePagePaginator = z.strictObject({ type: z.literal('single_page') });
+const httpBasicAuth = z.strictObject({ type: z.literal('http_basic'), username: maybeSecretSchema, password: secretSchema });
+const oauth2ClientCredentials = z.strictObject({
+  type: z.literal('oauth2_client_credentials'),
+  access_token_url: z.url({ protocol: /^https?$/ }),
+  client_id: maybeSecretSchema,
+  client_secret: secretSchema,
+  /** extra form fields besides client_id, client_secret and grant_type=client_credentials */
+  access_token_request_data: z.record(z.string(), scalar).optional(),
+  /** seconds a token lives when the token response has no expires_in */
+  default_token_expiration: z.number().int().positive().default(3600),
+  /** a token obtained elsewhere, used until it expires or is refused */
+  access_token: secretSchema.optional(),
+});
 
-export const paginatorObjectSchema = z.discriminatedUnion('type', [cursorPaginator, singlePagePaginator]);
-/** dlt accepts a bare type name for paginators that take no options. */
-export const paginatorSchema = z.union([
-  z.enum(['single_page']).transform((type) => ({ type })),
-  paginatorObjectSchema,
-]);
+const AUTH_TYPES = 'bearer, api_key, http_basic, oauth2_client_credentials';
+export const authSchema = z.discriminatedUnion('type', [bearerAuth, apiKeyAuth, httpBasicAuth, oauth2ClientCredentials], {
+  error: (issue) => (issue.code === 'invalid_union' ? `unknown auth type: expected one of ${AUTH_TYPES}` : undefined),
+});
+
+// ── paginators ──────────────────────────────────────────────────────────────────────────────────────
 
 /** A JSONPath string (`entries`, `$.data.items`), or path segments; `[]` and `$` select the body itself. */
 export const dataSelectorSchema = z.union([z.string().min(1), z.array(z.union([z.string(), z.number().int()]))]);
+const jsonPath = dataSelectorSchema;
+const stopCondition = z.string().min(1).optional();
 
-export const endpointSchema = z.strictObject({
-  path: z.string().min(1),
-  method: z.enum(['GET', 'POST']).default('GET'),
-  params: z.record(z.string(), scalar).optional(),
-  data_selector: dataSelectorSchema.optional(),
-  paginator: paginatorSchema.optional(),
+const singlePage = z.strictObject({ type: z.literal('single_page') });
+const autoPaginator = z.strictObject({ type: z.literal('auto') });
+const jsonLink = z.strictObject({ type: z.literal('json_link'), next_url_path: jsonPath.default('next'), stop_condition: stopCondition });
+/** dlt's deprecated name for json_link */
+const jsonResponse = z.strictObject({ type: z.literal('json_response'), next_url_path: jsonPath.default('next'), stop_condition: stopCondition });
+const headerLink = z.strictObject({ type: z.literal('header_link'), links_next_key: z.string().min(1).default('next'), stop_condition: stopCondition });
+const headerCursor = z.strictObject({
+  type: z.literal('header_cursor'),
+  cursor_key: z.string().min(1).default('next'),
+  cursor_param: z.string().min(1).default('cursor'),
+  stop_condition: stopCondition,
+});
+const cursor = z.strictObject({
+  type: z.literal('cursor'),
+  cursor_path: jsonPath.default('cursors.next'),
+  /** query parameter for the cursor; defaults to `cursor` unless cursor_body_path is given */
+  cursor_param: z.string().min(1).optional(),
+  /** where the cursor goes in the JSON body of a POST, e.g. `pagination.cursor` */
+  cursor_body_path: jsonPath.optional(),
+  stop_condition: stopCondition,
+});
+const rangeStops = {
+  /** JSONPath to the total (items for offset, pages for page_number); null: no total in the response */
+  total_path: jsonPath.nullable().default('total'),
+  stop_after_empty_page: z.boolean().default(true),
+  has_more_path: jsonPath.optional(),
+  stop_condition: stopCondition,
+};
+const offset = z.strictObject({
+  type: z.literal('offset'),
+  limit: z.number().int().positive(),
+  offset: z.number().int().nonnegative().default(0),
+  offset_param: z.string().min(1).optional(),
+  offset_body_path: jsonPath.optional(),
+  limit_param: z.string().min(1).optional(),
+  limit_body_path: jsonPath.optional(),
+  maximum_offset: z.number().int().positive().optional(),
+  ...rangeStops,
+});
+const pageNumber = z.strictObject({
+  type: z.literal('page_number'),
+  base_page: z.number().int().nonnegative().default(0),
+  /** the first page requested; defaults to base_page */
+  page: z.number().int().nonnegative().optional(),
+  page_param: z.string().min(1).optional(),
+  page_body_path: jsonPath.optional(),
+  maximum_page: z.number().int().positive().optional(),
+  ...rangeStops,
 });
 
+const PAGINATOR_TYPES = ['json_link', 'json_response', 'header_link', 'header_cursor', 'offset', 'page_number', 'cursor', 'single_page', 'auto'] as const;
+
+export const paginatorObjectSchema = z.discriminatedUnion(
+  'type',
+  [singlePage, autoPaginator, jsonLink, jsonResponse, headerLink, headerCursor, cursor, offset, pageNumber],
+  { error: (issue) => (issue.code === 'invalid_union' ? `unknown paginator type: expected one of ${PAGINATOR_TYPES.join(', ')}` : undefined) },
+);
+/** dlt accepts a bare type name (`"header_link"`); it means that paginator with its defaults. */
+export const paginatorSchema = z.union([
+  z
+    .enum(PAGINATOR_TYPES)
+    .transform((type) => ({ type }))
+    .pipe(paginatorObjectSchema),
+  paginatorObjectSchema,
+]);
+
+// ── endpoint ────────────────────────────────────────────────────────────────────────────────────────
+
+const incrementalValue = z.union([z.string(), z.number()]);
+const incrementalCommon = {
+  /** JSONPath inside each record, e.g. `updated_at` */
+  cursor_path: jsonPath,
+  initial_value: incrementalValue.optional(),
+  last_value_func: z.enum(['max', 'min']).default('max'),
+  on_cursor_value_missing: z.enum(['raise', 'include', 'exclude']).default('raise'),
+  /** `asc`/`desc`: the API returns records in cursor order, so pagination stops once past end_value */
+  row_order: z.enum(['asc', 'desc']).optional(),
+  range_start: z.enum(['open', 'closed']).default('closed'),
+  range_end: z.enum(['open', 'closed']).default('open'),
+  /** turns a cursor value into what the API expects as a parameter (TS configs) */
+  convert: fn<(value: unknown) => unknown>('convert').optional(),
+};
+
+export const incrementalSchema = z.strictObject({
+  ...incrementalCommon,
+  start_param: z.string().min(1).optional(),
+  end_param: z.string().min(1).optional(),
+  end_value: incrementalValue.optional(),
+});
+
+const onlyAtEndpointLevel = z.unknown().superRefine((_v, ctx) =>
+  ctx.addIssue({ code: 'custom', message: 'only allowed in endpoint.incremental, not in an incremental param (as in dlt)' }),
+);
+const incrementalParam = z.strictObject({
+  type: z.literal('incremental'),
+  ...incrementalCommon,
+  end_value: onlyAtEndpointLevel.optional(),
+  end_param: onlyAtEndpointLevel.optional(),
+});
+const resolveParam = z.strictObject({
+  type: z.literal('resolve'),
+  resource: z.string().regex(IDENTIFIER, 'a resource name'),
+  /** JSONPath in the parent record, e.g. `id` or `owner.id` */
+  field: jsonPath,
+});
+export const paramValueSchema = z.union([
+  scalar,
+  z.discriminatedUnion('type', [resolveParam, incrementalParam], {
+    error: (issue) => (issue.code === 'invalid_union' ? 'a param object must have type "resolve" or "incremental"' : undefined),
+  }),
+]);
+
+export interface ResponseView {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** parsed JSON, or the text when the body is not JSON */
+  readonly body: unknown;
+}
+export type ResponseHook = (response: ResponseView) => ResponseView | void;
+
+const responseHook = fn<ResponseHook>('response action');
+export const responseActionSchema = z.union([
+  responseHook,
+  z
+    .strictObject({
+      /** an exact status, or a class such as "4xx" */
+      status_code: z.union([z.number().int().min(100).max(599), z.string().regex(/^[1-5](\d\d|xx)$/, 'a status such as 404 or "4xx"')]).optional(),
+      /** a substring of the response body */
+      content: z.string().min(1).optional(),
+      /** ignore: no records, end of data for this request (dlt); retry: a retriable failure (streamtap) */
+      action: z.union([z.enum(['ignore', 'retry']), responseHook, z.array(responseHook).min(1)]),
+    }),
+]);
+
+export const endpointSchema = z.strictObject({
+  /** defaults to the resource name (dlt) */
+  path: z.string().min(1).optional(),
+  method: z.enum(['GET', 'POST']).default('GET'),
+  params: z.record(z.string(), paramValueSchema).optional(),
+  json: z.record(z.string(), z.unknown()).optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  data_selector: dataSelectorSchema.optional(),
+  paginator: paginatorSchema.optional(),
+  response_actions: z.array(responseActionSchema).optional(),
+  incremental: incrementalSchema.optional(),
+  auth: authSchema.optional(),
+});
+
+// ── resources ───────────────────────────────────────────────────────────────────────────────────────
+
 export const writeDispositionSchema = z.enum(['append', 'merge', 'replace']);
+/** dlt also takes `{ "disposition": "merge", "strategy": "upsert" }`; streamtap keeps the disposition. */
+const writeDispositionInput = z.union([
+  writeDispositionSchema,
+  z.strictObject({ disposition: writeDispositionSchema, strategy: z.string().min(1).optional() }),
+]);
 export const primaryKeySchema = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 
+const processingStep = z.union([
+  z.strictObject({ filter: fn<(record: unknown) => unknown>('filter') }),
+  z.strictObject({ map: fn<(record: unknown) => unknown>('map') }),
+]);
+
 const resourceFields = {
-  name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a resource name: letters, digits and _ (it names a topic and a table)'),
-  table_name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+  table_name: z.string().regex(IDENTIFIER, 'a table name: letters, digits and _').optional(),
   primary_key: primaryKeySchema.optional(),
-  write_disposition: writeDispositionSchema.optional(),
+  write_disposition: writeDispositionInput.optional(),
   selected: z.boolean().optional(),
+  /** accepted for dlt compatibility: streamtap never splits nested data into child tables */
+  max_table_nesting: z.number().int().nonnegative().optional(),
+  include_from_parent: z.array(z.string().min(1)).optional(),
+  processing_steps: z.array(processingStep).optional(),
+  /** dlt: fetch children of several parent records at once (streamtap: concurrency 4 unless `concurrency` says) */
+  parallelized: z.boolean().optional(),
+  /** streamtap: child requests in flight for this resource */
+  concurrency: z.number().int().positive().max(256).optional(),
+  /** streamtap: a runaway guard; more pages than this in one run fail the resource */
+  max_pages: z.number().int().positive().optional(),
 };
 
 export const resourceSchema = z.strictObject({
+  name: z.string().regex(IDENTIFIER, 'a resource name: letters, digits and _ (it names a topic and a table)'),
   ...resourceFields,
   endpoint: z.union([z.string().min(1), endpointSchema]).optional(),
 });
 
 export const resourceDefaultsSchema = z.strictObject({
-  primary_key: resourceFields.primary_key,
-  write_disposition: resourceFields.write_disposition,
-  selected: resourceFields.selected,
+  ...resourceFields,
   endpoint: endpointSchema.partial().optional(),
+});
+
+export const rateLimitSchema = z.strictObject({
+  /** average request rate for the whole client (all resources of the source) */
+  requests_per_second: z.number().positive().optional(),
+  /** requests allowed back to back before the rate applies */
+  burst: z.number().int().positive().optional(),
+  /** requests in flight at once for the whole client */
+  max_concurrency: z.number().int().positive().optional(),
 });
 
 export const clientSchema = z.strictObject({
@@ -76,21 +272,35 @@ export const clientSchema = z.strictObject({
   auth: authSchema.optional(),
   headers: z.record(z.string(), z.string()).optional(),
   paginator: paginatorSchema.optional(),
+  /** streamtap: query params sent with every request (endpoint params win) */
+  params: z.record(z.string(), scalar).optional(),
+  rate_limit: rateLimitSchema.optional(),
+  /** streamtap: responses larger than this fail with RESPONSE_TOO_LARGE */
+  max_response_bytes: z.number().int().positive().optional(),
+  /** streamtap: per-attempt timeout */
+  timeout_seconds: z.number().positive().optional(),
 });
 
 export const sourceSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a source name: letters, digits and _ (it names topics and a database)').optional(),
+  name: z.string().regex(IDENTIFIER, 'a source name: letters, digits and _ (it names topics and a database)').optional(),
   client: clientSchema,
   resource_defaults: resourceDefaultsSchema.optional(),
   resources: z.array(z.union([resourceSchema, z.string().min(1)])).min(1),
+  /** streamtap: resources (with their parents and children) extracted at once; default all */
+  max_parallel_resources: z.number().int().positive().optional(),
 });
 
 export type SecretRef = z.infer<typeof secretRefSchema>;
 export type AuthConfig = z.infer<typeof authSchema>;
 export type PaginatorConfig = z.infer<typeof paginatorObjectSchema>;
 export type EndpointConfig = z.infer<typeof endpointSchema>;
+export type IncrementalConfig = z.infer<typeof incrementalSchema>;
+export type ParamValue = z.infer<typeof paramValueSchema>;
+export type ResponseAction = z.infer<typeof responseActionSchema>;
 export type DataSelector = z.infer<typeof dataSelectorSchema>;
 export type WriteDisposition = z.infer<typeof writeDispositionSchema>;
+export type RateLimitConfig = z.infer<typeof rateLimitSchema>;
+export type ResourceConfigParsed = z.infer<typeof resourceSchema>;
 /** What users write (input side: defaults not yet applied). */
 export type SourceConfigInput = z.input<typeof sourceSchema>;
 export type SourceConfigParsed = z.infer<typeof sourceSchema>;

@@ -1,32 +1,91 @@
-// The ClickHouse side of a consumer: create what is missing, insert a batch idempotently.
+// The ClickHouse side of a consumer: create what is missing, insert a batch idempotently, mark deletes.
+//
+// Why the result is exactly once although Kafka delivers at least once (docs/consumers.md has the long form):
+//  1. Offsets are committed only after ClickHouse accepted the insert, so nothing is lost.
+//  2. A batch replayed after a crash starts at the committed offset and is cut the same way, so it
+//     carries the same insert_deduplication_token, and ClickHouse drops it (the table keeps the last
+//     10,000 tokens: non_replicated_deduplication_window). Raw rows are not duplicated either.
+//  3. Whatever still arrives twice (a batch cut differently on replay, a producer retry that wrote a
+//     record twice) is the same key with the same _version: ReplacingMergeTree keeps one, so FINAL
+//     shows exactly one row per key, the one with the highest _version.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { createTableSql, quote, type TableSpec } from './table-schema.js';
+import { SINGLE_SERVER, tableStatements, targetTable, type ClickHouseTopology } from './ddl.js';
+import type { RunCompletion } from './run-completion.js';
+import { quote, type TableSpec } from './table-schema.js';
+
+export interface InsertBatch {
+  readonly rows: readonly Record<string, unknown>[];
+  /** names the exact Kafka offsets the rows came from; equal for a replay of the same offsets */
+  readonly dedupToken: string;
+}
 
 export class ClickHouseSink {
   private readonly ready = new Set<string>();
 
-  constructor(private readonly client: ClickHouseClient) {}
+  constructor(
+    private readonly client: ClickHouseClient,
+    private readonly topology: ClickHouseTopology = SINGLE_SERVER,
+  ) {}
 
+  /** Creates the database, the table(s) and the `<table>_latest` view when missing. */
   async ensureTable(spec: TableSpec): Promise<void> {
     const name = `${spec.database}.${spec.table}`;
     if (this.ready.has(name)) return;
-    await this.client.command({ query: `CREATE DATABASE IF NOT EXISTS ${quote(spec.database)}` });
-    await this.client.command({ query: createTableSql(spec) });
+    for (const query of tableStatements(spec, this.topology)) await this.client.command({ query });
     this.ready.add(name);
   }
 
-  /**
-   * `dedupToken` names the exact Kafka offsets of the batch (`topic-partition-first-last`): a replay of
-   * the same offsets after a crash carries the same token, and the table's
-   * non_replicated_deduplication_window makes ClickHouse drop it instead of adding rows.
-   */
-  async insert(spec: TableSpec, rows: readonly Record<string, unknown>[], dedupToken: string): Promise<void> {
-    if (rows.length === 0) return;
+  /** Forget what was created, so the next ensureTable checks again (after UNKNOWN_TABLE). */
+  forget(spec: TableSpec): void {
+    this.ready.delete(`${spec.database}.${spec.table}`);
+  }
+
+  async insert(spec: TableSpec, batch: InsertBatch): Promise<void> {
+    if (batch.rows.length === 0) return;
     await this.client.insert({
-      table: `${quote(spec.database)}.${quote(spec.table)}`,
-      values: rows as Record<string, unknown>[],
+      table: targetTable(spec),
+      values: batch.rows as Record<string, unknown>[],
       format: 'JSONEachRow',
-      clickhouse_settings: { insert_deduplicate: 1, insert_deduplication_token: dedupToken },
+      clickhouse_settings: {
+        insert_deduplicate: 1,
+        insert_deduplication_token: batch.dedupToken,
+        // On a Distributed table, return only once the shards have the rows, so the commit that follows
+        // never covers rows still queued on this server.
+        ...(this.topology.distributed ? { distributed_foreground_insert: 1 } : {}),
+      },
     });
   }
+
+  /**
+   * Marks deleted every key whose latest row is older than the completed run: those keys were not in
+   * the full extraction. Returns how many keys it marked. Idempotent: marked keys are hidden by FINAL,
+   * so a second call finds nothing to mark.
+   */
+  async markMissingDeleted(spec: TableSpec, run: Pick<RunCompletion, 'runId' | 'startVersion' | 'endVersion'>): Promise<number> {
+    if (spec.writeDisposition !== 'replace') throw new Error(`${spec.database}.${spec.table}: deletes apply to write_disposition replace only`);
+    const table = targetTable(spec);
+    // A subquery: in ClickHouse an alias in the SELECT list (the REPLACEd _version) would shadow the column in WHERE.
+    const stale = `SELECT * FROM ${table} FINAL WHERE _version < ${run.startVersion}`;
+    const rs = await this.client.query({ query: `SELECT count() AS n FROM (${stale})`, format: 'JSONEachRow' });
+    const [row] = await rs.json<{ n: string | number }>();
+    const count = Number(row?.n ?? 0);
+    if (count === 0) return 0;
+    await this.client.command({
+      query:
+        `INSERT INTO ${table} SELECT * REPLACE (1 AS ${quote('_is_deleted')}, toUInt64(${run.endVersion}) AS ${quote('_version')}, ` +
+        `${sqlString(run.runId)} AS ${quote('_run_id')}) FROM (${stale})`,
+      clickhouse_settings: {
+        // Always a token of its own: one per run, so applying the same completion twice inserts once. (The
+        // embedded engine also keeps settings for the session: without it, the last batch's token would apply.)
+        insert_deduplicate: 1,
+        insert_deduplication_token: `delete-${spec.database}.${spec.table}-${run.runId}`,
+        ...(this.topology.distributed ? { distributed_foreground_insert: 1 } : {}),
+      },
+    });
+    return count;
+  }
+}
+
+function sqlString(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }

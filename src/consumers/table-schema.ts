@@ -1,16 +1,39 @@
 // How an Avro resource schema becomes a ClickHouse table, and a decoded record one of its rows.
-//   string → String, int → Int32, long → Int64, float → Float32, double → Float64, boolean → Bool,
-//   timestamp-millis → DateTime64(3, 'UTC'), array of scalars → Array(T),
-//   records, maps and arrays of records → String holding JSON (query with JSONExtract*),
-//   ["null", T] → Nullable(T) where ClickHouse allows it (not around Array).
+// The mapping (docs/schemas.md has the table and the reasons):
+//   string, enum → String          int → Int32         long → Int64       float → Float32
+//   double → Float64               boolean → Bool      bytes, fixed → String (base64)
+//   timestamp-millis → DateTime64(3, 'UTC')
+//   record → Tuple(name T, ...)    (named, so `organizer.email` works; a recursive record → String JSON)
+//   array → Array(T)               map → Map(String, T)
+//   ["null", T] → Nullable(T) for scalars; a record, array or map column is never Nullable (ClickHouse
+//     refuses Nullable(Tuple) by default and Nullable(Array/Map) always): null reads as an all-null tuple,
+//     [] or {}. Primary key columns are never Nullable.
+// A column keeps its type as long as every writer schema fits it; when a newer schema needs more, the
+// type widens (table-evolution.ts): new tuple elements, Int32 → Int64 → Float64, any scalar → String,
+// a scalar → Nullable. A String column absorbs anything (non-strings as JSON text).
 import type { AvroRecordSchema } from '../avro/schema-store.js';
 import type { WriteDisposition } from '../config/schema.js';
 
 type AvroType = unknown;
+type AvroObject = { readonly [key: string]: unknown };
 
-interface Column {
+export type ScalarName = 'String' | 'Int32' | 'Int64' | 'UInt8' | 'UInt64' | 'Float32' | 'Float64' | 'Bool' | 'DateTime64';
+
+/** A ClickHouse column type, as far as streamtap writes or widens it. */
+export type ChType =
+  | { readonly kind: 'scalar'; readonly name: ScalarName; readonly sql: string }
+  | { readonly kind: 'nullable'; readonly inner: ChType }
+  | { readonly kind: 'array'; readonly items: ChType }
+  | { readonly kind: 'map'; readonly values: ChType }
+  | { readonly kind: 'tuple'; readonly fields: readonly (readonly [string, ChType])[] }
+  /** anything else (set by hand on the table): compatible only with itself */
+  | { readonly kind: 'other'; readonly sql: string };
+
+export interface Column {
   readonly name: string;
+  /** the ClickHouse type as SQL */
   readonly type: string;
+  readonly ch: ChType;
   readonly toCell: (value: unknown) => unknown;
 }
 
@@ -29,23 +52,42 @@ export function tableSpec(
   primaryKey: readonly string[],
   writeDisposition: WriteDisposition,
 ): TableSpec {
-  const columns = schema.fields.map((f) => column(f.name, f.type, primaryKey.includes(f.name)));
+  const columns = schemaColumns(schema, primaryKey);
   for (const key of primaryKey) {
     if (!columns.some((c) => c.name === key)) throw new Error(`${database}.${table}: primary key "${key}" is not a field of the schema`);
   }
   return { database, table, columns, primaryKey, writeDisposition };
 }
 
+/** The columns a schema needs, in field order, each converting the decoded value to its own type. */
+export function schemaColumns(schema: AvroRecordSchema, primaryKey: readonly string[]): Column[] {
+  const named = namedTypes(schema);
+  return schema.fields.map((f) => {
+    // _version is always UInt64: ReplacingMergeTree compares it, and it is never negative.
+    const ch = f.name === '_version' ? scalar('UInt64') : columnType(f.type, named, primaryKey.includes(f.name));
+    return { name: f.name, type: renderType(ch), ch, toCell: cellConverter(f.type, ch, named) };
+  });
+}
+
 export function createTableSql(spec: TableSpec): string {
-  const cols = spec.columns.map((c) => `  ${quote(c.name)} ${c.name === '_version' ? 'UInt64' : c.type}`).join(',\n');
+  // A replayed insert with the same deduplication token is dropped (see consumers/sink.ts).
+  return `CREATE TABLE IF NOT EXISTS ${quote(spec.database)}.${quote(spec.table)} (\n${columnsSql(spec)}\n) ENGINE = ${engineSql(spec)}\nSETTINGS non_replicated_deduplication_window = 10000`;
+}
+
+/** The column list of CREATE TABLE; replace tables carry `_is_deleted` for keys a full extraction no longer returned. */
+export function columnsSql(spec: TableSpec): string {
+  const cols = spec.columns.map((c) => `  ${quote(c.name)} ${c.name === '_version' ? 'UInt64' : c.type}`);
+  if (spec.writeDisposition === 'replace') cols.push(`  ${quote('_is_deleted')} UInt8 DEFAULT 0`);
+  return cols.join(',\n');
+}
+
+/** `family` is '' or 'Replicated'; `engineArgs` are the replication path and replica for a Replicated engine. */
+export function engineSql(spec: TableSpec, family: '' | 'Replicated' = '', engineArgs: readonly string[] = []): string {
   const key = spec.primaryKey.map(quote).join(', ');
   // merge and replace keep the latest observation of a key; append keeps every observation.
-  const engine =
-    spec.writeDisposition === 'append'
-      ? `MergeTree ORDER BY (${key}, _version)`
-      : `ReplacingMergeTree(_version) ORDER BY (${key})`;
-  // A replayed insert with the same deduplication token is dropped (see consumers/sink.ts).
-  return `CREATE TABLE IF NOT EXISTS ${quote(spec.database)}.${quote(spec.table)} (\n${cols}\n) ENGINE = ${engine}\nSETTINGS non_replicated_deduplication_window = 10000`;
+  if (spec.writeDisposition === 'append') return `${family}MergeTree(${engineArgs.join(', ')}) ORDER BY (${key}, _version)`;
+  const versionArgs = spec.writeDisposition === 'replace' ? ['_version', '_is_deleted'] : ['_version'];
+  return `${family}ReplacingMergeTree(${[...engineArgs, ...versionArgs].join(', ')}) ORDER BY (${key})`;
 }
 
 /** A decoded Avro record → a JSONEachRow row. */
@@ -58,43 +100,399 @@ export function compileRowMapper(spec: TableSpec): (record: Record<string, unkno
   };
 }
 
+/**
+ * A record written with `schema` → a row for a table whose columns have the given types (which may be
+ * wider than what the schema alone needs: the table evolved). Columns the schema lacks are left out,
+ * so ClickHouse fills their defaults: NULL for the Nullable columns a newer schema added.
+ */
+export function compileRowMapperFor(schema: AvroRecordSchema, columns: ReadonlyMap<string, ChType>): (record: Record<string, unknown>) => Record<string, unknown> {
+  const named = namedTypes(schema);
+  const plan = schema.fields
+    .filter((f) => columns.has(f.name))
+    .map((f) => ({ name: f.name, toCell: cellConverter(f.type, columns.get(f.name) as ChType, named) }));
+  return (record) => {
+    const row: Record<string, unknown> = {};
+    for (const c of plan) row[c.name] = c.toCell(record[c.name]);
+    return row;
+  };
+}
+
 export function quote(identifier: string): string {
   return '`' + identifier.replace(/`/g, '``') + '`';
 }
 
-const identity = (v: unknown): unknown => v;
-const json = (v: unknown): unknown => (v === null || v === undefined ? null : JSON.stringify(v));
-// DateTime64 text in UTC, "2026-01-02 03:04:05.678": parsed the same by every input format setting.
-const dateTime = (v: unknown): unknown => (typeof v === 'number' ? new Date(v).toISOString().replace('T', ' ').replace('Z', '') : null);
+// ---------------------------------------------------------------------------------------------
+// Avro → ClickHouse types
 
-function column(name: string, type: AvroType, isKey: boolean): Column {
-  const nullable = Array.isArray(type) && type.includes('null');
-  const inner = Array.isArray(type) ? (type.find((t) => t !== 'null') as AvroType) : type;
-  const { sql, toCell, canBeNullable } = scalarOrComposite(inner);
-  const wrap = nullable && canBeNullable && !isKey;
-  return { name, type: wrap ? `Nullable(${sql})` : sql, toCell };
-}
-
-function scalarOrComposite(type: AvroType): { sql: string; toCell: (v: unknown) => unknown; canBeNullable: boolean } {
-  if (typeof type === 'string') {
-    const sql = PRIMITIVES[type];
-    if (sql) return { sql, toCell: identity, canBeNullable: true };
-    return { sql: 'String', toCell: json, canBeNullable: true }; // a named record
-  }
-  const t = type as { type: AvroType; logicalType?: string; items?: AvroType };
-  if (t.logicalType === 'timestamp-millis') return { sql: "DateTime64(3, 'UTC')", toCell: dateTime, canBeNullable: true };
-  if (t.type === 'array' && typeof t.items === 'string' && PRIMITIVES[t.items]) {
-    return { sql: `Array(${PRIMITIVES[t.items]})`, toCell: (v) => v ?? [], canBeNullable: false };
-  }
-  if (typeof t.type === 'string' && PRIMITIVES[t.type]) return { sql: PRIMITIVES[t.type] as string, toCell: identity, canBeNullable: true };
-  return { sql: 'String', toCell: json, canBeNullable: true };
-}
-
-const PRIMITIVES: Readonly<Record<string, string>> = {
+const SCALARS: Readonly<Record<string, ScalarName>> = {
   string: 'String',
+  enum: 'String',
+  bytes: 'String',
+  fixed: 'String',
   int: 'Int32',
   long: 'Int64',
   float: 'Float32',
   double: 'Float64',
   boolean: 'Bool',
 };
+
+const DATETIME_SQL = "DateTime64(3, 'UTC')";
+
+function scalar(name: ScalarName, sql: string = name === 'DateTime64' ? DATETIME_SQL : name): ChType {
+  return { kind: 'scalar', name, sql };
+}
+
+function namedTypes(schema: AvroType, into = new Map<string, AvroObject>(), namespace = ''): Map<string, AvroObject> {
+  if (Array.isArray(schema)) for (const b of schema) namedTypes(b, into, namespace);
+  else if (schema && typeof schema === 'object') {
+    const t = schema as AvroObject;
+    const ns = typeof t.namespace === 'string' ? t.namespace : namespace;
+    if (typeof t.name === 'string' && (t.type === 'record' || t.type === 'enum' || t.type === 'fixed')) {
+      into.set(t.name, t);
+      if (ns && !t.name.includes('.')) into.set(`${ns}.${t.name}`, t);
+    }
+    if (t.type === 'record') for (const f of (t.fields ?? []) as AvroObject[]) namedTypes(f.type, into, ns);
+    if (t.type === 'array') namedTypes(t.items, into, ns);
+    if (t.type === 'map') namedTypes(t.values, into, ns);
+  }
+  return into;
+}
+
+function resolve(type: AvroType, named: ReadonlyMap<string, AvroObject>): AvroType {
+  if (typeof type === 'string' && !SCALARS[type] && type !== 'null') return named.get(type) ?? type;
+  return type;
+}
+
+function isNullableUnion(type: AvroType): type is readonly unknown[] {
+  return Array.isArray(type) && type.includes('null');
+}
+
+function nonNull(type: AvroType): AvroType {
+  if (!Array.isArray(type)) return type;
+  const branches = type.filter((b) => b !== 'null');
+  return branches.length === 1 ? branches[0] : { type: 'union', branches };
+}
+
+function columnType(type: AvroType, named: ReadonlyMap<string, AvroObject>, isKey: boolean, inside: ReadonlySet<string> = new Set()): ChType {
+  const inner = typeOf(nonNull(type), named, inside);
+  const canBeNull = inner.kind === 'scalar' || inner.kind === 'other';
+  return isNullableUnion(type) && canBeNull && !isKey ? { kind: 'nullable', inner } : inner;
+}
+
+function typeOf(type: AvroType, named: ReadonlyMap<string, AvroObject>, inside: ReadonlySet<string>): ChType {
+  const t = resolve(type, named);
+  if (typeof t === 'string') return scalar(SCALARS[t] ?? 'String');
+  const o = t as AvroObject;
+  if (o.logicalType === 'timestamp-millis' && o.type === 'long') return scalar('DateTime64');
+  switch (o.type) {
+    case 'record': {
+      const name = String(o.name);
+      const fields = (o.fields ?? []) as readonly AvroObject[];
+      // ClickHouse has no recursive types, and no empty tuples.
+      if (inside.has(name) || fields.length === 0) return scalar('String');
+      const nested = new Set(inside).add(name);
+      return { kind: 'tuple', fields: fields.map((f) => [String(f.name), columnType(f.type, named, false, nested)] as const) };
+    }
+    case 'array':
+      return { kind: 'array', items: columnType(o.items, named, false, inside) };
+    case 'map':
+      return { kind: 'map', values: columnType(o.values, named, false, inside) };
+    case 'union':
+      return scalar('String'); // unions other than ["null", T]: JSON text
+    default:
+      return typeof o.type === 'string' && SCALARS[o.type] ? scalar(SCALARS[o.type] as ScalarName) : typeOf(o.type, named, inside);
+  }
+}
+
+export function renderType(t: ChType): string {
+  switch (t.kind) {
+    case 'scalar':
+      return t.sql;
+    case 'other':
+      return t.sql;
+    case 'nullable':
+      return `Nullable(${renderType(t.inner)})`;
+    case 'array':
+      return `Array(${renderType(t.items)})`;
+    case 'map':
+      return `Map(String, ${renderType(t.values)})`;
+    case 'tuple':
+      return `Tuple(${t.fields.map(([name, type]) => `${tupleName(name)} ${renderType(type)}`).join(', ')})`;
+  }
+}
+
+function tupleName(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : quote(name);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoded Avro values → JSONEachRow cells
+
+type Convert = (value: unknown) => unknown;
+const identity: Convert = (v) => v;
+// DateTime64 text in UTC, "2026-01-02 03:04:05.678": parsed the same by every input format setting.
+const dateTimeText = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+
+/** How a value written as Avro `type` becomes a cell of a column of type `target` (null passes through). */
+function cellConverter(type: AvroType, target: ChType, named: ReadonlyMap<string, AvroObject>): Convert {
+  const convert = converter(nonNull(type), target.kind === 'nullable' ? target.inner : target, named, new Set());
+  if (convert === identity) return identity;
+  return (v) => (v === null || v === undefined ? null : convert(v));
+}
+
+function converter(type: AvroType, target: ChType, named: ReadonlyMap<string, AvroObject>, inside: ReadonlySet<string>): Convert {
+  const t = resolve(type, named);
+  const o = typeof t === 'object' && t !== null && !Array.isArray(t) ? (t as AvroObject) : undefined;
+  const kind = typeof t === 'string' ? t : String(o?.type);
+  const timestamp = o?.logicalType === 'timestamp-millis';
+  if (target.kind === 'nullable') {
+    const inner = converter(type, target.inner, named, inside);
+    return inner === identity ? identity : (v) => (v === null || v === undefined ? null : inner(v));
+  }
+  if (target.kind === 'scalar' && target.name === 'String') {
+    if (kind === 'string' || kind === 'enum') return identity;
+    if (kind === 'bytes' || kind === 'fixed') return (v) => (Buffer.isBuffer(v) ? v.toString('base64') : String(v));
+    if (timestamp) return (v) => (typeof v === 'number' ? dateTimeText(v) : String(v));
+    return (v) => (typeof v === 'string' ? v : JSON.stringify(v));
+  }
+  if (timestamp) return (v) => (typeof v === 'number' ? dateTimeText(v) : v);
+  if (target.kind === 'tuple' && kind === 'record' && o) {
+    const name = String(o.name);
+    if (inside.has(name)) return (v) => JSON.stringify(v);
+    const nested = new Set(inside).add(name);
+    const targets = new Map(target.fields);
+    const fields = ((o.fields ?? []) as readonly AvroObject[])
+      .filter((f) => targets.has(String(f.name)))
+      .map((f) => {
+        const c = converter(nonNull(f.type), targets.get(String(f.name)) as ChType, named, nested);
+        return { name: String(f.name), convert: c === identity ? identity : (v: unknown) => (v === null || v === undefined ? null : c(v)) };
+      });
+    if (fields.every((f) => f.convert === identity)) return identity;
+    return (v) => {
+      if (v === null || typeof v !== 'object') return v;
+      const src = v as Record<string, unknown>;
+      const out: Record<string, unknown> = {};
+      for (const f of fields) out[f.name] = f.convert(src[f.name]);
+      return out;
+    };
+  }
+  if (target.kind === 'array' && kind === 'array' && o) {
+    const item = converter(nonNull(o.items), target.items.kind === 'nullable' ? target.items.inner : target.items, named, inside);
+    return item === identity ? identity : (v) => (Array.isArray(v) ? v.map((x) => (x === null ? null : item(x))) : v);
+  }
+  if (target.kind === 'map' && kind === 'map' && o) {
+    const value = converter(nonNull(o.values), target.values.kind === 'nullable' ? target.values.inner : target.values, named, inside);
+    if (value === identity) return identity;
+    return (v) => {
+      if (v === null || typeof v !== 'object') return v;
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) out[k] = x === null ? null : value(x);
+      return out;
+    };
+  }
+  if (kind === 'bytes' || kind === 'fixed') return (v) => (Buffer.isBuffer(v) ? v.toString('base64') : v);
+  return identity;
+}
+
+// ---------------------------------------------------------------------------------------------
+// ClickHouse type text → ChType (what system.columns says about an existing table)
+
+export function parseType(sql: string): ChType {
+  const parser = new TypeParser(sql);
+  const type = parser.type();
+  parser.end();
+  return type;
+}
+
+class TypeParser {
+  private pos = 0;
+  constructor(private readonly text: string) {}
+
+  type(): ChType {
+    const start = this.pos;
+    const name = this.identifier();
+    if (!this.peek('(')) return this.simple(name, this.text.slice(start, this.pos));
+    this.expect('(');
+    switch (name) {
+      case 'Nullable': {
+        const inner = this.type();
+        this.expect(')');
+        return { kind: 'nullable', inner };
+      }
+      case 'LowCardinality': {
+        // A storage choice on the same values: compared as the inner type.
+        const inner = this.type();
+        this.expect(')');
+        return inner;
+      }
+      case 'Array': {
+        const items = this.type();
+        this.expect(')');
+        return { kind: 'array', items };
+      }
+      case 'Map': {
+        const key = this.type();
+        this.expect(',');
+        const values = this.type();
+        this.expect(')');
+        return key.kind === 'scalar' && key.name === 'String' ? { kind: 'map', values } : { kind: 'other', sql: this.text.slice(start, this.pos) };
+      }
+      case 'Tuple': {
+        const fields: [string, ChType][] = [];
+        let named = true;
+        do {
+          this.space();
+          const save = this.pos;
+          const first = this.name();
+          this.space();
+          if (this.peek(',') || this.peek(')') || this.peek('(')) {
+            this.pos = save;
+            named = false;
+            fields.push([String(fields.length + 1), this.type()]);
+          } else fields.push([first, this.type()]);
+        } while (this.accept(','));
+        this.expect(')');
+        return named ? { kind: 'tuple', fields } : { kind: 'other', sql: this.text.slice(start, this.pos) };
+      }
+      default: {
+        this.skipArguments();
+        const sql = this.text.slice(start, this.pos);
+        return name === 'DateTime64' && /^DateTime64\(\s*3\s*,\s*'UTC'\s*\)$/.test(sql) ? scalar('DateTime64', DATETIME_SQL) : { kind: 'other', sql };
+      }
+    }
+  }
+
+  end(): void {
+    this.space();
+    if (this.pos !== this.text.length) throw new Error(`cannot read the ClickHouse type "${this.text}" past position ${this.pos}`);
+  }
+
+  private simple(name: string, sql: string): ChType {
+    const known: readonly ScalarName[] = ['String', 'Int32', 'Int64', 'UInt8', 'UInt64', 'Float32', 'Float64', 'Bool'];
+    return known.includes(name as ScalarName) ? scalar(name as ScalarName) : { kind: 'other', sql };
+  }
+
+  private skipArguments(): void {
+    let depth = 1;
+    while (this.pos < this.text.length && depth > 0) {
+      const c = this.text[this.pos++];
+      if (c === "'") while (this.pos < this.text.length && this.text[this.pos++] !== "'");
+      else if (c === '(') depth++;
+      else if (c === ')') depth--;
+    }
+  }
+
+  private identifier(): string {
+    this.space();
+    const match = /^[A-Za-z_][A-Za-z0-9_]*/.exec(this.text.slice(this.pos));
+    if (!match) throw new Error(`cannot read the ClickHouse type "${this.text}" at position ${this.pos}`);
+    this.pos += match[0].length;
+    return match[0];
+  }
+
+  private name(): string {
+    if (this.text[this.pos] !== '`') return this.identifier();
+    let out = '';
+    this.pos++;
+    while (this.pos < this.text.length) {
+      const c = this.text[this.pos++];
+      if (c === '`' && this.text[this.pos] === '`') {
+        out += '`';
+        this.pos++;
+      } else if (c === '`') return out;
+      else out += c;
+    }
+    throw new Error(`unterminated name in the ClickHouse type "${this.text}"`);
+  }
+
+  private space(): void {
+    while (this.text[this.pos] === ' ') this.pos++;
+  }
+
+  private peek(c: string): boolean {
+    this.space();
+    return this.text[this.pos] === c;
+  }
+
+  private accept(c: string): boolean {
+    if (!this.peek(c)) return false;
+    this.pos++;
+    return true;
+  }
+
+  private expect(c: string): void {
+    if (!this.accept(c)) throw new Error(`cannot read the ClickHouse type "${this.text}": expected "${c}" at position ${this.pos}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Widening a column so a (newer) schema's values fit
+
+export type Widening = { readonly type: ChType; readonly changed: boolean } | { readonly error: string };
+
+const NUMERIC_RANK: Partial<Record<ScalarName, number>> = { UInt8: 1, Int32: 2, Int64: 3, UInt64: 3, Float32: 3, Float64: 4 };
+
+/**
+ * The type a column must have to hold what it holds (`have`) and what a schema needs (`want`), or why
+ * none exists. `changed`: the column must be altered (MODIFY COLUMN); otherwise the values convert on
+ * the way in (a String column takes anything as text, a Float64 column takes integers).
+ */
+export function widenColumn(have: ChType, want: ChType, path: string): Widening {
+  const hn = have.kind === 'nullable';
+  const wn = want.kind === 'nullable';
+  const h = hn ? have.inner : have;
+  const w = wn ? want.inner : want;
+  const inner = widenInner(h, w, path);
+  if ('error' in inner) return inner;
+  if (hn || (wn && (inner.type.kind === 'scalar' || inner.type.kind === 'other'))) {
+    return { type: { kind: 'nullable', inner: inner.type }, changed: inner.changed || !hn };
+  }
+  return inner;
+}
+
+function widenInner(h: ChType, w: ChType, path: string): Widening {
+  const same = renderType(h) === renderType(w);
+  if (same) return { type: h, changed: false };
+  if (h.kind === 'scalar' && h.name === 'String') return { type: h, changed: false };
+  if (h.kind === 'scalar' && w.kind === 'scalar') {
+    if (h.name === 'UInt64' && w.name === 'Int64') return { type: h, changed: false }; // _version
+    const hr = NUMERIC_RANK[h.name];
+    const wr = NUMERIC_RANK[w.name];
+    if (hr !== undefined && wr !== undefined) {
+      if (hr >= wr && !(h.name === 'Float32' && w.name === 'Int64')) return { type: h, changed: false };
+      return { type: scalar(wr >= 3 && (h.name.startsWith('Float') || w.name.startsWith('Float')) ? 'Float64' : w.name), changed: true };
+    }
+    return { type: scalar('String'), changed: true }; // e.g. Bool and Int64, DateTime64 and String: text holds both
+  }
+  if (h.kind === 'tuple' && w.kind === 'tuple') {
+    const fields: [string, ChType][] = [];
+    let changed = false;
+    const wanted = new Map(w.fields);
+    for (const [name, type] of h.fields) {
+      const other = wanted.get(name);
+      if (!other) {
+        fields.push([name, type]);
+        continue;
+      }
+      const r = widenColumn(type, other, `${path}.${name}`);
+      if ('error' in r) return r;
+      fields.push([name, r.type]);
+      changed ||= r.changed;
+    }
+    for (const [name, type] of w.fields) {
+      if (h.fields.some(([n]) => n === name)) continue;
+      fields.push([name, type]);
+      changed = true;
+    }
+    return { type: { kind: 'tuple', fields }, changed };
+  }
+  if (h.kind === 'array' && w.kind === 'array') {
+    const r = widenColumn(h.items, w.items, `${path}[]`);
+    return 'error' in r ? r : { type: { kind: 'array', items: r.type }, changed: r.changed };
+  }
+  if (h.kind === 'map' && w.kind === 'map') {
+    const r = widenColumn(h.values, w.values, `${path}.*`);
+    return 'error' in r ? r : { type: { kind: 'map', values: r.type }, changed: r.changed };
+  }
+  return { error: `${path}: the table has ${renderType(h)}, the schema needs ${renderType(w)}, and no ClickHouse type holds both` };
+}

@@ -1,5 +1,8 @@
 // Thin adapter over kafkajs: one place for connection settings, logging and topic creation.
-import kafkajs, { type Admin, type Kafka, type LogEntry, type ProducerConfig } from 'kafkajs';
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
+import kafkajs, { type Admin, type Kafka, type KafkaConfig, type LogEntry, type ProducerConfig, type SASLOptions } from 'kafkajs';
+import { ConfigError } from '../config/errors.js';
 import type { Logger } from '../log.js';
 
 const { Kafka: KafkaClass, logLevel, Partitioners } = kafkajs;
@@ -8,11 +11,54 @@ export interface KafkaSettings {
   /** comma-separated host:port list; $KAFKA_BROKERS, default localhost:9092 */
   readonly brokers: readonly string[];
   readonly clientId?: string;
+  /** TLS: true for the system CAs, or options with a CA bundle / client certificate */
+  readonly ssl?: boolean | ConnectionOptions | undefined;
+  readonly sasl?: SASLOptions | undefined;
 }
 
+const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+
+/**
+ * KAFKA_BROKERS; TLS from KAFKA_SSL=true, KAFKA_SSL_CA_FILE, KAFKA_SSL_CERT_FILE, KAFKA_SSL_KEY_FILE,
+ * KAFKA_SSL_REJECT_UNAUTHORIZED=false; SASL from KAFKA_SASL_MECHANISM (plain, scram-sha-256, scram-sha-512),
+ * KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD.
+ */
 export function kafkaSettingsFromEnv(env: NodeJS.ProcessEnv = process.env, override?: string): KafkaSettings {
   const list = override ?? env.KAFKA_BROKERS ?? 'localhost:9092';
-  return { brokers: list.split(',').map((b) => b.trim()).filter(Boolean) };
+  return { brokers: list.split(',').map((b) => b.trim()).filter(Boolean), ssl: sslFromEnv(env), sasl: saslFromEnv(env), ...(env.KAFKA_CLIENT_ID ? { clientId: env.KAFKA_CLIENT_ID } : {}) };
+}
+
+function sslFromEnv(env: NodeJS.ProcessEnv): KafkaSettings['ssl'] {
+  const files = { ca: env.KAFKA_SSL_CA_FILE, cert: env.KAFKA_SSL_CERT_FILE, key: env.KAFKA_SSL_KEY_FILE };
+  const on = /^(1|true|yes)$/i.test(env.KAFKA_SSL ?? '') || Object.values(files).some(Boolean);
+  if (!on) return undefined;
+  const options: ConnectionOptions = {
+    ...(files.ca ? { ca: [readFileSync(files.ca, 'utf8')] } : {}),
+    ...(files.cert ? { cert: readFileSync(files.cert, 'utf8') } : {}),
+    ...(files.key ? { key: readFileSync(files.key, 'utf8') } : {}),
+    ...(/^(0|false|no)$/i.test(env.KAFKA_SSL_REJECT_UNAUTHORIZED ?? '') ? { rejectUnauthorized: false } : {}),
+  };
+  return Object.keys(options).length === 0 ? true : options;
+}
+
+function saslFromEnv(env: NodeJS.ProcessEnv): SASLOptions | undefined {
+  const mechanism = env.KAFKA_SASL_MECHANISM?.trim().toLowerCase();
+  if (!mechanism) return undefined;
+  if (!(SASL_MECHANISMS as readonly string[]).includes(mechanism)) {
+    throw new ConfigError('KAFKA_SASL_MECHANISM', [{ path: 'kafka.sasl_mechanism', message: `"${mechanism}" is not one of ${SASL_MECHANISMS.join(', ')}` }]);
+  }
+  const username = env.KAFKA_SASL_USERNAME;
+  const password = env.KAFKA_SASL_PASSWORD;
+  if (!username || !password) {
+    throw new ConfigError('KAFKA_SASL_MECHANISM', [{ path: 'kafka.sasl', message: `SASL ${mechanism} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD` }]);
+  }
+  return { mechanism: mechanism as (typeof SASL_MECHANISMS)[number], username, password } as SASLOptions;
+}
+
+/** Brokers and security for logs: never the password. */
+export function describeKafka(settings: KafkaSettings): string {
+  const security = `${settings.sasl ? `SASL ${settings.sasl.mechanism} as ${(settings.sasl as { username?: string }).username ?? '?'}` : 'no SASL'}${settings.ssl ? ', TLS' : ''}`;
+  return `${settings.brokers.join(',')} (${security})`;
 }
 
 // Warnings about choices made on purpose: producers pass an explicit partitioner (Java-compatible murmur2),
@@ -20,11 +66,14 @@ export function kafkaSettingsFromEnv(env: NodeJS.ProcessEnv = process.env, overr
 // a batch replayed by a later run is absorbed by the key-based dedup downstream.
 const QUIET = ['KafkaJS v2.0.0 switched default partitioner', 'Limiting retries for the idempotent producer'];
 
-export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
+/** `overrides`: e.g. `{ retry: { retries: 0 } }` for a health probe that must answer fast. */
+export function createKafka(settings: KafkaSettings, logger: Logger, overrides: Partial<KafkaConfig> = {}): Kafka {
   const log = logger.child({ component: 'kafkajs' });
   return new KafkaClass({
     clientId: settings.clientId ?? 'streamtap',
     brokers: [...settings.brokers],
+    ...(settings.ssl ? { ssl: settings.ssl } : {}),
+    ...(settings.sasl ? { sasl: settings.sasl } : {}),
     connectionTimeout: 5_000,
     requestTimeout: 30_000,
     retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
@@ -37,6 +86,7 @@ export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
         if (level <= logLevel.ERROR) log.error(rest, message);
         else log.warn(rest, message);
       },
+    ...overrides,
   });
 }
 

@@ -8,6 +8,11 @@ export const HEADER = {
   errorMessage: 'streamtap.error.message',
   errorUrl: 'streamtap.error.url',
   errorTime: 'streamtap.error.time',
+  // dead letters written by a consumer: where the message came from
+  originalTopic: 'streamtap.original.topic',
+  originalPartition: 'streamtap.original.partition',
+  originalOffset: 'streamtap.original.offset',
+  replayedFrom: 'streamtap.replayed_from',
 } as const;
 
 export function deadLetterHeaders(error: Error & { code?: string }, url: string): Record<string, string> {

@@ -1,18 +1,24 @@
 // Produce once: every selected resource of a source, in parallel, into its topic.
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import { loadResourceCodec, type ResourceCodec } from '../avro/schema-store.js';
+import { loadResourceCodec, withWireFormat, type ResourceCodec } from '../avro/schema-store.js';
+import { driftReport, schemaDrift } from '../avro/drift.js';
+import type { SchemaRegistry } from '../avro/registry.js';
 import type { SecretSources } from '../config/secrets.js';
 import type { ResolvedResource, ResolvedSource } from '../config/source.js';
 import { producerConfig, retryRetriable, deadLetterTopic, ensureTopics, topicName } from '../kafka/client.js';
 import type { Logger } from '../log.js';
+import type { ProduceObserver } from '../observability/events.js';
 import { RestClient } from '../rest/client.js';
+import { ExtractionSession } from '../rest/extract.js';
+import { IncrementalStateStore, stateTopicName, stateTopicSpecs } from './incremental-state.js';
 import type { HttpClientOptions } from '../rest/http-client.js';
 import type { RetryPolicy } from '../rest/retry.js';
 import { emptyCounts, publishResource } from './publisher.js';
 import { compileKeyOf } from './record-key.js';
 import { resourceStream } from './resource-stream.js';
 import { SerialSender } from './serial-sender.js';
+import { controlTopic, publishRunCompletion } from '../consumers/run-completion.js';
 import { createVersionClock } from './version-clock.js';
 
 export interface ProduceOptions {
@@ -27,6 +33,12 @@ export interface ProduceOptions {
   readonly retry?: Partial<RetryPolicy>;
   readonly http?: HttpClientOptions;
   readonly partitions?: number;
+  /** compacted topic for incremental state; default $STREAMTAP_STATE_TOPIC or streamtap.incremental-state */
+  readonly stateTopic?: string;
+  /** progress and metrics hooks (src/observability/events.ts) */
+  readonly observer?: ProduceObserver | undefined;
+  /** Confluent wire format through this registry; default: SCHEMA_REGISTRY_URL; null: single-object encoding */
+  readonly schemaRegistry?: SchemaRegistry | null | undefined;
 }
 
 export interface ResourceReport {
@@ -64,7 +76,8 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
   const resources = selectResources(source, options.resources);
   // Everything that can fail without the network fails first: schemas, secrets.
   const codecs = new Map<string, ResourceCodec>();
-  for (const r of resources) codecs.set(r.name, await loadResourceCodec(options.schemasDir, source.name, r.tableName));
+  // With SCHEMA_REGISTRY_URL, each schema is registered under <topic>-value first (Confluent wire format).
+  for (const r of resources) codecs.set(r.name, await withWireFormat(await loadResourceCodec(options.schemasDir, source.name, r.tableName), topicName(source.name, r.tableName), options.schemaRegistry));
   const retries = new Map<string, number>();
   const client = new RestClient(source, {
     secrets: options.secrets,
@@ -72,10 +85,12 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
     ...(options.retry ? { retry: options.retry } : {}),
     onRetry: (resource, event) => {
       retries.set(resource, (retries.get(resource) ?? 0) + 1);
+      options.observer?.retry?.({ resource, attempt: event.attempt, delayMs: event.delayMs, status: event.error.context.status, code: event.error.code });
       logger.warn({ resource, attempt: event.attempt, delayMs: event.delayMs, code: event.error.code, status: event.error.context.status }, 'retrying request');
     },
   });
 
+  const stateTopics = stateTopicSpecs(source, resources, options.stateTopic ?? stateTopicName());
   const admin = options.kafka.admin();
   await admin.connect();
   try {
@@ -83,9 +98,11 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
       admin,
       resources.flatMap((r) => {
         const topic = topicName(source.name, r.tableName);
-        return [{ topic, partitions: options.partitions ?? 3 }, { topic: deadLetterTopic(topic), partitions: 1 }];
+        const control = r.writeDisposition === 'replace' ? [{ topic: controlTopic(topic), partitions: 1 }] : [];
+        return [{ topic, partitions: options.partitions ?? 3 }, { topic: deadLetterTopic(topic), partitions: 1 }, ...control];
       }),
     );
+    if (stateTopics.length > 0) await ensureTopics(admin, stateTopics);
   } finally {
     await admin.disconnect();
   }
@@ -95,6 +112,16 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
   const sender = new SerialSender(producer);
   const nextVersion = createVersionClock();
   try {
+    // Incremental state is read before the first request and written only after Kafka acknowledged the records.
+    const stateStore = stateTopics[0] ? new IncrementalStateStore(options.kafka, stateTopics[0].topic) : undefined;
+    const session = new ExtractionSession(source, client, resources, {
+      runId,
+      states: stateStore ? await stateStore.load(source.name) : undefined,
+      commit: async (resource, state) => {
+        await stateStore?.save(sender, source.name, resource, state);
+        logger.info({ resource, lastValue: state.lastValue }, 'incremental state saved');
+      },
+    });
     const reports = await Promise.all(
       resources.map(async (resource): Promise<ResourceReport> => {
         const topic = topicName(source.name, resource.tableName);
@@ -102,10 +129,15 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
         const log = logger.child({ resource: resource.name, topic, runId });
         let pages = 0;
         const counts = emptyCounts();
+        options.observer?.resourceStarted?.({ resource: resource.name, topic, runId });
+        // Every record of this run gets a _version at or above startVersion (deletes for replace, below).
+        const startVersion = nextVersion();
         try {
           const stream = resourceStream(resource, client, {
+            session,
             onPage: (page) => {
               pages++;
+              options.observer?.page?.({ resource: resource.name, topic, page: page.number, records: page.records.length, bytes: page.bytes, status: page.status, published: counts });
               if (page.number % 100 === 0) log.info({ pages: page.number }, 'extracting');
             },
           });
@@ -124,13 +156,24 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
             },
             counts,
           );
+          await session.complete(resource.name, true);
           if (counts.rejected > 0) log.warn({ rejected: counts.rejected, dlq: deadLetterTopic(topic) }, 'records sent to the dead-letter topic');
-          if (counts.withExtra > 0) log.warn({ records: counts.withExtra }, 'records carried fields the schema does not know; they are kept in _extra');
+          const drift = counts.withExtra > 0 ? schemaDrift.get(source.name, resource.tableName) : undefined;
+          if (drift) {
+            const { message, paths } = driftReport(drift, codecs.get(resource.name)?.file ?? resource.tableName, counts.withExtra);
+            log.warn({ records: counts.withExtra, paths }, message);
+          }
+          if (resource.writeDisposition === 'replace' && counts.rejected === 0) {
+            // A complete, clean full extraction: consumers may now mark the keys it did not return as deleted.
+            const args = { source: source.name, resource: resource.name, topic, runId, startVersion, endVersion: nextVersion() };
+            await publishRunCompletion(options.kafka, (batches) => sender.send(batches), args);
+          }
           log.info({ pages, ...counts, ms: Date.now() - started }, 'resource done');
-          return report(resource.name, topic, counts.rejected === 0, pages, counts, retries, started);
+          return observed(options.observer, report(resource.name, topic, counts.rejected === 0, pages, counts, retries, started));
         } catch (error) {
+          await session.complete(resource.name, false);
           log.error({ err: error, pages }, 'resource failed');
-          return { ...report(resource.name, topic, false, pages, counts, retries, started), error: (error as Error).message };
+          return observed(options.observer, { ...report(resource.name, topic, false, pages, counts, retries, started), error: (error as Error).message }, error);
         }
       }),
     );
@@ -139,6 +182,11 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
     await producer.disconnect();
     await client.close();
   }
+}
+
+function observed(observer: ProduceObserver | undefined, result: ResourceReport, error?: unknown): ResourceReport {
+  observer?.resourceFinished?.(result, error);
+  return result;
 }
 
 function report(

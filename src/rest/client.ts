@@ -1,10 +1,14 @@
-// The REST client of one source: base URL, headers, auth, retries and JSON decoding, shared by its resources.
-import type { ResolvedEndpoint, ResolvedSource } from '../config/source.js';
+// The REST client of one source, shared by its resources: base URL, headers, auth, rate limits, retries,
+// response actions and JSON decoding. One request goes: rate limit → auth → HTTP → response actions →
+// status check → JSON, inside the one retry layer; every error leaves with secrets redacted.
+import type { ResponseAction, ResponseHook, ResponseView } from '../config/schema.js';
+import type { ResolvedSource } from '../config/source.js';
 import type { SecretSources } from '../config/secrets.js';
-import { createAuth, type Auth } from './auth.js';
-import { RestError, redactUrl } from './errors.js';
-import { HttpClient, statusError, type HttpClientOptions, type HttpRequest } from './http-client.js';
+import { createAuth, type Auth, type TokenFetcher } from './auth.js';
+import { RestError, SecretRedactor, parseRetryAfter, redactUrl } from './errors.js';
+import { HttpClient, statusError, type HttpClientOptions, type HttpRequest, type HttpResponse } from './http-client.js';
 import type { PageRequest, PageResponse } from './paginators/index.js';
+import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { defaultRetryPolicy, withRetry, type RetryEvent, type RetryPolicy } from './retry.js';
 
 export interface RestClientOptions {
@@ -13,73 +17,187 @@ export interface RestClientOptions {
   readonly retry?: Partial<RetryPolicy>;
   readonly onRetry?: (resource: string, event: RetryEvent) => void;
   readonly now?: () => number;
+  /** overrides of the config's client.rate_limit (tests inject a clock and a sleep here) */
+  readonly rateLimit?: Partial<RateLimitOptions>;
+  /** renew oauth2 tokens this long before they expire (default 60 s) */
+  readonly tokenRefreshMarginMs?: number;
 }
 
 export interface FetchedPage extends PageResponse {
   readonly bytes: number;
+  /** a response action said `ignore`: no records, and this walk ends here (dlt's IgnoreResponseException) */
+  readonly ignored?: boolean;
+}
+
+export interface FetchOptions {
+  readonly signal?: AbortSignal | undefined;
+  readonly actions?: readonly ResponseAction[];
+  /** endpoint-level headers, after client headers */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export class RestClient {
   private readonly http: HttpClient;
   private readonly auth: Auth;
+  private readonly authByResource = new Map<string, Auth>();
   private readonly retry: RetryPolicy;
   private readonly now: () => number;
+  readonly limiter: RateLimiter;
+  readonly redactor = new SecretRedactor();
 
   constructor(
     readonly source: ResolvedSource,
     private readonly options: RestClientOptions,
   ) {
-    this.auth = createAuth(source.auth, options.secrets);
-    this.http = new HttpClient(options.http);
+    this.http = new HttpClient({
+      ...(source.timeoutMs !== undefined ? { timeoutMs: source.timeoutMs } : {}),
+      ...(source.maxResponseBytes !== undefined ? { maxResponseBytes: source.maxResponseBytes } : {}),
+      ...options.http,
+    });
     this.retry = defaultRetryPolicy(options.retry);
     this.now = options.now ?? Date.now;
+    const authOptions = {
+      secrets: options.secrets,
+      redactor: this.redactor,
+      fetchToken: this.fetchToken,
+      now: this.now,
+      ...(options.tokenRefreshMarginMs !== undefined ? { refreshMarginMs: options.tokenRefreshMarginMs } : {}),
+    };
+    // Every secret resolves here, so a missing one fails before the first request.
+    this.auth = createAuth(source.auth, authOptions);
+    for (const r of source.resources) if (r.endpoint.auth) this.authByResource.set(r.name, createAuth(r.endpoint.auth, authOptions));
+    this.limiter = new RateLimiter({
+      requestsPerSecond: source.rateLimit?.requests_per_second,
+      burst: source.rateLimit?.burst,
+      maxConcurrency: source.rateLimit?.max_concurrency,
+      now: this.now,
+      sleep: this.retry.sleep,
+      ...options.rateLimit,
+    });
   }
 
-  firstRequest(endpoint: ResolvedEndpoint): PageRequest {
-    const url = new URL(this.source.baseUrl + (endpoint.path.startsWith('/') ? '' : '/') + endpoint.path);
-    for (const [key, value] of Object.entries(endpoint.params)) {
-      if (value !== null) url.searchParams.set(key, String(value));
+  /** `base_url` joined with a path; an absolute http(s) path is used as it is. */
+  url(path: string): URL {
+    if (/^https?:\/\//i.test(path)) return new URL(path);
+    return new URL(this.source.baseUrl + (path.startsWith('/') ? '' : '/') + path);
+  }
+
+  /** One page: rate-limited, authenticated, retried per the policy, then parsed as JSON. */
+  async fetch(resource: string, page: PageRequest, options: FetchOptions | AbortSignal = {}): Promise<FetchedPage> {
+    const opts: FetchOptions = options instanceof AbortSignal ? { signal: options } : options;
+    const auth = this.authByResource.get(resource) ?? this.auth;
+    try {
+      return await withRetry(() => this.attempt(resource, page, auth, opts), this.retry, {
+        signal: opts.signal,
+        onRetry: (event) => this.options.onRetry?.(resource, { ...event, error: this.redactor.redactError(event.error) }),
+      });
+    } catch (error) {
+      throw this.redactor.redactError(error);
     }
-    return { url, method: endpoint.method };
   }
 
-  /** One page: retried per the policy, then parsed as JSON. */
-  async fetch(resource: string, page: PageRequest, signal?: AbortSignal): Promise<FetchedPage> {
-    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'streamtap/0.1', ...this.source.headers };
-    this.auth.apply(headers);
-    if (page.json !== undefined) headers['content-type'] = 'application/json';
+  private async attempt(resource: string, page: PageRequest, auth: Auth, opts: FetchOptions): Promise<FetchedPage> {
+    const release = await this.limiter.acquire(opts.signal);
+    try {
+      let res: HttpResponse;
+      let req: HttpRequest;
+      // A 401 may only mean the token expired early: renew it once and try again at once, not after a backoff.
+      for (let renewed = false; ; renewed = true) {
+        const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'streamtap/0.1', ...lower(this.source.headers), ...lower(opts.headers ?? {}) };
+        if (page.json !== undefined) headers['content-type'] = 'application/json';
+        const url = new URL(page.url);
+        await auth.apply({ url, headers }, opts.signal);
+        req = { url, method: page.method, headers, body: page.json === undefined ? undefined : JSON.stringify(page.json), resource, signal: opts.signal };
+        res = await this.http.send(req);
+        if (res.status !== 401 || renewed || !auth.invalidate()) break;
+      }
+      return this.interpret(res, req, opts.actions ?? []);
+    } finally {
+      release();
+    }
+  }
+
+  /** Response actions first (dlt runs its hooks before raise_for_status), then status, then JSON. */
+  private interpret(res: HttpResponse, req: HttpRequest, actions: readonly ResponseAction[]): FetchedPage {
+    const text = res.body.toString('utf8');
+    let view: ResponseView | undefined;
+    const current = (): ResponseView => (view ??= { status: res.status, headers: res.headers, body: parseMaybe(text) });
+    for (const action of actions) {
+      const rule = typeof action === 'function' ? { action: [action] } : action;
+      if (rule.status_code !== undefined && !statusMatches(rule.status_code, current().status)) continue;
+      if (rule.content !== undefined && !(view ? bodyText(view.body) : text).includes(rule.content)) continue;
+      if (rule.action === 'ignore') return { status: current().status, headers: current().headers, body: null, bytes: res.body.length, ignored: true };
+      if (rule.action === 'retry') {
+        throw new RestError('RESPONSE_ACTION', `a response action marked this response for retry${rule.content ? ` (body contains ${JSON.stringify(rule.content)})` : ''}`, true, {
+          resource: req.resource,
+          url: redactUrl(req.url),
+          status: current().status,
+          retryAfterMs: parseRetryAfter(res.headers['retry-after'], this.now()),
+        });
+      }
+      for (const hook of Array.isArray(rule.action) ? rule.action : [rule.action as ResponseHook]) view = hook(current()) ?? current();
+    }
+    const status = view?.status ?? res.status;
+    if (status < 200 || status >= 300) throw statusError({ ...res, status }, req, this.retry.retryStatuses, this.now());
+    // A hook may have replaced the body; one that left non-JSON text in place gets the same error as no hook.
+    const body = view && view.body !== text ? view.body : parseJson(text, res.headers['content-type'], req, status);
+    return { status, headers: view?.headers ?? res.headers, body, bytes: res.body.length };
+  }
+
+  /** oauth2 token requests: a form POST through the same transport and retry policy, but not the rate limit. */
+  private readonly fetchToken: TokenFetcher = async (url, form, signal) => {
     const req: HttpRequest = {
-      url: page.url,
-      method: page.method,
-      headers,
-      body: page.json === undefined ? undefined : JSON.stringify(page.json),
-      resource,
+      url,
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'streamtap/0.1' },
+      body: form.toString(),
+      resource: '(oauth2 token)',
       signal,
     };
     const res = await withRetry(
       async () => {
         const r = await this.http.send(req);
-        if (r.status < 200 || r.status >= 300) throw statusError(r, req, this.retry.retryStatuses, this.now());
+        if (this.retry.retryStatuses.has(r.status)) throw statusError({ ...r, body: Buffer.alloc(0) }, req, this.retry.retryStatuses, this.now());
         return r;
       },
       this.retry,
-      { signal, onRetry: (event) => this.options.onRetry?.(resource, event) },
+      { signal },
     );
-    return { status: res.status, headers: res.headers, body: parseJson(res.body, res.headers['content-type'], req, res.status), bytes: res.body.length };
-  }
+    return { status: res.status, body: parseMaybe(res.body.toString('utf8')) };
+  };
 
   close(): Promise<void> {
     return this.http.close();
   }
 }
 
-function parseJson(body: Buffer, contentType: string | string[] | undefined, req: HttpRequest, status: number): unknown {
-  const text = body.toString('utf8');
+function lower(headers: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+function statusMatches(expected: number | string, status: number): boolean {
+  if (typeof expected === 'number') return expected === status;
+  return expected.endsWith('xx') ? String(status)[0] === expected[0] : Number(expected) === status;
+}
+
+function parseMaybe(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function bodyText(body: unknown): string {
+  return typeof body === 'string' ? body : JSON.stringify(body);
+}
+
+function parseJson(text: string, contentType: string | string[] | undefined, req: HttpRequest, status: number): unknown {
   try {
     return JSON.parse(text);
   } catch {
     const head = text.trimStart().slice(0, 120).replace(/\s+/g, ' ');
-    const looksHtml = /^<(!doctype|html|head|body)/i.test(head);
+    const looksHtml = /^<(!doctype|html|head|body)/i.test(head) || /text\/html/i.test(String(contentType ?? ''));
     const what = looksHtml ? 'an HTML page (often a proxy error or login page served with 200)' : `not JSON (content-type ${String(contentType ?? 'none')})`;
     throw new RestError('BODY_NOT_JSON', `response body is ${what}: ${JSON.stringify(head)}`, false, {
       resource: req.resource,

@@ -8,7 +8,13 @@ export type RestErrorCode =
   | 'BODY_NOT_JSON'
   | 'SELECTOR_NO_LIST'
   | 'CURSOR_LOOP'
-  | 'MAX_PAGES';
+  | 'PAGINATOR_INVALID'
+  | 'MAX_PAGES'
+  | 'AUTH_TOKEN_FAILED'
+  | 'PARENT_FIELD_MISSING'
+  | 'INCREMENTAL_CURSOR_INVALID'
+  | 'PROCESSING_STEP_FAILED'
+  | 'RESPONSE_ACTION';
 
 export interface RestErrorContext {
   readonly resource: string;
@@ -40,7 +46,7 @@ export class RestError extends Error {
   }
 }
 
-const SECRET_PARAM = /(key|token|secret|password|passwd|signature|sig|auth|credential)/i;
+const SECRET_PARAM = /(key|token|secret|password|passwd|pwd|signature|sig|auth|credential)/i;
 
 /** A URL safe for logs and errors: no userinfo, secret-looking query values masked. */
 export function redactUrl(url: URL | string): string {
@@ -61,4 +67,37 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
   const date = Date.parse(text);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);
+}
+
+/**
+ * Removes known secret values (tokens, keys, passwords) from text. A value shorter than 4 characters is
+ * not searched for: it would mask innocent text and protects nothing.
+ */
+export class SecretRedactor {
+  private readonly values = new Set<string>();
+
+  add(value: string | undefined): void {
+    if (value && value.length >= 4) {
+      this.values.add(value);
+      this.values.add(encodeURIComponent(value));
+    }
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const v of this.values) if (out.includes(v)) out = out.split(v).join('***');
+    return out;
+  }
+
+  /** The same error with secrets removed from its message and URL; other errors pass through. */
+  redactError<E>(error: E): E {
+    if (!(error instanceof RestError) || this.values.size === 0) return error;
+    const message = this.redact(error.message);
+    const url = this.redact(error.context.url);
+    const cause = error.cause instanceof RestError ? this.redactError(error.cause) : error.cause;
+    if (message === error.message && url === error.context.url && cause === error.cause) return error;
+    const clean = Object.create(RestError.prototype) as RestError;
+    Object.assign(clean, error, { message, context: { ...error.context, url }, stack: this.redact(error.stack ?? ''), cause });
+    return clean as E;
+  }
 }

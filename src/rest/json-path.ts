@@ -54,3 +54,21 @@ export function formatSegments(segments: readonly PathSegment[]): string {
   if (segments.length === 0) return '$';
   return segments.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
 }
+
+/** Sets a value at a compiled path inside a JSON body, creating objects on the way (`pagination.cursor`). */
+export function setPath(target: Record<string, unknown>, segments: readonly PathSegment[], value: unknown): void {
+  if (segments.length === 0) throw new JsonPathSyntaxError('cannot set the body itself; name a key');
+  let current: Record<PropertyKey, unknown> = target;
+  for (const [i, segment] of segments.entries()) {
+    if (segment === '__proto__' || segment === 'constructor' || segment === 'prototype') {
+      throw new JsonPathSyntaxError(`refusing to write "${String(segment)}" into a request body`);
+    }
+    if (i === segments.length - 1) {
+      current[segment] = value;
+      return;
+    }
+    const next = current[segment];
+    if (next === null || typeof next !== 'object') current[segment] = typeof segments[i + 1] === 'number' ? [] : {};
+    current = current[segment] as Record<PropertyKey, unknown>;
+  }
+}

@@ -21,7 +21,7 @@ type Node =
 export type StopCondition = (body: unknown) => boolean;
 
 const MAX_LENGTH = 500;
-const TOKEN = /\s*(?:(\d+(?:\.\d+)?)|('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|(==|!=|<=|>=|<|>|\(|\))|([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*|\[\d+\])*))/y;
+const TOKEN = /\s*(?:(\d+(?:\.\d+)?)|('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|(==|!=|<=|>=|<|>|\(|\))|([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*|\[(?:\d+|'[^'\]]*'|"[^"\]]*")\])*))/y;
 
 export function compileStopCondition(source: string): StopCondition {
   if (source.length > MAX_LENGTH) throw new StopConditionError(`stop condition longer than ${MAX_LENGTH} characters`);

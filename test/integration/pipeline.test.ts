@@ -29,8 +29,9 @@ interface EventRow {
   summary: string | null;
   duration: string | number | null;
   start_at: string | null;
-  attendees: string | null;
-  metadata: string | null;
+  // typed columns (docs/schemas.md): attendees Array(Tuple(...)), metadata Map(String, String)
+  attendees: unknown;
+  metadata: unknown;
   _version: string;
 }
 
@@ -116,6 +117,6 @@ function assertRowMatches(row: EventRow, api: Record<string, unknown> | undefine
   assert.equal(row.summary, api.summary);
   assert.equal(Number(row.duration), api.duration);
   assert.equal(Date.parse(`${row.start_at}Z`), Date.parse(String(api.start_at)));
-  assert.deepEqual(JSON.parse(row.attendees ?? 'null'), api.attendees);
-  assert.deepEqual(JSON.parse(row.metadata ?? 'null'), api.metadata);
+  assert.deepEqual(row.attendees, api.attendees);
+  assert.deepEqual(row.metadata, api.metadata);
 }

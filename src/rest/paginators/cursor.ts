@@ -1,49 +1,60 @@
-import { compilePath, MISSING, readPath } from '../json-path.js';
-import { compileStopCondition, type StopCondition } from '../stop-condition.js';
-import { PaginationError, type PageRequest, type PageResponse, type Paginator } from './paginator.js';
+import type { DataSelector } from '../../config/schema.js';
+import { compilePath, formatSegments, readPath, setPath, MISSING } from '../json-path.js';
+import { PaginationError, referenceText, type PageRequest, type PageResponse, type Paginator } from './paginator.js';
 
 export interface CursorPaginatorConfig {
-  readonly cursor_path: string;
-  readonly cursor_param: string;
-  readonly stop_condition?: string | undefined;
+  readonly cursor_path: DataSelector;
+  readonly cursor_param?: string | undefined;
+  readonly cursor_body_path?: DataSelector | undefined;
 }
 
-/** Reads the next cursor from the body and sends it as a query parameter. */
+/**
+ * dlt's `cursor` (JSONResponseCursorPaginator): reads the next cursor from the body and sends it as a
+ * query parameter, or at `cursor_body_path` in the JSON body of a POST. No cursor (missing, null, empty): done.
+ */
 export class CursorPaginator implements Paginator {
   readonly description: string;
   hasNextPage = true;
   private readonly cursorPath;
-  private readonly stop: StopCondition | undefined;
-  private cursor: string | undefined;
+  private readonly bodyPath;
+  private readonly param: string;
+  private cursor: unknown;
   // Every cursor seen this run: an API that hands one back twice would otherwise loop forever.
   private readonly seen = new Set<string>();
 
   constructor(private readonly config: CursorPaginatorConfig) {
     this.cursorPath = compilePath(config.cursor_path);
-    this.stop = config.stop_condition === undefined ? undefined : compileStopCondition(config.stop_condition);
-    this.description = `cursor(${config.cursor_param} ← ${config.cursor_path}${config.stop_condition ? `, stop when ${config.stop_condition}` : ''})`;
+    this.bodyPath = config.cursor_body_path === undefined ? undefined : compilePath(config.cursor_body_path);
+    this.param = config.cursor_param ?? 'cursor';
+    const target = this.bodyPath ? `body.${formatSegments(this.bodyPath)}` : this.param;
+    this.description = `cursor(${target} ← ${formatSegments(this.cursorPath)})`;
   }
 
   init(_request: PageRequest): void {}
 
   update(response: PageResponse, _records: readonly unknown[]): void {
     const value = readPath(response.body, this.cursorPath);
-    if (this.stop?.(response.body) || value === MISSING || value === null || value === '') {
+    const text = referenceText(value === MISSING ? undefined : value);
+    if (text === undefined) {
       this.hasNextPage = false;
       return;
     }
-    const cursor = typeof value === 'string' ? value : JSON.stringify(value);
-    if (this.seen.has(cursor)) {
+    if (this.seen.has(text)) {
       throw new PaginationError(
         'CURSOR_LOOP',
-        `the API returned cursor ${JSON.stringify(cursor.slice(0, 80))} at "${this.config.cursor_path}" a second time; stopping instead of looping`,
+        `the API returned cursor ${JSON.stringify(text.slice(0, 80))} at "${formatSegments(this.cursorPath)}" a second time; stopping instead of looping`,
       );
     }
-    this.seen.add(cursor);
-    this.cursor = cursor;
+    this.seen.add(text);
+    this.cursor = value;
   }
 
   next(request: PageRequest): void {
-    if (this.cursor !== undefined) request.url.searchParams.set(this.config.cursor_param, this.cursor);
+    if (this.bodyPath) {
+      request.json = structuredClone(request.json ?? {});
+      setPath(request.json, this.bodyPath, this.cursor);
+    } else {
+      request.url.searchParams.set(this.param, typeof this.cursor === 'string' ? this.cursor : JSON.stringify(this.cursor));
+    }
   }
 }

@@ -1,0 +1,23 @@
+// Confluent wire format, used when a schema registry is configured: a zero magic byte, the schema's
+// registry id as a 4-byte big-endian integer, then the Avro binary body.
+import type { Type } from 'avsc';
+import { AvroDecodeError } from './single-object.js';
+
+export const CONFLUENT_MAGIC = 0x00;
+const HEADER_LENGTH = 5;
+
+export function confluentEncoder(type: Type, id: number): (value: unknown) => Buffer {
+  const header = Buffer.alloc(HEADER_LENGTH);
+  header.writeUInt8(CONFLUENT_MAGIC, 0);
+  header.writeUInt32BE(id, 1);
+  return (value) => Buffer.concat([header, type.toBuffer(value)]);
+}
+
+export function isConfluentFramed(message: Buffer): boolean {
+  return message.length >= HEADER_LENGTH && message[0] === CONFLUENT_MAGIC;
+}
+
+export function readConfluent(message: Buffer): { id: number; body: Buffer } {
+  if (!isConfluentFramed(message)) throw new AvroDecodeError('not Confluent wire format (expected a zero magic byte and a 4-byte schema id)');
+  return { id: message.readUInt32BE(1), body: message.subarray(HEADER_LENGTH) };
+}

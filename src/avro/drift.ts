@@ -1,0 +1,49 @@
+// Schema drift: records whose fields the schema does not know, or whose values did not fit their
+// declared type. Nothing is lost (the shaper keeps them in `_extra`); this counts them, per resource and
+// per field path, so a run can report them once with a hint, and metrics can export the counter.
+import { relative } from 'node:path';
+
+export interface DriftCount {
+  readonly source: string;
+  readonly resource: string;
+  /** records that carried at least one field in `_extra` */
+  records: number;
+  /** occurrences per normalized path (`attendees[].phone`) */
+  readonly paths: Map<string, number>;
+}
+
+const counts = new Map<string, DriftCount>();
+
+/** Process-wide counter of records kept partly in `_extra`, by `<source>.<resource>`. */
+export const schemaDrift = {
+  record(source: string, resource: string, extra: Readonly<Record<string, unknown>>): void {
+    const id = `${source}.${resource}`;
+    let count = counts.get(id);
+    if (!count) counts.set(id, (count = { source, resource, records: 0, paths: new Map() }));
+    count.records++;
+    for (const path of Object.keys(extra)) {
+      const normal = path.replace(/\[\d+\]/g, '[]');
+      count.paths.set(normal, (count.paths.get(normal) ?? 0) + 1);
+    }
+  },
+  get(source: string, resource: string): DriftCount | undefined {
+    return counts.get(`${source}.${resource}`);
+  },
+  all(): DriftCount[] {
+    return [...counts.values()];
+  },
+  reset(): void {
+    counts.clear();
+  },
+};
+
+/** The once-per-run line for a resource whose records drifted from their schema; path counts are this process's totals. */
+export function driftReport(count: DriftCount, schemaFile: string, recordsThisRun = count.records): { message: string; paths: Record<string, number> } {
+  const top = [...count.paths].sort((a, b) => b[1] - a[1]).slice(0, 20);
+  return {
+    message:
+      `${recordsThisRun} ${count.source}.${count.resource} records carried fields that ${relative(process.cwd(), schemaFile) || schemaFile} does not know, or values that did not fit ` +
+      `their type; they are kept in _extra. Run \`streamtap schema infer <config> --resource ${count.resource}\` to widen the schema.`,
+    paths: Object.fromEntries(top),
+  };
+}

@@ -1,0 +1,225 @@
+// Keeps a resource's table able to store every schema version its topic carries.
+//
+// Before a chunk is inserted, `prepare()` looks at the writer schema of each message (by fingerprint or
+// registry id, without decoding bodies). The first time a schema version shows up, it is compared with
+// the table's columns (system.columns): missing columns are added (ALTER TABLE … ADD COLUMN IF NOT
+// EXISTS), columns whose type must widen are modified (Int64 → Float64, a scalar → String, new tuple
+// elements), and the `<table>_latest` view is recreated (a view's `SELECT *` is expanded when it is
+// created). Rows written with an older version leave the new columns out, so they read NULL there.
+//
+// A change no ClickHouse type can hold (a record where the table has Int64, a key column's type) stops
+// this table: the chunk is abandoned before insert and its partitions paused, so its offsets stay
+// uncommitted and nothing is lost; other tables go on. The error names the column and what to do.
+import { relative } from 'node:path';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { SchemaDecoder, WriterSchema } from '../avro/schema-store.js';
+import type { Logger } from '../log.js';
+import { latestViewSql, SINGLE_SERVER, type ClickHouseTopology } from './ddl.js';
+import { compileRowMapperFor, parseType, quote, renderType, schemaColumns, widenColumn, type ChType, type TableSpec } from './table-schema.js';
+
+export class SchemaEvolutionError extends Error {
+  readonly code = 'SCHEMA_INCOMPATIBLE';
+}
+
+type RowMapper = (record: Record<string, unknown>) => Record<string, unknown>;
+
+export interface EvolutionPlan {
+  readonly add: readonly (readonly [string, ChType])[];
+  readonly modify: readonly (readonly [string, ChType])[];
+  readonly errors: readonly string[];
+}
+
+/** What the table (columns `have`) needs so that it can store records written with `schema`. */
+export function planEvolution(have: ReadonlyMap<string, ChType>, writer: Pick<WriterSchema, 'schema'>, primaryKey: readonly string[]): EvolutionPlan {
+  const add: [string, ChType][] = [];
+  const modify: [string, ChType][] = [];
+  const errors: string[] = [];
+  for (const column of schemaColumns(writer.schema, primaryKey)) {
+    const current = have.get(column.name);
+    if (!current) {
+      add.push([column.name, column.ch]);
+      continue;
+    }
+    const widened = widenColumn(current, column.ch, column.name);
+    if ('error' in widened) errors.push(widened.error);
+    else if (widened.changed && primaryKey.includes(column.name)) {
+      errors.push(`${column.name}: a primary key column cannot change type (${renderType(current)} → ${renderType(widened.type)})`);
+    } else if (widened.changed) modify.push([column.name, widened.type]);
+  }
+  return { add, modify, errors };
+}
+
+/** The ALTER statements for a plan, on one server or a cluster (local tables first, then the Distributed one). */
+export function evolutionStatements(spec: TableSpec, plan: Pick<EvolutionPlan, 'add' | 'modify'>, topology: ClickHouseTopology = SINGLE_SERVER): string[] {
+  const clauses = [
+    ...plan.add.map(([name, type]) => `ADD COLUMN IF NOT EXISTS ${quote(name)} ${renderType(type)}`),
+    ...plan.modify.map(([name, type]) => `MODIFY COLUMN ${quote(name)} ${renderType(type)}`),
+  ];
+  if (clauses.length === 0) return [];
+  const on = topology.cluster ? ` ON CLUSTER ${quote(topology.cluster)}` : '';
+  const tables = topology.cluster && topology.distributed ? [`${spec.table}_local`, spec.table] : [spec.table];
+  const alters = tables.map((t) => `ALTER TABLE ${quote(spec.database)}.${quote(t)}${on} ${clauses.join(', ')}`);
+  return [...alters, latestViewSql(spec, on).replace(/^CREATE VIEW IF NOT EXISTS/, 'CREATE OR REPLACE VIEW')];
+}
+
+export class TableEvolution {
+  private columns: Map<string, ChType> | undefined;
+  /** writer fingerprints the table is known to fit, with their row mappers for the current columns */
+  private readonly mappers = new Map<bigint, RowMapper>();
+  private readonly fitted = new Set<bigint>();
+  private last: { readonly writer: WriterSchema; readonly mapper: RowMapper } | undefined;
+  /** set once the table met a schema it cannot store: this table's consumer is stopped */
+  error: SchemaEvolutionError | undefined;
+
+  constructor(
+    private readonly client: ClickHouseClient,
+    private readonly spec: TableSpec,
+    /** the resource (table) name writer schemas must belong to; others are left to the decoder's checks */
+    private readonly resource: string,
+    private readonly logger: Logger,
+    private readonly topology: ClickHouseTopology = SINGLE_SERVER,
+  ) {}
+
+  /**
+   * Makes the table fit every schema the messages were written with. False when this table is stopped:
+   * the caller must not insert or commit the chunk. `pause` stops fetching the partition.
+   */
+  async prepare(messages: readonly { readonly value: Buffer | null }[], decoder: SchemaDecoder, pause?: () => unknown): Promise<boolean> {
+    if (!this.error) {
+      let writers = this.newWriters(messages, decoder);
+      if (writers.unknown) {
+        await decoder.resolve(messages.map((m) => m.value));
+        writers = this.newWriters(messages, decoder);
+      }
+      if (writers.size === 0) return true;
+      try {
+        await this.fit([...writers.values()].sort((a, b) => a.version - b.version));
+        return true;
+      } catch (error) {
+        if (!(error instanceof SchemaEvolutionError)) throw error;
+        this.error = error;
+        this.logger.error({ table: this.name, err: error }, 'table consumer stopped: a schema change the table cannot store; offsets stay uncommitted');
+      }
+    }
+    pause?.();
+    return false;
+  }
+
+  /** A record decoded with `writer` → a row for the table as it is now. Call after `prepare()`. */
+  toRow(writer: WriterSchema, value: Record<string, unknown>): Record<string, unknown> {
+    // Consecutive records nearly always share their writer: skip the map lookup then.
+    if (writer === this.last?.writer) return this.last.mapper(value);
+    let mapper = this.mappers.get(writer.fingerprint);
+    if (!mapper) {
+      const columns = this.columns ?? new Map(this.spec.columns.map((c) => [c.name, c.ch]));
+      this.mappers.set(writer.fingerprint, (mapper = compileRowMapperFor(writer.schema, columns)));
+    }
+    this.last = { writer, mapper };
+    return mapper(value);
+  }
+
+  /** Writer schemas of this resource in the messages that the table has not been checked against yet. */
+  private newWriters(messages: readonly { readonly value: Buffer | null }[], decoder: SchemaDecoder): Map<bigint, WriterSchema> & { unknown?: boolean } {
+    const writers: Map<bigint, WriterSchema> & { unknown?: boolean } = new Map();
+    let previous: WriterSchema | undefined;
+    for (const m of messages) {
+      if (!m.value) continue;
+      const writer = decoder.writerOf(m.value);
+      if (!writer) writers.unknown = true;
+      else if (writer !== previous && writer.resource === this.resource && !this.fitted.has(writer.fingerprint)) writers.set(writer.fingerprint, writer);
+      previous = writer;
+    }
+    return writers;
+  }
+
+  private get name(): string {
+    return `${this.spec.database}.${this.spec.table}`;
+  }
+
+  private async fit(writers: readonly WriterSchema[]): Promise<void> {
+    const columns = this.columns ?? (await this.readColumns());
+    const working = new Map(columns);
+    const add: [string, ChType][] = [];
+    const modify = new Map<string, ChType>();
+    const errors: string[] = [];
+    for (const writer of writers) {
+      const plan = planEvolution(working, writer, this.spec.primaryKey);
+      for (const e of plan.errors) errors.push(`${e} (in ${describeWriter(writer)})`);
+      for (const [name, type] of plan.add) {
+        add.push([name, type]);
+        working.set(name, type);
+      }
+      for (const [name, type] of plan.modify) {
+        if (add.some(([n]) => n === name)) add.splice(add.findIndex(([n]) => n === name), 1, [name, type]);
+        else modify.set(name, type);
+        working.set(name, type);
+      }
+    }
+    if (errors.length > 0) {
+      throw new SchemaEvolutionError(
+        `${this.name} cannot store records of a newer schema: ${errors.join('; ')}. ` +
+          `This table's consumer stopped with its offsets uncommitted, so nothing is lost. Change the column by hand ` +
+          `(ALTER TABLE ${this.name} MODIFY COLUMN …, or RENAME the old column away) or correct the schema file, then restart the consumer.`,
+      );
+    }
+    const statements = evolutionStatements(this.spec, { add, modify: [...modify] }, this.topology);
+    if (statements.length > 0) {
+      for (const query of statements) {
+        try {
+          await this.client.command({ query });
+        } catch (error) {
+          if (!isServerRefusal(error)) throw error; // down or unreachable: retried like an insert would be
+          throw new SchemaEvolutionError(`${this.name}: ClickHouse refused to change the table for ${writers.map(describeWriter).join(', ')}: ${(error as Error).message}`);
+        }
+      }
+      this.logger.info(
+        {
+          table: this.name,
+          added: add.map(([n, t]) => `${n} ${renderType(t)}`),
+          widened: [...modify].map(([n, t]) => `${n} → ${renderType(t)}`),
+          schemas: writers.map(describeWriter),
+        },
+        'table evolved to fit a newer schema',
+      );
+      await this.readColumns();
+      this.mappers.clear();
+      this.last = undefined;
+    }
+    for (const w of writers) this.fitted.add(w.fingerprint);
+  }
+
+  private async readColumns(): Promise<Map<string, ChType>> {
+    // On a sharded cluster this is the Distributed table, whose columns follow the local ones.
+    const table = this.spec.table;
+    const rs = await this.client.query({
+      query: `SELECT name, type FROM system.columns WHERE database = ${sqlString(this.spec.database)} AND table = ${sqlString(table)}`,
+      format: 'JSONEachRow',
+    });
+    const rows = await rs.json<{ name: string; type: string }>();
+    const columns = new Map<string, ChType>();
+    for (const row of rows) {
+      try {
+        columns.set(row.name, parseType(row.type));
+      } catch {
+        columns.set(row.name, { kind: 'other', sql: row.type });
+      }
+    }
+    this.columns = columns;
+    return columns;
+  }
+}
+
+function describeWriter(writer: WriterSchema): string {
+  const file = writer.file.startsWith('schema registry') ? writer.file : relative(process.cwd(), writer.file) || writer.file;
+  return `${file} (version ${writer.version})`;
+}
+
+/** A ClickHouse exception (the server answered and refused), as opposed to a connection failure. */
+function isServerRefusal(error: unknown): boolean {
+  const e = error as { code?: unknown; type?: unknown };
+  return typeof e.type === 'string' && typeof e.code === 'string' && /^\d+$/.test(e.code);
+}
+
+function sqlString(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}

@@ -1,0 +1,82 @@
+// What producers and consumers tell the outside world while they work: one observer interface, every
+// member optional, called synchronously on the hot path — so an observer only counts and returns; it
+// never awaits, never throws (a throwing observer is a bug, and `fanOut` keeps it from failing a run).
+import type { ConsumerEvent } from '../consumers/consume.js';
+
+export interface PageEvent {
+  readonly resource: string;
+  readonly topic: string;
+  /** 1-based page number in this run */
+  readonly page: number;
+  /** records on this page */
+  readonly records: number;
+  /** response body bytes */
+  readonly bytes: number;
+  readonly status: number;
+  /** live totals of what Kafka acknowledged so far for this resource */
+  readonly published: { readonly records: number; readonly rejected: number; readonly withExtra: number; readonly bytes: number };
+}
+
+export interface RetryEvent {
+  readonly resource: string;
+  readonly attempt: number;
+  readonly delayMs: number;
+  readonly status?: number | undefined;
+  readonly code: string;
+}
+
+export interface ResourceResult {
+  readonly resource: string;
+  readonly topic: string;
+  readonly ok: boolean;
+  readonly pages: number;
+  readonly records: number;
+  readonly rejected: number;
+  readonly withExtra: number;
+  readonly bytes: number;
+  readonly retries: number;
+  readonly durationMs: number;
+  readonly error?: string;
+}
+
+export interface ProduceObserver {
+  resourceStarted?(event: { readonly resource: string; readonly topic: string; readonly runId: string }): void;
+  page?(event: PageEvent): void;
+  retry?(event: RetryEvent): void;
+  /** `error`: the failure, when the resource failed (its `context.status` names the last HTTP status) */
+  resourceFinished?(result: ResourceResult, error?: unknown): void;
+}
+
+export interface ConsumeObserver {
+  /** the consumer's own events (src/consumers/consume.ts `onEvent`): inserted, committed, dead-lettered, … */
+  consumer?(event: ConsumerEvent): void;
+}
+
+export type PipelineObserver = ProduceObserver & ConsumeObserver;
+
+/** One observer that forwards to several (a list, or a function giving the current list); a throwing observer is logged once by `onError` and ignored. */
+export function fanOut(
+  observers: readonly (PipelineObserver | undefined)[] | (() => readonly (PipelineObserver | undefined)[]),
+  onError: (error: unknown) => void = () => {},
+): PipelineObserver {
+  const list = typeof observers === 'function' ? observers : () => observers;
+  const call =
+    <K extends keyof PipelineObserver>(name: K) =>
+    (...args: Parameters<NonNullable<PipelineObserver[K]>>): void => {
+      for (const o of list()) {
+        if (!o) continue;
+        try {
+          (o[name] as ((...a: unknown[]) => void) | undefined)?.apply(o, args);
+        } catch (error) {
+          onError(error);
+        }
+      }
+    };
+  return {
+    resourceStarted: call('resourceStarted'),
+    page: call('page'),
+    retry: call('retry'),
+    resourceFinished: call('resourceFinished'),
+    consumer: call('consumer'),
+  };
+}

@@ -1,0 +1,61 @@
+// What dlt guesses when a config leaves something out: where the records are in a response, and how the
+// API paginates. Both guesses are made on the first response and then kept, and `streamtap check` shows them.
+import { formatSegments, type PathSegment } from './json-path.js';
+import { parseLinkHeader } from './paginators/header-link.js';
+import { headerValue, type PageResponse } from './paginators/paginator.js';
+
+const RECORD_KEYS = new Set(['data', 'items', 'results', 'entries', 'records', 'rows', 'entities', 'payload', 'content', 'objects']);
+const NEXT_KEYS = ['next', 'nextpage', 'nexturl'];
+const NEXT_DICT_KEYS = ['href', 'url'];
+
+/**
+ * Where the records are: the body itself when it is a list; else the shallowest list under a key that names
+ * records (`data`, `items`, ...), else the shallowest list at all (down to three levels), else the body as one record.
+ */
+export function detectRecordsPath(body: unknown): readonly PathSegment[] {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return [];
+  const lists: { depth: number; path: PathSegment[]; key: string }[] = [];
+  const walk = (value: Record<string, unknown>, path: PathSegment[], depth: number): void => {
+    if (depth > 2) return;
+    for (const [key, child] of Object.entries(value)) {
+      if (Array.isArray(child)) lists.push({ depth, path: [...path, key], key });
+      else if (child !== null && typeof child === 'object') walk(child as Record<string, unknown>, [...path, key], depth + 1);
+    }
+  };
+  walk(body as Record<string, unknown>, [], 0);
+  lists.sort((a, b) => a.depth - b.depth);
+  return (lists.find((l) => RECORD_KEYS.has(l.key.toLowerCase())) ?? lists[0])?.path ?? [];
+}
+
+export type DetectedPaginator = { type: 'header_link' } | { type: 'json_link'; next_url_path: string } | { type: 'single_page' };
+
+/** dlt's order: a `Link: rel="next"` header, then a `next`-like key in the body holding a URL (or null), else one page. */
+export function detectPaginator(response: PageResponse): DetectedPaginator {
+  if (parseLinkHeader(headerValue(response.headers, 'link')).has('next')) return { type: 'header_link' };
+  const path = findNextPath(response.body, [], 0);
+  if (path) return { type: 'json_link', next_url_path: formatSegments(path) };
+  return { type: 'single_page' };
+}
+
+function findNextPath(value: unknown, path: string[], depth: number): string[] | undefined {
+  if (depth > 3 || value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+    const lower = key.toLowerCase();
+    if (NEXT_KEYS.some((k) => lower.includes(k))) {
+      if (child !== null && typeof child === 'object' && !Array.isArray(child)) {
+        const inner = Object.keys(child).find((k) => NEXT_DICT_KEYS.some((d) => k.toLowerCase().includes(d)));
+        if (inner && looksLikeLink((child as Record<string, unknown>)[inner])) return [...path, key, inner];
+      } else if (looksLikeLink(child)) {
+        return [...path, key];
+      }
+    }
+    const found = findNextPath(child, [...path, key], depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+// A cursor such as "c2" under `next` is not a link; following it as a relative URL would fetch nonsense.
+function looksLikeLink(value: unknown): boolean {
+  return value === null || (typeof value === 'string' && (/^https?:\/\//i.test(value) || value.startsWith('/') || value.startsWith('?')));
+}

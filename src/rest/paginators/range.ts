@@ -1,0 +1,101 @@
+// Shared by offset and page_number (dlt's RangePaginator): a number that grows by a step per page, sent as
+// a query parameter or inside the JSON body, with dlt's stops: an empty page, the total, a maximum, has_more.
+import type { DataSelector } from '../../config/schema.js';
+import { compilePath, formatSegments, MISSING, readPath, setPath, type PathSegment } from '../json-path.js';
+import { PaginationError, type PageRequest, type PageResponse } from './paginator.js';
+
+export interface RangeOptions {
+  readonly param: string | undefined;
+  readonly bodyPath: DataSelector | undefined;
+  readonly initial: number;
+  readonly step: number;
+  /** added to the total before comparing: a 1-based page count ends at total + 1 */
+  readonly baseIndex: number;
+  readonly maximum: number | undefined;
+  readonly totalPath: DataSelector | null;
+  readonly stopAfterEmptyPage: boolean;
+  readonly hasMorePath: DataSelector | undefined;
+  /** `items` or `pages`, for messages */
+  readonly counting: string;
+}
+
+export class RangeState {
+  hasNextPage = true;
+  value: number;
+  private readonly bodyPath: readonly PathSegment[] | undefined;
+  private readonly totalPath: readonly PathSegment[] | undefined;
+  private readonly hasMorePath: readonly PathSegment[] | undefined;
+
+  constructor(private readonly o: RangeOptions) {
+    this.value = o.initial;
+    this.bodyPath = o.bodyPath === undefined ? undefined : compilePath(o.bodyPath);
+    this.totalPath = o.totalPath === null ? undefined : compilePath(o.totalPath);
+    this.hasMorePath = o.hasMorePath === undefined ? undefined : compilePath(o.hasMorePath);
+  }
+
+  /** `offset=0, total ← total, stop on empty page` */
+  describe(): string {
+    const stops = [
+      this.totalPath ? `total ← ${formatSegments(this.totalPath)}` : undefined,
+      this.o.maximum !== undefined ? `maximum ${this.o.maximum}` : undefined,
+      this.hasMorePath ? `has_more ← ${formatSegments(this.hasMorePath)}` : undefined,
+      this.o.stopAfterEmptyPage ? 'stop on empty page' : undefined,
+    ].filter(Boolean);
+    return `${this.target()}=${this.o.initial}+${this.o.step}n${stops.length ? `, ${stops.join(', ')}` : ''}`;
+  }
+
+  target(): string {
+    return this.bodyPath ? `body.${formatSegments(this.bodyPath)}` : (this.o.param as string);
+  }
+
+  update(response: PageResponse, records: readonly unknown[]): void {
+    if (this.o.stopAfterEmptyPage && records.length === 0) {
+      this.hasNextPage = false;
+      return;
+    }
+    let total: number | undefined;
+    if (this.totalPath) {
+      const raw = readPath(response.body, this.totalPath);
+      if (raw === MISSING || raw === null) {
+        throw new PaginationError(
+          'PAGINATOR_INVALID',
+          `the response has no total ${this.o.counting} at "${formatSegments(this.totalPath)}"; set total_path to where the API puts it, or to null to stop on an empty page`,
+        );
+      }
+      total = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
+      if (!Number.isInteger(total)) {
+        throw new PaginationError('PAGINATOR_INVALID', `total ${this.o.counting} at "${formatSegments(this.totalPath)}" is not an integer: ${JSON.stringify(raw)?.slice(0, 40)}`);
+      }
+    }
+    this.value += this.o.step;
+    if ((total !== undefined && this.value >= total + this.o.baseIndex) || (this.o.maximum !== undefined && this.value >= this.o.maximum)) {
+      this.hasNextPage = false;
+    }
+    if (this.hasMorePath) {
+      const raw = readPath(response.body, this.hasMorePath);
+      const more = raw === true || raw === 'true' || raw === 'True' || raw === 1 ? true : raw === false || raw === 'false' || raw === 'False' || raw === 0 ? false : undefined;
+      if (more === undefined) {
+        throw new PaginationError(
+          'PAGINATOR_INVALID',
+          `has_more_path "${formatSegments(this.hasMorePath)}" is ${raw === MISSING ? 'missing from the response' : `not a boolean: ${JSON.stringify(raw)?.slice(0, 40)}`}`,
+        );
+      }
+      // dlt lets has_more overrule the other stops; here any stop wins, so maximum_* stays a hard cap.
+      if (!more) this.hasNextPage = false;
+    }
+  }
+
+  /** Writes the current value, as a query parameter or into the JSON body. */
+  write(request: PageRequest, param: string | undefined, bodyPath: readonly PathSegment[] | undefined, value: number): void {
+    if (bodyPath) {
+      request.json = structuredClone(request.json ?? {});
+      setPath(request.json, bodyPath, value);
+    } else if (param) {
+      request.url.searchParams.set(param, String(value));
+    }
+  }
+
+  apply(request: PageRequest): void {
+    this.write(request, this.o.param, this.bodyPath, this.value);
+  }
+}

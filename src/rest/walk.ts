@@ -1,0 +1,224 @@
+// One walk: the pages of one resource for one set of placeholder values (one parent record, or none),
+// until the paginator, a stop condition, an ignore action or the incremental range says stop.
+import { createHash } from 'node:crypto';
+import { expandString, expandValue, TemplateValueError, type Lookup } from '../config/template.js';
+import type { ResolvedResource } from '../config/source.js';
+import type { RestClient } from './client.js';
+import { detectRecordsPath } from './detector.js';
+import { RestError, redactUrl, type RestErrorCode } from './errors.js';
+import { IncrementalCursorError, type IncrementalCursor } from './incremental.js';
+import { compilePath, formatSegments, MISSING, readPath, type PathSegment } from './json-path.js';
+import { createPaginator, PaginationError, type PageRequest } from './paginators/index.js';
+import { compileStopCondition } from './stop-condition.js';
+
+export interface ExtractedPage {
+  /** 1-based page number in this walk */
+  readonly number: number;
+  readonly records: readonly unknown[];
+  /** request URL, secrets removed */
+  readonly url: string;
+  readonly status: number;
+  readonly bytes: number;
+  /** epoch ms when the response arrived */
+  readonly fetchedAt: number;
+  /** the paginator as it stands after this page, e.g. `auto → json_link(next)` */
+  readonly paginator?: string;
+  /** where the records were found (`entries`, `$`), configured or detected */
+  readonly dataPath?: string;
+  /** records the API returned on this page, before incremental filtering and processing steps */
+  readonly received?: number;
+}
+
+/** Pages used by one resource in one run, across all its walks: the max_pages guard. */
+export interface PageBudget {
+  used: number;
+  readonly max: number;
+}
+
+export interface WalkOptions {
+  readonly signal?: AbortSignal | undefined;
+  /** the parent record for `{resources.<parent>.<field>}` placeholders */
+  readonly parentRecord?: unknown;
+  readonly cursor?: IncrementalCursor | undefined;
+  readonly budget?: PageBudget;
+  readonly now?: () => number;
+}
+
+export const DEFAULT_MAX_PAGES = 1_000_000;
+/** request fingerprints remembered for loop detection; a loop longer than this is caught by max_pages */
+const LOOP_WINDOW = 10_000;
+
+export async function* walkPages(resource: ResolvedResource, client: RestClient, options: WalkOptions = {}): AsyncGenerator<ExtractedPage> {
+  const now = options.now ?? Date.now;
+  const budget = options.budget ?? { used: 0, max: resource.maxPages ?? DEFAULT_MAX_PAGES };
+  const endpoint = resource.endpoint;
+  const lookup = placeholderLookup(resource, options);
+  const context = (url: URL, status?: number) => ({ resource: resource.name, url: redactUrl(url), status });
+  const fail = (code: RestErrorCode, message: string, url: URL, status: number | undefined, cause: unknown): never => {
+    throw new RestError(code, message, false, context(url, status), { cause });
+  };
+
+  let request: PageRequest;
+  try {
+    request = firstRequest(resource, client, lookup, options.cursor);
+  } catch (error) {
+    if (error instanceof TemplateValueError || error instanceof ParentFieldError) fail('PARENT_FIELD_MISSING', error.message, client.url('/'), undefined, error);
+    throw error;
+  }
+  const headers = Object.fromEntries(Object.entries(endpoint.headers).map(([k, v]) => [k, expandString(v, lookup)]));
+  const paginator = createPaginator(endpoint.paginator);
+  const stopText = endpoint.paginator && 'stop_condition' in endpoint.paginator ? endpoint.paginator.stop_condition : undefined;
+  const stop = stopText ? compileStopCondition(stopText) : undefined;
+  const selector = endpoint.dataSelector === undefined ? undefined : compilePath(endpoint.dataSelector);
+  paginator.init(request);
+  const seen = new Set<string>();
+
+  for (let number = 1; ; number++) {
+    if (budget.used >= budget.max) {
+      fail('MAX_PAGES', `more than ${budget.max} pages in one run; raise max_pages if this is expected`, request.url, undefined, undefined);
+    }
+    budget.used++;
+    // Whatever the paginator, asking for the very same request twice is a loop.
+    const fingerprint = createHash('sha1').update(`${request.method} ${request.url.href} ${request.json === undefined ? '' : JSON.stringify(request.json)}`).digest('base64');
+    if (seen.has(fingerprint)) {
+      fail('CURSOR_LOOP', `the ${paginator.description} paginator asked for the same request twice; stopping instead of looping`, request.url, undefined, undefined);
+    }
+    if (seen.size >= LOOP_WINDOW) seen.delete(seen.values().next().value as string);
+    seen.add(fingerprint);
+
+    const url = redactUrl(request.url);
+    const response = await client.fetch(resource.name, request, { signal: options.signal, actions: endpoint.responseActions, headers });
+    if (response.ignored) return;
+    const path = selector ?? detectRecordsPath(response.body);
+    const received = selectRecords(response.body, path, selector !== undefined, resource.name, url, response.status);
+    const stopHere = stop?.(response.body) === true;
+    if (!stopHere) {
+      try {
+        paginator.update(response, received);
+      } catch (error) {
+        if (error instanceof PaginationError) fail(error.code, error.message, request.url, response.status, error);
+        throw error;
+      }
+    }
+
+    let records: unknown[] = [...received];
+    let pastRange = false;
+    try {
+      if (options.cursor) {
+        const cursor = options.cursor;
+        records = records.filter((record) => {
+          const verdict = cursor.check(record);
+          if (verdict === 'stop') pastRange = true;
+          return verdict === 'keep';
+        });
+      }
+    } catch (error) {
+      if (error instanceof IncrementalCursorError) fail('INCREMENTAL_CURSOR_INVALID', error.message, request.url, response.status, error);
+      throw error;
+    }
+    if (resource.parent && resource.parent.includeFromParent.length > 0) {
+      records = records.map((record) => withParentFields(record, resource, options.parentRecord, request.url));
+    }
+    records = applySteps(records, resource, request.url, response.status);
+
+    yield {
+      number,
+      records,
+      url,
+      status: response.status,
+      bytes: response.bytes,
+      fetchedAt: now(),
+      paginator: stopText ? `${paginator.description}, stop when ${stopText}` : paginator.description,
+      dataPath: formatSegments(path),
+      received: received.length,
+    };
+    if (stopHere || pastRange || !paginator.hasNextPage) return;
+    paginator.next(request);
+  }
+}
+
+class ParentFieldError extends Error {}
+
+function placeholderLookup(resource: ResolvedResource, options: WalkOptions): Lookup {
+  const compiled = new Map<string, readonly PathSegment[]>();
+  return (expr) => {
+    const [context, name, ...rest] = expr.split('.');
+    if (context === 'incremental') return options.cursor?.placeholder(name ?? '') ?? null;
+    if (context === 'resources') {
+      const field = rest.join('.');
+      if (options.parentRecord === undefined) throw new ParentFieldError(`placeholder {${expr}} needs a record of resource "${name}"`);
+      let segments = compiled.get(field);
+      if (!segments) compiled.set(field, (segments = compilePath(field)));
+      const value = readPath(options.parentRecord, segments);
+      if (value === MISSING || value === undefined) {
+        const keys = options.parentRecord && typeof options.parentRecord === 'object' ? Object.keys(options.parentRecord).slice(0, 12).join(', ') : typeof options.parentRecord;
+        throw new ParentFieldError(`resource "${resource.name}" needs field "${field}" of its parent "${name}", which a parent record lacks (its fields: ${keys})`);
+      }
+      return value;
+    }
+    return undefined;
+  };
+}
+
+function firstRequest(resource: ResolvedResource, client: RestClient, lookup: Lookup, cursor: IncrementalCursor | undefined): PageRequest {
+  const endpoint = resource.endpoint;
+  const url = client.url(expandString(endpoint.path, lookup));
+  const set = (key: string, value: unknown): void => {
+    // A placeholder that resolves to nothing (an unset end_value) leaves the parameter out.
+    if (value === null || value === undefined) return;
+    url.searchParams.set(key, typeof value === 'object' ? JSON.stringify(value) : String(value));
+  };
+  for (const [key, value] of Object.entries(endpoint.params)) set(expandString(key, lookup), expandValue(value, lookup, true));
+  const inc = endpoint.incremental;
+  if (inc && cursor) {
+    if (inc.startParam) set(inc.startParam, cursor.placeholder('start_value'));
+    if (inc.endParam) set(inc.endParam, cursor.placeholder('end_value'));
+  }
+  const json = endpoint.json === undefined ? undefined : (expandValue(endpoint.json, lookup, true) as Record<string, unknown>);
+  return { url, method: endpoint.method, json };
+}
+
+function selectRecords(body: unknown, path: readonly PathSegment[], configured: boolean, resource: string, url: string, status: number): readonly unknown[] {
+  const found = readPath(body, path);
+  if (Array.isArray(found)) return found;
+  // `"data": null` on an empty page is the API saying "nothing", not a wrong selector.
+  if (found === null) return [];
+  // dlt: a selector that lands on one object (a single-entity endpoint, `$`) yields that object as the record.
+  if (found !== MISSING && typeof found === 'object') return [found];
+  if (!configured) return found === MISSING ? [] : [found];
+  const keys = body && typeof body === 'object' && !Array.isArray(body) ? Object.keys(body).slice(0, 10).join(', ') : typeof body;
+  const what = found === MISSING ? 'nothing' : typeof found;
+  throw new RestError('SELECTOR_NO_LIST', `data_selector "${formatSegments(path)}" found ${what}, not a list (top-level: ${Array.isArray(body) ? 'a list' : keys})`, false, {
+    resource,
+    url,
+    status,
+  });
+}
+
+function withParentFields(record: unknown, resource: ResolvedResource, parentRecord: unknown, url: URL): unknown {
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) return record;
+  const parent = resource.parent as NonNullable<ResolvedResource['parent']>;
+  const out: Record<string, unknown> = { ...(record as Record<string, unknown>) };
+  for (const field of parent.includeFromParent) {
+    if (!parentRecord || typeof parentRecord !== 'object' || !Object.hasOwn(parentRecord, field)) {
+      throw new RestError('PARENT_FIELD_MISSING', `include_from_parent: the "${parent.resource}" record has no field "${field}"`, false, { resource: resource.name, url: redactUrl(url) });
+    }
+    // dlt's naming: _<parent>_<field>
+    out[`_${parent.resource}_${field}`] = (parentRecord as Record<string, unknown>)[field];
+  }
+  return out;
+}
+
+function applySteps(records: unknown[], resource: ResolvedResource, url: URL, status: number): unknown[] {
+  if (resource.processingSteps.length === 0) return records;
+  let out = records;
+  resource.processingSteps.forEach((step, index) => {
+    try {
+      // A map that returns nothing drops the record, as a dlt map returning None does.
+      out = step.kind === 'filter' ? out.filter((r) => Boolean(step.fn(r))) : out.map((r) => step.fn(r)).filter((r) => r !== undefined && r !== null);
+    } catch (error) {
+      throw new RestError('PROCESSING_STEP_FAILED', `processing_steps[${index}] (${step.kind}) threw: ${(error as Error).message}`, false, { resource: resource.name, url: redactUrl(url), status }, { cause: error });
+    }
+  });
+  return out;
+}
