@@ -10,6 +10,7 @@ import { startMockApi, type MockApi, type MockApiOptions } from '../mock-api/ind
 import { produce, selectResources, type ProduceReport } from '../producers/produce.js';
 import type { RetryPolicy } from '../rest/retry.js';
 import type { Context } from './context.js';
+import { schemaRegistryFromEnv } from '../avro/registry.js';
 
 export interface StandIn {
   readonly api: MockApi;
@@ -38,6 +39,8 @@ export async function runProduce(context: Context, resources?: readonly string[]
     resources,
     ...(retry ? { retry } : {}),
     observer: context.observer,
+    // The context's environment decides the wire format, not whatever the process happens to export.
+    schemaRegistry: schemaRegistryFromEnv(context.env) ?? null,
   });
 }
 

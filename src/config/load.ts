@@ -60,11 +60,14 @@ function flattenIssues(issues: readonly RawIssue[], prefix: readonly PropertyKey
       const best = [...matching].sort((a, b) => depth(b) - depth(a))[0];
       if (best) return flattenIssues(best, path);
       // No branch took the value's type: say which types would do.
-      const expected = [...new Set(issue.errors.flatMap((branch) => branch.filter((i) => i.path.length === 0).map(describeExpected)))];
-      if (expected.length > 0) return [{ path: formatPath(path), message: `expected ${expected.join(' or ')}` }];
+      const roots = issue.errors.flatMap((branch) => branch.filter((i) => i.path.length === 0));
+      const expected = [...new Set(roots.map(describeExpected))];
+      const received = roots.map((i) => /received (\w+)/.exec(i.message)?.[1]).find(Boolean);
+      // zod's own wording ("expected string, received number"), listing every type the union accepts
+      if (expected.length > 0) return [{ path: formatPath(path), message: `expected ${expected.join(' or ')}${received ? `, received ${received}` : ''}` }];
     }
     if (issue.code === 'invalid_type' && issue.expected && /received undefined$/.test(issue.message)) {
-      return [{ path: formatPath(path), message: `required: expected ${article(issue.expected)}` }];
+      return [{ path: formatPath(path), message: `required: expected ${issue.expected}` }];
     }
     return [{ path: formatPath(path), message: issue.message }];
   });
@@ -72,12 +75,8 @@ function flattenIssues(issues: readonly RawIssue[], prefix: readonly PropertyKey
 
 function describeExpected(issue: RawIssue): string {
   if (issue.code === 'invalid_value' && issue.values) return `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-  if (issue.code === 'invalid_type' && issue.expected) return article(issue.expected);
+  if (issue.code === 'invalid_type' && issue.expected) return issue.expected;
   return issue.message;
-}
-
-function article(noun: string): string {
-  return `${/^[aeiou]/i.test(noun) ? 'an' : 'a'} ${noun}`;
 }
 
 async function readConfigValue(path: string): Promise<unknown> {

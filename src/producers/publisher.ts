@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import type { ResourceCodec } from '../avro/schema-store.js';
 import type { ExtractedPage } from '../rest/extract.js';
 import { deadLetterHeaders, HEADER } from './headers.js';
-import type { ExtractedRecord } from './resource-stream.js';
+import { isFailure, type ResourceStreamItem } from './resource-stream.js';
 import type { SerialSender } from './serial-sender.js';
 
 export interface PublishTarget {
@@ -61,7 +61,11 @@ export async function publishResource(
     counts.rejected += rejected.length;
   };
 
-  for await (const item of stream as AsyncIterable<ExtractedRecord>) {
+  for await (const item of stream as AsyncIterable<ResourceStreamItem>) {
+    if (isFailure(item)) {
+      await flush();
+      throw item.failure;
+    }
     if (item.page !== lastPage) {
       lastPage = item.page;
       extractedAt = item.page.fetchedAt;

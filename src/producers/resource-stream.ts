@@ -11,6 +11,20 @@ export interface ExtractedRecord {
   readonly page: ExtractedPage;
 }
 
+/**
+ * The last item of a stream whose extraction failed. A Readable destroyed by an error discards what it
+ * had buffered, so the error travels in-band instead: every record fetched before it is still published.
+ */
+export interface ExtractionFailure {
+  readonly failure: Error;
+}
+
+export type ResourceStreamItem = ExtractedRecord | ExtractionFailure;
+
+export function isFailure(item: ResourceStreamItem): item is ExtractionFailure {
+  return 'failure' in item;
+}
+
 export interface ResourceStreamOptions extends ExtractOptions {
   /** records buffered ahead of the consumer of the stream */
   readonly highWaterMark?: number;
@@ -18,10 +32,14 @@ export interface ResourceStreamOptions extends ExtractOptions {
 }
 
 export function resourceStream(resource: ResolvedResource, client: RestClient, options: ResourceStreamOptions = {}): Readable {
-  async function* records(): AsyncGenerator<ExtractedRecord> {
-    for await (const page of extractPages(resource, client, options)) {
-      options.onPage?.(page);
-      for (const data of page.records) yield { data, page };
+  async function* records(): AsyncGenerator<ResourceStreamItem> {
+    try {
+      for await (const page of extractPages(resource, client, options)) {
+        options.onPage?.(page);
+        for (const data of page.records) yield { data, page };
+      }
+    } catch (error) {
+      yield { failure: error as Error };
     }
   }
   return Readable.from(records(), { objectMode: true, highWaterMark: options.highWaterMark ?? 1000 });

@@ -58,7 +58,7 @@ test('a config error exits 2 and names the path of the bad key', () => {
   writeFileSync(file, JSON.stringify(config));
   const run = streamtap(['produce', file], { API_KEY: 'x' });
   assert.equal(run.code, 2);
-  assert.match(run.stderr, /resources\[1\]\.endpoint\.paginator\.cursor_path: .*expected string/);
+  assert.match(run.stderr, /resources\[1\]\.endpoint\.paginator\.cursor_path: .*expected (a )?string/);
 });
 
 test('a resource without a schema file exits 2 and says which file is expected', () => {

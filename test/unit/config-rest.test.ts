@@ -90,7 +90,7 @@ const ep = (c: Config, i = 0) => c.resources[i]!.endpoint as Record<string, unkn
 const mistakes: [string, (c: Config) => void, string, RegExp][] = [
   ['unknown auth type', (c) => (c.client.auth = { type: 'digest', token: 'x' }), 'client.auth.type', /bearer, api_key, http_basic, oauth2_client_credentials/],
   ['api_key location', (c) => (c.client.auth = { type: 'api_key', api_key: { $secret: 'k' }, location: 'body' }), 'client.auth.location', /header.*query.*cookie/],
-  ['oauth2 without a token URL', (c) => (c.client.auth = { type: 'oauth2_client_credentials', client_id: 'a', client_secret: { $secret: 's' } }), 'client.auth.access_token_url', /required: expected a string/],
+  ['oauth2 without a token URL', (c) => (c.client.auth = { type: 'oauth2_client_credentials', client_id: 'a', client_secret: { $secret: 's' } }), 'client.auth.access_token_url', /required: expected string/],
   ['oauth2 literal client_secret', (c) => (c.client.auth = { type: 'oauth2_client_credentials', access_token_url: 'https://a/t', client_id: 'a', client_secret: 'hunter2' }), 'client.auth.client_secret', /secret reference/],
   ['http_basic literal password', (c) => (c.client.auth = { type: 'http_basic', username: 'u', password: 'pw' }), 'client.auth.password', /secret reference/],
   ['secret name with a dash', (c) => (c.client.auth = { type: 'bearer', token: { $secret: 'api-key' } }), 'client.auth.token.$secret', /letters, digits and _/],
@@ -98,7 +98,7 @@ const mistakes: [string, (c: Config) => void, string, RegExp][] = [
   ['unknown paginator type at client level', (c) => ((c.client as Record<string, unknown>).paginator = { type: 'link_header' }), 'client.paginator.type', /header_link/],
   ['offset without limit (object)', (c) => (ep(c).paginator = { type: 'offset' }), 'resources[0].endpoint.paginator.limit', /number/],
   ['offset without limit (bare name)', (c) => (ep(c).paginator = 'offset'), 'resources[0].endpoint.paginator.limit', /number/],
-  ['bare name that is no paginator', (c) => (ep(c).paginator = 'next_link'), 'resources[0].endpoint.paginator', /one of "json_link".*or an object/],
+  ['bare name that is no paginator', (c) => (ep(c).paginator = 'next_link'), 'resources[0].endpoint.paginator', /one of "json_link".*or object, received string/],
   ['negative limit', (c) => (ep(c).paginator = { type: 'offset', limit: -5 }), 'resources[0].endpoint.paginator.limit', />0|positive|too small/i],
   ['cursor_param and cursor_body_path', (c) => (ep(c).paginator = { type: 'cursor', cursor_param: 'c', cursor_body_path: 'c' }), 'resources[0].endpoint.paginator.cursor_body_path', /not both/],
   ['a body path on a GET', (c) => (ep(c).paginator = { type: 'cursor', cursor_body_path: 'page.cursor' }), 'resources[0].endpoint.method', /use method POST/],
