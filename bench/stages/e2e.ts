@@ -1,0 +1,46 @@
+// End to end, as `streamtap run` does it: produce every resource once, consume until caught up,
+// count the rows through FINAL. The clock runs from the first request to the last row visible.
+import { openClickHouse } from '../../src/clickhouse/client.js';
+import { runConsume, runProduce, tableCounts } from '../../src/cli/commands.js';
+import { benchContext, benchKafka, benchLogger } from '../lib/context.js';
+import { checkCounts, measure, progress, total } from '../lib/harness.js';
+import { probeConsumers, probeProducers } from '../lib/instrument.js';
+import type { StageParams, StageResult } from '../lib/protocol.js';
+
+export async function runEndToEnd(params: StageParams): Promise<StageResult> {
+  const logger = benchLogger();
+  const kafka = benchKafka(logger);
+  const producerProbe = probeProducers(kafka);
+  const consumerProbe = probeConsumers(kafka);
+  const ctx = benchContext(params, logger, kafka);
+  progress.snapshot = () => ({ producer: producerProbe, consumer: consumerProbe });
+  return measure(params, async () => {
+    const t0 = performance.now();
+    const produced = await runProduce(ctx);
+    if (!produced.ok) throw new Error(`e2e produce failed: ${produced.resources.map((r) => r.error ?? '').join('; ')}`);
+    const t1 = performance.now();
+    const ch = await openClickHouse(ctx.clickhouse);
+    try {
+      const t2 = performance.now();
+      await runConsume(ctx, ch, 'caught-up');
+      const t3 = performance.now();
+      const counts = Object.fromEntries((await tableCounts(ctx, ch)).map((c) => [c.table.slice(ctx.source.name.length + 1), c.rows]));
+      const t4 = performance.now();
+      checkCounts('e2e (FINAL)', counts, params.expected);
+      return {
+        records: total(counts),
+        details: {
+          counts,
+          produceSeconds: (t1 - t0) / 1000,
+          clickhouseOpenSeconds: (t2 - t1) / 1000,
+          consumeSeconds: (t3 - t2) / 1000,
+          finalCountSeconds: (t4 - t3) / 1000,
+          sendBatch: producerProbe.sendMessages.toJSON(),
+          consumerBatches: consumerProbe.batchMessages.toJSON(),
+        },
+      };
+    } finally {
+      await ch.close();
+    }
+  });
+}
