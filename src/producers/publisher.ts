@@ -18,6 +18,7 @@ export interface PublishTarget {
   readonly keyOf: (record: unknown) => string;
   readonly nextVersion: () => number;
   readonly maxBatchRecords?: number;
+  readonly maxBatchBytes?: number;
 }
 
 export interface PublishCounts {
@@ -33,32 +34,63 @@ export function emptyCounts(): PublishCounts {
   return { records: 0, rejected: 0, withExtra: 0, bytes: 0 };
 }
 
-/** `counts` is updated as batches are acknowledged, so a failure mid-stream still reports what was published. */
+/**
+ * Batches go out one at a time (the idempotent producer's rule) but without idling: while a batch is in
+ * flight the next one fills; it leaves as soon as the previous one is acknowledged, or earlier when it
+ * is full. So a slow API gets small prompt batches and a fast one large batches, with encoding and the
+ * network overlapped. `counts` is updated as batches are acknowledged, so a failure mid-stream still
+ * reports what was published.
+ */
 export async function publishResource(
   stream: Readable,
   sender: SerialSender,
   target: PublishTarget,
   counts: PublishCounts = emptyCounts(),
 ): Promise<PublishCounts> {
-  const maxBatch = target.maxBatchRecords ?? 2000;
+  const maxBatch = target.maxBatchRecords ?? 5000;
+  // Well under the broker's default message.max.bytes (1 MiB) per partition once spread over partitions.
+  const maxBatchBytes = target.maxBatchBytes ?? 2 * 1024 * 1024;
   let batch: Message[] = [];
+  let batchBytes = 0;
   let dead: Message[] = [];
   let lastPage: ExtractedPage | undefined;
   let headers: IHeaders = {};
   let extractedAt = 0;
+  let inFlight: Promise<void> | undefined;
+  let sendFailure: Error | undefined;
 
-  const flush = async (): Promise<void> => {
-    if (batch.length === 0 && dead.length === 0) return;
+  const send = (): void => {
     const sent = batch;
     const rejected = dead;
     batch = [];
     dead = [];
-    await sender.send([
-      { topic: target.topic, messages: sent },
-      { topic: target.deadLetterTopic, messages: rejected },
-    ]);
-    counts.records += sent.length;
-    counts.rejected += rejected.length;
+    batchBytes = 0;
+    inFlight = sender
+      .send([
+        { topic: target.topic, messages: sent },
+        { topic: target.deadLetterTopic, messages: rejected },
+      ])
+      .then(
+        () => {
+          counts.records += sent.length;
+          counts.rejected += rejected.length;
+        },
+        (error: unknown) => {
+          sendFailure = error as Error;
+        },
+      )
+      .finally(() => {
+        inFlight = undefined;
+      });
+  };
+  const drain = async (): Promise<void> => {
+    await inFlight;
+    if (sendFailure) throw sendFailure;
+  };
+  const flush = async (): Promise<void> => {
+    await drain();
+    if (batch.length > 0 || dead.length > 0) send();
+    await drain();
   };
 
   for await (const item of stream as AsyncIterable<ResourceStreamItem>) {
@@ -86,6 +118,7 @@ export async function publishResource(
       if (extra !== null) counts.withExtra++;
       const bytes = target.codec.encode(value);
       counts.bytes += bytes.length;
+      batchBytes += bytes.length;
       batch.push({ key, value: bytes, headers });
     } catch (error) {
       dead.push({
@@ -94,7 +127,14 @@ export async function publishResource(
         headers: { ...headers, ...deadLetterHeaders(error as Error, item.page.url) },
       });
     }
-    if (batch.length >= maxBatch || stream.readableLength === 0) await flush();
+    if (sendFailure) throw sendFailure;
+    if (batch.length >= maxBatch || batchBytes >= maxBatchBytes) {
+      await drain();
+      send();
+    } else if (inFlight === undefined && (batch.length > 0 || dead.length > 0)) {
+      // The producer is idle: send what there is rather than wait for a full batch.
+      send();
+    }
   }
   await flush();
   return counts;

@@ -42,5 +42,5 @@ export function resourceStream(resource: ResolvedResource, client: RestClient, o
       yield { failure: error as Error };
     }
   }
-  return Readable.from(records(), { objectMode: true, highWaterMark: options.highWaterMark ?? 1000 });
+  return Readable.from(records(), { objectMode: true, highWaterMark: options.highWaterMark ?? 2000 });
 }
