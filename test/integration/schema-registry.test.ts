@@ -58,7 +58,8 @@ async function registry<T>(path: string): Promise<T> {
 
 test('registry mode: schemas registered under <topic>-value, Confluent framing on the wire, rows in ClickHouse', async (t) => {
   if (unavailable) return t.skip(unavailable);
-  const ctx = seedContext(api.url, TOKEN, { limit: 100 });
+  const seeded = seedContext(api.url, TOKEN, { limit: 100 });
+  const ctx = { ...seeded, env: { ...seeded.env, SCHEMA_REGISTRY_URL: url } }; // as the CLI's context would carry it
   const ch = await sharedClickHouse();
   const produced = await runProduce(ctx);
   assert.equal(produced.ok, true, JSON.stringify(produced.resources));
