@@ -96,21 +96,6 @@ export async function withClickHouse<T>(context: Context, fn: (client: ClickHous
   }
 }
 
-export function formatProduceReport(report: ProduceReport): string {
-  const header = ['resource', 'status', 'pages', 'records', 'rejected', 'retries', 'seconds'];
-  const rows = report.resources.map((r) => [
-    r.resource,
-    r.ok ? 'ok' : 'FAILED',
-    String(r.pages),
-    String(r.records),
-    String(r.rejected),
-    String(r.retries),
-    (r.durationMs / 1000).toFixed(1),
-  ]);
-  const lines = [formatTable(header, rows)];
-  for (const r of report.resources) if (r.error) lines.push(`${r.resource}: ${r.error}`);
-  return lines.join('\n');
-}
 
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

@@ -2,6 +2,7 @@
 // member optional, called synchronously on the hot path — so an observer only counts and returns; it
 // never awaits, never throws (a throwing observer is a bug, and `fanOut` keeps it from failing a run).
 import type { ConsumerEvent } from '../consumers/consume.js';
+import type { ResourceReport } from '../producers/produce.js';
 
 export interface PageEvent {
   readonly resource: string;
@@ -25,19 +26,8 @@ export interface RetryEvent {
   readonly code: string;
 }
 
-export interface ResourceResult {
-  readonly resource: string;
-  readonly topic: string;
-  readonly ok: boolean;
-  readonly pages: number;
-  readonly records: number;
-  readonly rejected: number;
-  readonly withExtra: number;
-  readonly bytes: number;
-  readonly retries: number;
-  readonly durationMs: number;
-  readonly error?: string;
-}
+/** What one resource's extraction came to: the producer's own report. */
+export type ResourceResult = ResourceReport;
 
 export interface ProduceObserver {
   resourceStarted?(event: { readonly resource: string; readonly topic: string; readonly runId: string }): void;

@@ -1,5 +1,6 @@
 // Client-wide request limits, shared by every resource of a source: a token bucket for the rate and a
 // semaphore for requests in flight. Clock and sleep are injected so tests compute waits instead of taking them.
+import { sleepMs } from './retry.js';
 
 export interface RateLimitOptions {
   /** average requests per second; undefined: no rate limit */
@@ -70,7 +71,7 @@ export class RateLimiter {
     this.burst = Math.max(1, options.burst ?? 1);
     this.concurrency = options.maxConcurrency ? new Semaphore(options.maxConcurrency) : undefined;
     this.now = options.now ?? Date.now;
-    this.sleep = options.sleep ?? defaultSleep;
+    this.sleep = options.sleep ?? sleepMs;
   }
 
   get description(): string {
@@ -105,17 +106,3 @@ export class RateLimiter {
 }
 
 const noop: Release = () => {};
-
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
