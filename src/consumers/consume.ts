@@ -47,6 +47,11 @@ export interface ConsumeOptions {
   readonly topology?: ClickHouseTopology | undefined;
   /** longest clean shutdown (disconnects) before consume() returns anyway; default 30 s */
   readonly shutdownTimeoutMs?: number | undefined;
+  /**
+   * kafkajs's heartbeat interval (default 3 s). The heartbeat sent between chunks is how a consumer learns
+   * that the group is rebalancing and stops mid-batch; a shorter interval hands partitions over sooner.
+   */
+  readonly heartbeatIntervalMs?: number | undefined;
   /** progress events, for tests, benchmarks and metrics; must not throw */
   readonly onEvent?: ((event: ConsumerEvent) => void) | undefined;
 }
@@ -166,7 +171,12 @@ export async function consume(options: ConsumeOptions): Promise<ConsumeReport> {
 
   const admin = options.kafka.admin();
   const dlqProducer = options.kafka.producer(producerConfig());
-  const consumer = options.kafka.consumer({ groupId, allowAutoTopicCreation: false, ...fetchSettings(policy) });
+  const consumer = options.kafka.consumer({
+    groupId,
+    allowAutoTopicCreation: false,
+    ...fetchSettings(policy),
+    ...(options.heartbeatIntervalMs ? { heartbeatInterval: options.heartbeatIntervalMs } : {}),
+  });
   const control = controlTopics.length > 0 ? options.kafka.consumer({ groupId: controlGroupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 1_000 }) : undefined;
   let shutdown: ConsumeReport['shutdown'] = 'clean';
   try {

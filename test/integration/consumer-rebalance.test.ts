@@ -50,6 +50,9 @@ test('two consumers in one group, a rebalance while one is inside a batch: nothi
       until: 'signal',
       signal,
       batch: { maxRecords: 100 },
+      // A heartbeat is due after every chunk, so A learns of the rebalance right after the held insert
+      // and stops mid-batch, instead of finishing its whole fetch before B is given anything.
+      heartbeatIntervalMs: 100,
     });
   const states: string[] = [];
   const a = faultyClickHouse(ch, {
