@@ -65,6 +65,7 @@ export function describeKafka(settings: KafkaSettings): string {
 // and idempotent producers keep bounded retries so a dead broker fails a run loudly instead of hanging it;
 // a batch replayed by a later run is absorbed by the key-based dedup downstream.
 const QUIET = ['KafkaJS v2.0.0 switched default partitioner', 'Limiting retries for the idempotent producer'];
+const TRANSIENT = ['The coordinator is loading', 'The group coordinator is not available'];
 
 /** `overrides`: e.g. `{ retry: { retries: 0 } }` for a health probe that must answer fast. */
 export function createKafka(settings: KafkaSettings, logger: Logger, overrides: Partial<KafkaConfig> = {}): Kafka {
@@ -83,7 +84,10 @@ export function createKafka(settings: KafkaSettings, logger: Logger, overrides: 
       ({ level, log: entry }: LogEntry) => {
         const { message, ...rest } = entry;
         if (QUIET.some((q) => message.startsWith(q))) return;
-        if (level <= logLevel.ERROR) log.error(rest, message);
+        // A freshly started broker answers these for a few seconds while it loads its internal topics;
+        // kafkajs (or retryRetriable) tries again, so they are not errors a user must act on.
+        if (TRANSIENT.some((t) => String(rest.error ?? '').includes(t))) log.debug(rest, message);
+        else if (level <= logLevel.ERROR) log.error(rest, message);
         else log.warn(rest, message);
       },
     ...overrides,
