@@ -115,6 +115,29 @@ function sideProbe(mock: MockApiProcess, brokerPid: number | null): Promise<Side
   }));
 }
 
+/** An external tool (Kafka's ProducerPerformance, dlt) run to completion under the stage time limit, with the side probe around it. */
+async function runTool(
+  cmd: readonly string[],
+  stage: string,
+  mock: MockApiProcess,
+  brokerPid: number | null,
+  timeoutS: number,
+): Promise<{ code: number | null; out: string; err: string; measures: Awaited<ReturnType<SideProbe['finish']>> }> {
+  const side = await sideProbe(mock, brokerPid);
+  const child = spawnTool(cmd);
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const timer = setTimeout(() => {
+    log(`${stage} still running after ${timeoutS} s: stopping it`);
+    stop(child);
+  }, timeoutS * 1000);
+  const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  clearTimeout(timer);
+  return { code, out, err, measures: await side.finish() };
+}
+
 /** One stage in a fresh node process (through tsx, as bin/streamtap.js runs the CLI). */
 async function runStageProcess(params: StageParams, mock: MockApiProcess, brokerPid: number | null, profileDir: string | null, timeoutS: number): Promise<StageResult> {
   const args = [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), '--import', 'tsx', 'bench/stages/main.ts', JSON.stringify(params)];
@@ -171,19 +194,7 @@ async function runProducerPerformance(opts: BenchOptions, rep: number, admin: Ad
     'acks=all',
     'enable.idempotence=true',
   ];
-  const side = await sideProbe(mock, brokerPid);
-  const child = spawnTool(cmd);
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const timer = setTimeout(() => {
-    log(`produce-limit still running after ${opts.stageTimeoutS} s: stopping it`);
-    stop(child);
-  }, opts.stageTimeoutS * 1000);
-  const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
-  clearTimeout(timer);
-  const measures = await side.finish();
+  const { code, out, err, measures } = await runTool(cmd, 'produce-limit', mock, brokerPid, opts.stageTimeoutS);
   const base = { stage: 'produce-limit' as const, rep, side: measures };
   const summary = out
     .split('\n')
@@ -231,19 +242,7 @@ async function runDlt(opts: BenchOptions, rep: number, params: Omit<StageParams,
   }
   const timeBin = existsSync('/usr/bin/time') ? ['/usr/bin/time', '-f', 'BENCH_MAXRSS_KB=%M BENCH_CPU=%U+%S'] : [];
   const cmd = [...timeBin, python, 'bench/dlt/run_dlt.py', JSON.stringify({ ...params, stage: 'dlt' })];
-  const side = await sideProbe(mock, brokerPid);
-  const child = spawnTool(cmd);
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const timer = setTimeout(() => {
-    log(`dlt still running after ${opts.stageTimeoutS} s: stopping it`);
-    stop(child);
-  }, opts.stageTimeoutS * 1000);
-  const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
-  clearTimeout(timer);
-  const measures = await side.finish();
+  const { code, out, err, measures } = await runTool(cmd, 'dlt', mock, brokerPid, opts.stageTimeoutS);
   const line = out.trim().split('\n').reverse().find((l) => l.startsWith('{'));
   if (code !== 0 || !line) return fail(`dlt run failed (exit ${String(code)}): ${err.trim().split('\n').slice(-6).join(' / ')}`, measures);
   const r = JSON.parse(line) as { records: number; counts: Record<string, number>; seconds: number; maxRssMB: number; cpuS: number; [k: string]: unknown };

@@ -76,14 +76,7 @@ export function decodeRunCompletion(value: Buffer | null): RunCompletion {
   return c as RunCompletion;
 }
 
-export interface RunCompletionInput {
-  readonly source: string;
-  readonly resource: string;
-  readonly topic: string;
-  readonly runId: string;
-  readonly startVersion: number;
-  readonly endVersion: number;
-}
+export type RunCompletionInput = Omit<RunCompletion, 'type' | 'endOffsets' | 'completedAt'>;
 
 /**
  * Producer side, called once every record of the run was acknowledged (acks=all). `send` is the

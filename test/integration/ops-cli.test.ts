@@ -174,7 +174,7 @@ test('secrets never reach the output: debug logs, errors, config print', async (
   const { file, schemasDir, dataDir } = uniqueConfig();
   const env = { API_KEY: SECRETS.apiKey, CLICKHOUSE_PASSWORD: SECRETS.clickhousePassword, KAFKA_SASL_PASSWORD: SECRETS.kafkaPassword, STREAMTAP_LOG_LEVEL: 'debug' };
   const accepting = await startMockApi({ token: SECRETS.apiKey, events: 300 });
-  const refusing = await startMockApi({ token: 'another-token-9d2e', events: 300 });
+  const refusing = await startMockApi({ token: 'other-token', events: 300 });
   try {
     // streamtap() asserts for every call that no secret appears in stdout or stderr.
     const ok = await streamtapAsync(['produce', file, '--schemas', schemasDir, '--base-url', accepting.url], env);
