@@ -4,8 +4,9 @@
 import { startMockApi } from '../src/mock-api/index.js';
 
 const events = Number(process.argv[2] ?? '100000');
+const eventDetail = process.argv[3] === 'full' ? 'full' : 'compact';
 const token = process.env.BENCH_MOCK_TOKEN ?? '';
-const api = await startMockApi({ events, ...(token ? { token } : {}) });
+const api = await startMockApi({ events, eventDetail, ...(token ? { token } : {}) });
 
 const stop = async (): Promise<void> => {
   await api.close();

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Admin } from 'kafkajs';
-import { TIME_ZONES } from '../src/mock-api/index.js';
+import { MockDataset, TIME_ZONES, type EventDetail } from '../src/mock-api/index.js';
 import { benchKafka, benchLogger } from './lib/context.js';
 import { parseOptions, STAGE_TITLES, UsageError, USAGE, type BenchOptions, type StageName } from './lib/options.js';
 import { formatProfile, summariseProfile, type ProfileSummary } from './lib/profile.js';
@@ -54,10 +54,18 @@ interface MockApiProcess {
   stop(): Promise<void>;
 }
 
-async function startMockApiProcess(events: number): Promise<MockApiProcess> {
+/** Mean JSON size of the stand-in's events (its defaults: seed 42, 25 links), over the first 2,000. */
+function meanEventBytes(eventDetail: EventDetail): number {
+  const dataset = new MockDataset({ seed: 42, linkPool: LINKS, eventDetail });
+  let bytes = 0;
+  for (let i = 0; i < 2_000; i++) bytes += Buffer.byteLength(JSON.stringify(dataset.event(i, 1)));
+  return Math.round(bytes / 2_000);
+}
+
+async function startMockApiProcess(events: number, eventDetail: EventDetail): Promise<MockApiProcess> {
   const token = randomBytes(16).toString('hex');
   const child = track(
-    spawn(process.execPath, ['--import', 'tsx', 'bench/mock-api.ts', String(events)], {
+    spawn(process.execPath, ['--import', 'tsx', 'bench/mock-api.ts', String(events), eventDetail], {
       stdio: ['ignore', 2, 2, 'ipc'],
       env: { ...process.env, BENCH_MOCK_TOKEN: token },
     }),
@@ -419,10 +427,12 @@ async function main(): Promise<number> {
   const brokerPid = localBrokerPid();
   const expected = { events: opts.records, scheduling_links: LINKS, timezones: TIME_ZONES.length };
   const totalRecords = Object.values(expected).reduce((a, b) => a + b, 0);
-  log(`${opts.records.toLocaleString('en-US')} events (+${LINKS} links, ${TIME_ZONES.length} time zones), pages of ${opts.pageSize}, ${opts.repeat} repetition(s), stages: ${stages.join(', ')}`);
+  log(`${opts.records.toLocaleString('en-US')} events (+${LINKS} links, ${TIME_ZONES.length} time zones), ${opts.eventDetail} events, pages of ${opts.pageSize}, ${opts.repeat} repetition(s), stages: ${stages.join(', ')}`);
+  const eventBytes = meanEventBytes(opts.eventDetail);
+  log(`events are ${opts.eventDetail}: ${eventBytes.toLocaleString('en-US')} bytes of JSON on average`);
   log(`work dir ${root}${brokerPid ? `, local broker pid ${brokerPid}` : ''}`);
 
-  const mock = await startMockApiProcess(opts.records);
+  const mock = await startMockApiProcess(opts.records, opts.eventDetail);
   const results: StageResult[] = [];
   const profiles: { stage: StageName; rep: number; summary: ProfileSummary }[] = [];
   const usedPrefixes: string[] = [];
@@ -518,7 +528,7 @@ async function main(): Promise<number> {
   const md = [
     `## streamtap benchmark — ${stamp}`,
     '',
-    `\`${command}\` · ${totalRecords.toLocaleString('en-US')} records (${opts.records.toLocaleString('en-US')} events + ${LINKS} links + ${TIME_ZONES.length} time zones), pages of ${opts.pageSize} · ${opts.repeat} repetition(s)`,
+    `\`${command}\` · ${totalRecords.toLocaleString('en-US')} records (${opts.records.toLocaleString('en-US')} events + ${LINKS} links + ${TIME_ZONES.length} time zones), ${opts.eventDetail} events of ${eventBytes.toLocaleString('en-US')} bytes of JSON on average, pages of ${opts.pageSize} · ${opts.repeat} repetition(s)`,
     `Node ${environment.node} · ${environment.cores} × ${environment.cpu} · Kafka at ${opts.brokers} · ClickHouse ${environment.clickhouse} · commit ${environment.commit}`,
     '',
     markdownTable(summaries, opts.repeat),
@@ -541,7 +551,7 @@ async function main(): Promise<number> {
     const runs = existing.runs ?? [];
     // One chart per run: <date>-run<N>.svg, N = the run's place in <date>.json (bench/chart.ts redraws any).
     const svgFile = join(opts.outDir, `${date}-run${runs.length + 1}.svg`);
-    const run = { command, chart: svgFile, caption, options: { ...opts, stages }, environment, expected, summaries, results };
+    const run = { command, chart: svgFile, caption, options: { ...opts, stages }, eventJsonBytes: eventBytes, environment, expected, summaries, results };
     writeFileSync(jsonFile, JSON.stringify({ runs: [...runs, run] }, null, 2) + '\n');
     writeFileSync(svgFile, svgChart(summaries, caption));
     log(`results appended to ${jsonFile}; chart ${svgFile}`);

@@ -1,9 +1,12 @@
+import type { EventDetail } from '../../src/mock-api/index.js';
+
 // Benchmark options: flags win over environment variables, which win over defaults.
 //
 //   --records N        events served by the stand-in API          BENCH_RECORDS   (default 100000)
 //   --repeat N         repetitions of every selected stage        BENCH_REPEAT    (default 1)
 //   --stages a,b,...   which stages (see STAGES), or issue2, all  BENCH_STAGES    (default: all but dlt)
 //   --page-size N      endpoint params limit=N                    BENCH_PAGE_SIZE (default 100)
+//   --event-detail D   compact (~1.0 KB events) or full (~2.4 KB) BENCH_EVENT_DETAIL (default compact)
 //   --insert-batch N   rows per insert of the bare-insert limit   BENCH_INSERT_BATCH (default 20000)
 //   --profile          node --cpu-prof on every stage process     BENCH_PROFILE=1
 //   --out DIR          where results go                           BENCH_OUT       (default bench/results)
@@ -47,6 +50,8 @@ export interface BenchOptions {
   readonly repeat: number;
   readonly stages: readonly StageName[];
   readonly pageSize: number;
+  /** the stand-in's events: 'compact' (~1.0 KB of JSON, the size issue 7 specifies) or 'full' (~2.4 KB) */
+  readonly eventDetail: EventDetail;
   readonly insertBatch: number;
   readonly profile: boolean;
   readonly outDir: string;
@@ -59,11 +64,11 @@ export interface BenchOptions {
 export class UsageError extends Error {}
 
 export const USAGE = `usage: npm run bench -- [--records N] [--repeat N] [--stages LIST|issue2] [--page-size N]
-                        [--insert-batch N] [--profile] [--out DIR] [--no-save] [--keep]
+                        [--event-detail compact|full] [--insert-batch N] [--profile] [--out DIR] [--no-save] [--keep]
                         [--stage-timeout SECONDS]
 stages: ${STAGES.join(', ')}
         default: all but dlt; "issue2" = ${ISSUE2_STAGES.join(',')}; "all" adds dlt (Python venv, installed once)
-environment: BENCH_RECORDS, BENCH_REPEAT, BENCH_STAGES, BENCH_PAGE_SIZE, BENCH_INSERT_BATCH, BENCH_PROFILE=1,
+environment: BENCH_RECORDS, BENCH_REPEAT, BENCH_STAGES, BENCH_PAGE_SIZE, BENCH_EVENT_DETAIL, BENCH_INSERT_BATCH, BENCH_PROFILE=1,
              BENCH_OUT, BENCH_STAGE_TIMEOUT, BENCH_LOG_LEVEL (stage logs, default warn), KAFKA_BROKERS (default localhost:9092), CLICKHOUSE_URL (default: embedded chdb)`;
 
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
@@ -99,7 +104,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
       bool.add(name);
       continue;
     }
-    if (!['records', 'repeat', 'stages', 'page-size', 'insert-batch', 'out', 'stage-timeout'].includes(name)) throw new UsageError(`unknown option --${name}`);
+    if (!['records', 'repeat', 'stages', 'page-size', 'event-detail', 'insert-batch', 'out', 'stage-timeout'].includes(name)) throw new UsageError(`unknown option --${name}`);
     const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
     if (value === undefined) throw new UsageError(`--${name} needs a value`);
     flags.set(name, value);
@@ -107,11 +112,14 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
   const pageSize = positiveInt('--page-size', flags.get('page-size') ?? env.BENCH_PAGE_SIZE, 100);
   if (pageSize > 100) throw new UsageError('--page-size: the stand-in API serves at most 100 records per page');
   const records = positiveInt('--records', flags.get('records') ?? env.BENCH_RECORDS, 100_000);
+  const eventDetail = flags.get('event-detail') ?? env.BENCH_EVENT_DETAIL ?? 'compact';
+  if (eventDetail !== 'compact' && eventDetail !== 'full') throw new UsageError(`--event-detail must be compact or full, got "${eventDetail}"`);
   return {
     records,
     repeat: positiveInt('--repeat', flags.get('repeat') ?? env.BENCH_REPEAT, 1),
     stages: parseStages(flags.get('stages') ?? env.BENCH_STAGES),
     pageSize,
+    eventDetail,
     insertBatch: positiveInt('--insert-batch', flags.get('insert-batch') ?? env.BENCH_INSERT_BATCH, 20_000),
     profile: bool.has('profile') || env.BENCH_PROFILE === '1',
     outDir: flags.get('out') ?? env.BENCH_OUT ?? 'bench/results',

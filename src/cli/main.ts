@@ -3,7 +3,7 @@
 import { Command, Option } from 'commander';
 import { ConfigError, SecretMissingError } from '../config/errors.js';
 import { SchemaMissingError } from '../avro/schema-store.js';
-import { startMockApi } from '../mock-api/index.js';
+import { startMockApi, type EventDetail } from '../mock-api/index.js';
 import { formatTable, runConsume, withStandIn } from './commands.js';
 import { createContext, DEFAULT_CONFIG, type CommonFlags, type Context } from './context.js';
 import { formatInferResults, inferSchemas } from './schema-infer.js';
@@ -126,6 +126,7 @@ program
   .option('--host <host>', 'interface', '127.0.0.1')
   .option('--events <n>', 'number of events', '5000')
   .option('--links <n>', 'number of scheduling links', '25')
+  .addOption(new Option('--event-detail <detail>', "'full' events (~2.4 KB) or 'compact' ones without their people (~1.0 KB)").choices(['full', 'compact']).default('full'))
   .option('--token <token>', 'required bearer token (default: any non-empty token)')
   .option('--fault-every <n>', 'answer every Nth request with a fault')
   .option('--fault-statuses <list>', 'fault statuses in rotation', '429,503')
@@ -136,6 +137,7 @@ program
       port: Number(flags.port),
       events: Number(flags.events),
       links: Number(flags.links),
+      eventDetail: flags.eventDetail as EventDetail,
       ...(flags.token ? { token: flags.token } : {}),
       ...(flags.faultEvery
         ? {

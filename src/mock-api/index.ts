@@ -2,7 +2,7 @@
 export { startMockApi } from './server.js';
 export type { FaultPlan, MockApi, MockApiOptions, MockApiStats } from './server.js';
 export { MockDataset, isTouchedAt } from './records.js';
-export type { DatasetOptions } from './records.js';
+export type { DatasetOptions, EventDetail } from './records.js';
 export { encodeCursor, decodeCursor } from './cursor.js';
 export type { CursorResource } from './cursor.js';
 export { TIME_ZONES, TIME_ZONE_INSTANT } from './time-zones.js';

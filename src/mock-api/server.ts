@@ -12,7 +12,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { decodeCursor, encodeCursor, type CursorResource } from './cursor.js';
-import { MockDataset } from './records.js';
+import { MockDataset, type EventDetail } from './records.js';
 import type { ResourceName } from './types.js';
 
 export interface FaultPlan {
@@ -33,6 +33,7 @@ export interface MockApiOptions {
   revision?: number; // default 1; see update()
   faults?: FaultPlan;
   seed?: number; // PRNG seed, default 42; same options => byte-identical responses
+  eventDetail?: EventDetail; // default 'full' (~2.4 KB events); 'compact' drops their people (~1.0 KB)
 }
 
 export interface MockApiStats {
@@ -214,7 +215,10 @@ class MockApiServer implements MockApi {
     this.linkCount = assertCount('links', options.links ?? 25);
     this.revision = assertRevision(options.revision ?? 1);
     this.faults = validateFaults(options.faults);
-    this.dataset = new MockDataset({ seed, linkPool: this.linkCount });
+    if (options.eventDetail !== undefined && options.eventDetail !== 'full' && options.eventDetail !== 'compact') {
+      throw new RangeError(`eventDetail must be 'full' or 'compact', got ${String(options.eventDetail)}`);
+    }
+    this.dataset = new MockDataset({ seed, linkPool: this.linkCount, eventDetail: options.eventDetail ?? 'full' });
     this.timeZonesBody = Buffer.from(JSON.stringify(this.dataset.timeZones()));
     this.server = http.createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, noDelay: true }, (req, res) => {
       try {

@@ -95,7 +95,7 @@ export interface SavvyCalEvent {
   poll: MeetingPollPreview | null;
   scope: ScopePreview | null;
   scheduler: EventAttendee | null;
-  organizer: EventAttendee;
+  organizer: EventAttendee | null; // null only in the stand-in's compact events
   attendees: EventAttendee[];
   payment: Payment | null;
   metadata: Record<string, string>;

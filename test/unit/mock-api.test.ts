@@ -12,6 +12,7 @@ import {
   type MockApiOptions,
 } from '../../src/mock-api/index.js';
 import { isoSeconds } from '../../src/mock-api/records.js';
+import { loadResourceCodec } from '../../src/avro/schema-store.js';
 
 const TOKEN = 'test-token';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -456,6 +457,21 @@ describe('determinism', () => {
       assert.deepEqual(x.event(i, 1), x.event(i, 1));
     }
     assert.deepEqual(x.link(3, 2), y.link(3, 2));
+  });
+
+  it("compact events are the full events without their people, about 1 KB, and fit the events schema", async () => {
+    const full = new MockDataset({ seed: 42, linkPool: 25 });
+    const compact = new MockDataset({ seed: 42, linkPool: 25, eventDetail: 'compact' });
+    const codec = await loadResourceCodec('schemas', 'savvycal', 'events');
+    let bytes = 0;
+    for (let i = 0; i < 1000; i++) {
+      const c = compact.event(i, 3);
+      assert.deepEqual(c, { ...full.event(i, 3), organizer: null, scheduler: null, attendees: [] });
+      bytes += Buffer.byteLength(JSON.stringify(c));
+      assert.equal(codec.shape(c as unknown as Record<string, unknown>).extra, null, `event ${i} has values outside the schema`);
+    }
+    assert.ok(bytes / 1000 > 900 && bytes / 1000 < 1150, `mean compact event ${bytes / 1000} bytes`);
+    await assert.rejects(startMockApi({ eventDetail: 'tiny' as 'full' }), /eventDetail must be 'full' or 'compact'/);
   });
 
   it('formats timestamps like Date#toISOString without milliseconds', () => {
