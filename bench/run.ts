@@ -10,6 +10,7 @@ import type { Admin } from 'kafkajs';
 import { MockDataset, TIME_ZONES, type EventDetail } from '../src/mock-api/index.js';
 import { benchKafka, benchLogger } from './lib/context.js';
 import { parseOptions, STAGE_TITLES, UsageError, USAGE, type BenchOptions, type StageName } from './lib/options.js';
+import { flameGraphSvg } from './lib/flame.js';
 import { formatProfile, summariseProfile, type ProfileSummary } from './lib/profile.js';
 import type { SideMeasures, StageParams, StageResult } from './lib/protocol.js';
 import { markdownTable, summarise, svgChart, type StageSummary } from './lib/report.js';
@@ -484,6 +485,7 @@ async function main(): Promise<number> {
               mkdirSync(opts.outDir, { recursive: true });
               renameSync(join(dir, file), kept);
               const summary = summariseProfile(kept, result.windowUs);
+              writeFileSync(kept.replace(/\.cpuprofile$/, '.flame.svg'), flameGraphSvg(kept, `${stage}, ${opts.records.toLocaleString('en-US')} events, rep ${rep}`, result.windowUs));
               profiles.push({ stage, rep, summary });
               result.profile = summary;
             }
