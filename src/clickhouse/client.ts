@@ -3,6 +3,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { registerEmbeddedEngine } from './embedded-insert.js';
 
 export interface ClickHouseSettings {
   /** http(s)://host:port of a server; unset means embedded */
@@ -61,8 +62,9 @@ export async function openClickHouse(settings: ClickHouseSettings): Promise<Clic
     // chdb types its connection against its own copy of @clickhouse/client-common; the shapes match.
     // Loaded only when embedded: a server-only deployment never maps the ~500 MB engine library.
     const { createChdbConnection } = await import('chdb/connection');
-    const connection = createChdbConnection({ path: settings.dataDir }) as unknown as EmbeddedConnection;
-    client = createClient({ connection });
+    const connection = createChdbConnection({ path: settings.dataDir });
+    client = createClient({ connection: connection as unknown as EmbeddedConnection });
+    registerEmbeddedEngine(client, connection.chdb);
   }
   try {
     await client.command({ query: 'SELECT 1' });

@@ -10,6 +10,7 @@
 //     shows exactly one row per key, the one with the highest _version.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { SINGLE_SERVER, tableStatements, targetTable, type ClickHouseTopology } from './ddl.js';
+import { insertWriter, type InsertWriter } from './insert-writer.js';
 import type { RunCompletion } from './run-completion.js';
 import { quote, type TableSpec } from './table-schema.js';
 
@@ -21,11 +22,14 @@ export interface InsertBatch {
 
 export class ClickHouseSink {
   private readonly ready = new Set<string>();
+  private readonly writer: InsertWriter;
 
   constructor(
     private readonly client: ClickHouseClient,
     private readonly topology: ClickHouseTopology = SINGLE_SERVER,
-  ) {}
+  ) {
+    this.writer = insertWriter(client);
+  }
 
   /** Creates the database, the table(s) and the `<table>_latest` view when missing. */
   async ensureTable(spec: TableSpec): Promise<void> {
@@ -42,17 +46,12 @@ export class ClickHouseSink {
 
   async insert(spec: TableSpec, batch: InsertBatch): Promise<void> {
     if (batch.rows.length === 0) return;
-    await this.client.insert({
-      table: targetTable(spec),
-      values: batch.rows as Record<string, unknown>[],
-      format: 'JSONEachRow',
-      clickhouse_settings: {
-        insert_deduplicate: 1,
-        insert_deduplication_token: batch.dedupToken,
-        // On a Distributed table, return only once the shards have the rows, so the commit that follows
-        // never covers rows still queued on this server.
-        ...(this.topology.distributed ? { distributed_foreground_insert: 1 } : {}),
-      },
+    await this.writer.insert(spec, batch.rows, {
+      insert_deduplicate: 1,
+      insert_deduplication_token: batch.dedupToken,
+      // On a Distributed table, return only once the shards have the rows, so the commit that follows
+      // never covers rows still queued on this server.
+      ...(this.topology.distributed ? { distributed_foreground_insert: 1 } : {}),
     });
   }
 
