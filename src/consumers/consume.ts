@@ -115,6 +115,12 @@ interface Pending {
 }
 
 const HEARTBEAT_EVERY_MS = 3_000;
+/**
+ * Partitions of one fetch worked on at once: while one partition's insert runs in ClickHouse (off the
+ * main thread with the embedded engine, on the server otherwise), the next partition's chunk is decoded.
+ * Each partition still inserts and commits its own chunks in order.
+ */
+const PARTITIONS_IN_PARALLEL = 3;
 const CONTROL_POLL_MS = 500;
 
 export async function consume(options: ConsumeOptions): Promise<ConsumeReport> {
@@ -205,6 +211,7 @@ export async function consume(options: ConsumeOptions): Promise<ConsumeReport> {
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: PARTITIONS_IN_PARALLEL,
         eachBatch: async (payload) => {
           const plan = plans.get(payload.batch.topic);
           if (!plan || payload.batch.messages.length === 0) return;

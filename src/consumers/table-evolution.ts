@@ -68,6 +68,8 @@ export class TableEvolution {
   private readonly mappers = new Map<bigint, RowMapper>();
   private readonly fitted = new Set<bigint>();
   private last: { readonly writer: WriterSchema; readonly mapper: RowMapper } | undefined;
+  /** the end of the last prepare() that reads or alters the table */
+  private turn: Promise<void> = Promise.resolve();
   /** set once the table met a schema it cannot store: this table's consumer is stopped */
   error: SchemaEvolutionError | undefined;
 
@@ -86,20 +88,11 @@ export class TableEvolution {
    */
   async prepare(messages: readonly { readonly value: Buffer | null }[], decoder: SchemaDecoder, pause?: () => unknown): Promise<boolean> {
     if (!this.error) {
-      let writers = this.newWriters(messages, decoder);
-      if (writers.unknown) {
-        await decoder.resolve(messages.map((m) => m.value));
-        writers = this.newWriters(messages, decoder);
-      }
-      if (writers.size === 0) return true;
-      try {
-        await this.fit([...writers.values()].sort((a, b) => a.version - b.version));
-        return true;
-      } catch (error) {
-        if (!(error instanceof SchemaEvolutionError)) throw error;
-        this.error = error;
-        this.logger.error({ table: this.name, err: error }, 'table consumer stopped: a schema change the table cannot store; offsets stay uncommitted');
-      }
+      const writers = this.newWriters(messages, decoder);
+      if (writers.size === 0 && !writers.unknown) return true;
+      // Partitions are consumed concurrently: one at a time reads and alters the table.
+      const fitted = await this.exclusively(() => this.fitNew(messages, decoder));
+      if (fitted) return true;
     }
     pause?.();
     return false;
@@ -116,6 +109,37 @@ export class TableEvolution {
     }
     this.last = { writer, mapper };
     return mapper(value);
+  }
+
+  private async fitNew(messages: readonly { readonly value: Buffer | null }[], decoder: SchemaDecoder): Promise<boolean> {
+    if (this.error) return false;
+    let writers = this.newWriters(messages, decoder);
+    if (writers.unknown) {
+      await decoder.resolve(messages.map((m) => m.value));
+      writers = this.newWriters(messages, decoder);
+    }
+    if (writers.size === 0) return true;
+    try {
+      await this.fit([...writers.values()].sort((a, b) => a.version - b.version));
+      return true;
+    } catch (error) {
+      if (!(error instanceof SchemaEvolutionError)) throw error;
+      this.error = error;
+      this.logger.error({ table: this.name, err: error }, 'table consumer stopped: a schema change the table cannot store; offsets stay uncommitted');
+      return false;
+    }
+  }
+
+  private async exclusively<T>(work: () => Promise<T>): Promise<T> {
+    const previous = this.turn;
+    let done: () => void = () => undefined;
+    this.turn = new Promise<void>((resolve) => (done = resolve));
+    try {
+      await previous;
+      return await work();
+    } finally {
+      done();
+    }
   }
 
   /** Writer schemas of this resource in the messages that the table has not been checked against yet. */
