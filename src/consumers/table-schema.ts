@@ -231,7 +231,30 @@ function tupleName(name: string): string {
 type Convert = (value: unknown) => unknown;
 const identity: Convert = (v) => v;
 // DateTime64 text in UTC, "2026-01-02 03:04:05.678": parsed the same by every input format setting.
-const dateTimeText = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+// A record carries several timestamps and a chunk many records: built from cached day prefixes and
+// padded digits rather than a Date, toISOString and two replaces each (that was a third of row mapping).
+const DAY_MS = 86_400_000;
+const YEAR_10000_MS = 253_402_300_800_000;
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+const dayPrefixes = new Map<number, string>();
+function dateTimeText(ms: number): string {
+  if (!Number.isInteger(ms) || ms < 0 || ms >= YEAR_10000_MS) return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+  const day = Math.floor(ms / DAY_MS);
+  let prefix = dayPrefixes.get(day);
+  if (prefix === undefined) {
+    if (dayPrefixes.size >= 10_000) dayPrefixes.clear();
+    prefix = new Date(day * DAY_MS).toISOString().slice(0, 10) + ' ';
+    dayPrefixes.set(day, prefix);
+  }
+  let rest = ms - day * DAY_MS;
+  const hours = Math.floor(rest / 3_600_000);
+  rest -= hours * 3_600_000;
+  const minutes = Math.floor(rest / 60_000);
+  rest -= minutes * 60_000;
+  const seconds = Math.floor(rest / 1000);
+  return `${prefix}${TWO_DIGITS[hours]}:${TWO_DIGITS[minutes]}:${TWO_DIGITS[seconds]}.${THREE_DIGITS[rest - seconds * 1000]}`;
+}
 
 /** How a value written as Avro `type` becomes a cell of a column of type `target` (null passes through). */
 function cellConverter(type: AvroType, target: ChType, named: ReadonlyMap<string, AvroObject>): Convert {

@@ -81,6 +81,23 @@ test('rows: timestamps become UTC text at any depth, records stay objects, a rec
   assert.deepEqual(row.node, { child: '{"child":null}' });
 });
 
+test('timestamps: the same UTC text as Date.toISOString at every edge of a day, a year, and the range', () => {
+  const toRow = compileRowMapper(tableSpec('db', 'things', schema, ['id'], 'merge'));
+  const iso = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+  const instants = [
+    0,
+    1,
+    86_399_999,
+    86_400_000,
+    Date.UTC(2024, 1, 29, 23, 59, 59, 999),
+    Date.UTC(2026, 11, 31, 12, 0, 0, 5),
+    Date.UTC(9999, 11, 31, 23, 59, 59, 999),
+    Date.UTC(10000, 0, 1), // past year 9999 and before 1970: the Date path, unchanged
+    Date.UTC(1969, 11, 31, 23, 59, 59, 999),
+  ];
+  for (const at of instants) assert.equal(toRow({ id: 'a', at, _version: 1 }).at, iso(at), `at ${at}`);
+});
+
 test('system.columns types read back into the same structure (LowCardinality compares as its inner type)', () => {
   for (const column of tableSpec('db', 'things', schema, ['id'], 'merge').columns) {
     assert.equal(renderType(parseType(column.type)), column.type, column.name);
