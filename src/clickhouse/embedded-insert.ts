@@ -1,6 +1,6 @@
 // The embedded engine's own insert path. @clickhouse/client's insert on the chdb connection stringifies
 // every row, concatenates the body into the SQL text and applies settings with SET on the shared session;
-// chdb's rawInsert instead takes a ready JSONEachRow Buffer zero-copy, parses it with the engine's
+// chdb's rawInsert instead takes a ready JSON Buffer zero-copy, parses it with the engine's
 // multithreaded parser off the main thread, and takes settings per statement. It exists only for a
 // client opened on the embedded engine (openClickHouse registers it); a server has no such path.
 import { ClickHouseError, parseError, type ClickHouseClient } from '@clickhouse/client';
@@ -9,7 +9,9 @@ import type { ChdbExtension } from 'chdb/connection';
 export interface RawInsert {
   /** `database.table`, both plain identifiers (letters, digits, _), as the config requires */
   readonly table: string;
-  /** JSONEachRow lines, each ending in \n */
+  /** the columns of each line, in order (plain identifiers, as Avro field names are) */
+  readonly columns: readonly string[];
+  /** JSONCompactEachRow lines, each ending in \n */
   readonly body: Buffer;
   readonly settings: Readonly<Record<string, string | number | boolean>>;
 }
@@ -26,9 +28,9 @@ export function registerEmbeddedEngine(client: ClickHouseClient, engine: Pick<Ch
 export function embeddedRawInsert(client: ClickHouseClient): RawInserter | undefined {
   const engine = engines.get(client);
   if (!engine) return undefined;
-  return async ({ table, body, settings }) => {
+  return async ({ table, columns, body, settings }) => {
     try {
-      await engine.rawInsert({ table, values: body, format: 'JSONEachRow', settings: { ...settings } });
+      await engine.rawInsert({ table, columns, values: body, format: 'JSONCompactEachRow', settings: { ...settings } });
     } catch (error) {
       throw asClickHouseError(error);
     }

@@ -49,6 +49,8 @@ export class ClickHouseSink {
     await this.writer.insert(spec, batch.rows, {
       insert_deduplicate: 1,
       insert_deduplication_token: batch.dedupToken,
+      // Rows are already one per key (latest.ts): collapsing the block on insert would find nothing.
+      optimize_on_insert: 0,
       // On a Distributed table, return only once the shards have the rows, so the commit that follows
       // never covers rows still queued on this server.
       ...(this.topology.distributed ? { distributed_foreground_insert: 1 } : {}),

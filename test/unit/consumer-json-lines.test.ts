@@ -1,28 +1,36 @@
-// The JSONEachRow body the embedded engine's raw insert receives: one JSON document per line.
+// The JSONCompactEachRow body the embedded engine's raw insert receives: one JSON array per line.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { jsonEachRow } from '../../src/consumers/json-lines.js';
+import { compactRows } from '../../src/consumers/json-lines.js';
 
-test('jsonEachRow: one line per row, values with quotes, newlines and unicode survive a round trip', () => {
-  const rows = [
-    { id: 'a', text: 'quote " backslash \\ newline \n tab \t' },
-    { id: 'b', text: 'é ü 中文 😀 \u2028 \u0000' },
-    { id: 'c', text: null, nested: { list: [1, 'x'], at: '2024-01-02 03:04:05.678' } },
-  ];
-  const body = jsonEachRow(rows);
+const parse = (body: Buffer): unknown[] => {
   const lines = body.toString('utf8').split('\n');
   assert.equal(lines.pop(), '', 'the body ends with a newline');
-  assert.deepEqual(lines.map((l) => JSON.parse(l) as unknown), rows);
+  return lines.map((l) => JSON.parse(l) as unknown);
+};
+
+test('compactRows: one line per row, values with quotes, newlines and unicode survive a round trip', () => {
+  const rows = [
+    { id: 'a', text: 'quote " backslash \\ newline \n tab \t', nested: null },
+    { id: 'b', text: 'é ü 中文 😀 \u2028 \u0000', nested: null },
+    { id: 'c', text: null, nested: { list: [1, 'x'], at: '2024-01-02 03:04:05.678' } },
+  ];
+  const { columns, body } = compactRows(rows);
+  assert.deepEqual(columns, ['id', 'text', 'nested']);
+  assert.deepEqual(parse(body), rows.map((r) => [r.id, r.text, r.nested]));
 });
 
-test('jsonEachRow: grows past its first buffer without losing or splitting a row', () => {
-  // ~4-byte characters and long rows, so the worst-case estimate and the growth are both exercised.
+test('compactRows: rows of different schema versions share one column list; a missing cell is null', () => {
+  const { columns, body } = compactRows([{ id: 'a', old: 1 }, { id: 'b', added: ['x'] }, { id: 'c', old: undefined }]);
+  assert.deepEqual(columns, ['id', 'old', 'added']);
+  assert.deepEqual(parse(body), [['a', 1, null], ['b', null, ['x']], ['c', null, null]]);
+});
+
+test('compactRows: grows past its first buffer without losing or splitting a row', () => {
+  // 4-byte characters and long rows, so the worst-case estimate and the growth are both exercised.
   const rows = Array.from({ length: 300 }, (_, i) => ({ i, text: '😀é'.repeat(200 + i) }));
-  const body = jsonEachRow(rows);
-  assert.equal(body.length, Buffer.byteLength(rows.map((r) => JSON.stringify(r) + '\n').join('')));
-  assert.deepEqual(
-    body.toString('utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as unknown),
-    rows,
-  );
-  assert.equal(jsonEachRow([]).length, 0);
+  const { body } = compactRows(rows);
+  assert.equal(body.length, Buffer.byteLength(rows.map((r) => JSON.stringify([r.i, r.text]) + '\n').join('')));
+  assert.deepEqual(parse(body), rows.map((r) => [r.i, r.text]));
+  assert.equal(compactRows([]).body.length, 0);
 });
