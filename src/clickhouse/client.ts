@@ -1,5 +1,7 @@
 // ClickHouse through @clickhouse/client everywhere: a server when CLICKHOUSE_URL is set, otherwise
 // the embedded engine (chdb) plugged in as the client's connection, so the same code runs on both.
+// The one exception is the consumer's bulk insert, which uses the engine's own raw insert when the
+// client is embedded (embedded-insert.ts).
 import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';

@@ -25,6 +25,7 @@ import {
 import { compileRecordKey, latestPerKey, type Keyed } from './latest.js';
 import { controlTopic, dataCommitted, decodeRunCompletion, type RunCompletion } from './run-completion.js';
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from './settings.js';
+import type { EncodedRow } from './insert-writer.js';
 import { ClickHouseSink } from './sink.js';
 import { compileRowMapper, tableSpec, type TableSpec } from './table-schema.js';
 import { TableEvolution } from './table-evolution.js';
@@ -110,7 +111,7 @@ interface TopicPlan {
 }
 
 interface Pending {
-  readonly row: Record<string, unknown>;
+  readonly row: EncodedRow;
   readonly message: KafkaMessage;
 }
 
@@ -330,7 +331,8 @@ async function loadChunk(payload: EachBatchPayload, plan: TopicPlan, chunk: read
   for (const message of chunk) {
     try {
       const { codec, value } = decodeRecord(message, plan, ctx.decoder);
-      keyed.push({ row: { row: plan.evolution.toRow(codec, value), message }, key: plan.keyOf(value), version: BigInt(value._version as number) });
+      const row = ctx.sink.encode(plan.evolution.toRow(codec, value));
+      keyed.push({ row: { row, message }, key: plan.keyOf(value), version: BigInt(value._version as number) });
     } catch (error) {
       dead.push(deadLetter(message, origin(message), error as Error));
       deadOffsets.push(message.offset);

@@ -10,12 +10,13 @@
 //     shows exactly one row per key, the one with the highest _version.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { SINGLE_SERVER, tableStatements, targetTable, type ClickHouseTopology } from './ddl.js';
-import { insertWriter, type InsertWriter } from './insert-writer.js';
+import { insertWriter, type EncodedRow, type InsertWriter } from './insert-writer.js';
 import type { RunCompletion } from './run-completion.js';
 import { quote, type TableSpec } from './table-schema.js';
 
 export interface InsertBatch {
-  readonly rows: readonly Record<string, unknown>[];
+  /** rows as `encode()` returned them */
+  readonly rows: readonly EncodedRow[];
   /** names the exact Kafka offsets the rows came from; equal for a replay of the same offsets */
   readonly dedupToken: string;
 }
@@ -42,6 +43,11 @@ export class ClickHouseSink {
   /** Forget what was created, so the next ensureTable checks again (after UNKNOWN_TABLE). */
   forget(spec: TableSpec): void {
     this.ready.delete(`${spec.database}.${spec.table}`);
+  }
+
+  /** A mapped row, in the form this sink's writer sends it; call as soon as the row is mapped. */
+  encode(row: Record<string, unknown>): EncodedRow {
+    return this.writer.encode(row);
   }
 
   async insert(spec: TableSpec, batch: InsertBatch): Promise<void> {

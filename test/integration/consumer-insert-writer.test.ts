@@ -73,7 +73,7 @@ test('insert: exactly the rows, values intact; the same token again adds nothing
   const sink = new ClickHouseSink(ch);
   await sink.ensureTable(spec);
   const toRow = compileRowMapper(spec);
-  const first = records(0, 2_500).map(toRow);
+  const first = records(0, 2_500).map((r) => sink.encode(toRow(r)));
   await sink.insert(spec, { rows: first, dedupToken: 'notes-0-0-2499-1' });
   await sink.insert(spec, { rows: first, dedupToken: 'notes-0-0-2499-1' });
   assert.equal(await rowCount(ch), 2_500, 'the replay was dropped');
@@ -90,7 +90,7 @@ test('insert: exactly the rows, values intact; the same token again adds nothing
     assert.equal(row.owner.email, (r.owner as { email: string } | null)?.email ?? null);
   });
 
-  await sink.insert(spec, { rows: records(2_500, 10).map(toRow), dedupToken: 'notes-0-2500-2509-1' });
+  await sink.insert(spec, { rows: records(2_500, 10).map((r) => sink.encode(toRow(r))), dedupToken: 'notes-0-2500-2509-1' });
   assert.equal(await rowCount(ch), 2_510);
 });
 
@@ -101,9 +101,9 @@ test('insert errors: a value the engine cannot parse is rejected data; a missing
   await sink.ensureTable(spec);
   const [good] = records(0, 1).map(compileRowMapper(spec));
   await assert.rejects(
-    sink.insert(spec, { rows: [{ ...good, at: 'not a time' }], dedupToken: 'strict-bad' }),
+    sink.insert(spec, { rows: [sink.encode({ ...good, at: 'not a time' })], dedupToken: 'strict-bad' }),
     (error: Error & { code?: string }) => isRejectedData(error) && /\d+/.test(String(error.code)) && /DateTime/i.test(error.message),
   );
   await ch.command({ query: 'DROP TABLE writer_test.strict' });
-  await assert.rejects(sink.insert(spec, { rows: [good as Record<string, unknown>], dedupToken: 'strict-gone' }), (error: Error) => isMissingTable(error));
+  await assert.rejects(sink.insert(spec, { rows: [sink.encode(good as Record<string, unknown>)], dedupToken: 'strict-gone' }), (error: Error) => isMissingTable(error));
 });
