@@ -53,6 +53,11 @@ export interface ConsumeOptions {
    * that the group is rebalancing and stops mid-batch; a shorter interval hands partitions over sooner.
    */
   readonly heartbeatIntervalMs?: number | undefined;
+  /**
+   * Partitions of one fetch worked on at once (default 3): while one partition's insert runs, the next
+   * partition's chunk is decoded. Each partition still inserts and commits its own chunks in order.
+   */
+  readonly partitionsInParallel?: number | undefined;
   /** progress events, for tests, benchmarks and metrics; must not throw */
   readonly onEvent?: ((event: ConsumerEvent) => void) | undefined;
 }
@@ -116,11 +121,7 @@ interface Pending {
 }
 
 const HEARTBEAT_EVERY_MS = 3_000;
-/**
- * Partitions of one fetch worked on at once: while one partition's insert runs in ClickHouse (off the
- * main thread with the embedded engine, on the server otherwise), the next partition's chunk is decoded.
- * Each partition still inserts and commits its own chunks in order.
- */
+/** While one partition's insert runs in ClickHouse (off the main thread when embedded), the next is decoded. */
 const PARTITIONS_IN_PARALLEL = 3;
 const CONTROL_POLL_MS = 500;
 
@@ -212,7 +213,7 @@ export async function consume(options: ConsumeOptions): Promise<ConsumeReport> {
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: PARTITIONS_IN_PARALLEL,
+        partitionsConsumedConcurrently: options.partitionsInParallel ?? PARTITIONS_IN_PARALLEL,
         eachBatch: async (payload) => {
           const plan = plans.get(payload.batch.topic);
           if (!plan || payload.batch.messages.length === 0) return;
