@@ -101,12 +101,11 @@ export async function publishResource(
     if (item.page !== lastPage) {
       lastPage = item.page;
       extractedAt = item.page.fetchedAt;
-      // Bytes once per page rather than text kafkajs encodes again for every record; same header bytes.
       headers = {
-        [HEADER.source]: Buffer.from(target.source),
-        [HEADER.resource]: Buffer.from(target.resource),
-        [HEADER.extractedAt]: Buffer.from(new Date(extractedAt).toISOString()),
-        [HEADER.runId]: Buffer.from(target.runId),
+        [HEADER.source]: target.source,
+        [HEADER.resource]: target.resource,
+        [HEADER.extractedAt]: new Date(extractedAt).toISOString(),
+        [HEADER.runId]: target.runId,
       };
     }
     try {
