@@ -3,9 +3,10 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import kafkajs, { type Admin, type Kafka, type KafkaConfig, type LogEntry, type ProducerConfig, type SASLOptions } from 'kafkajs';
 import { ConfigError } from '../config/errors.js';
+import { defaultPartitioner } from './partitioner.js';
 import type { Logger } from '../log.js';
 
-const { Kafka: KafkaClass, logLevel, Partitioners } = kafkajs;
+const { Kafka: KafkaClass, logLevel } = kafkajs;
 
 export interface KafkaSettings {
   /** comma-separated host:port list; $KAFKA_BROKERS, default localhost:9092 */
@@ -144,7 +145,7 @@ export async function retryRetriable<T>(fn: () => Promise<T>, attempts = 10, sle
   }
 }
 
-/** Producer settings every streamtap producer shares: idempotent, one request in flight, no topic auto-creation. */
+/** Producer settings every streamtap producer shares: idempotent, one request in flight, no topic auto-creation, murmur2 key partitioning. */
 export function producerConfig(): ProducerConfig {
-  return { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner };
+  return { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: defaultPartitioner };
 }
