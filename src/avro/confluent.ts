@@ -6,10 +6,16 @@ import { AvroDecodeError } from './single-object.js';
 export const CONFLUENT_MAGIC = 0x00;
 const HEADER_LENGTH = 5;
 
-export function confluentEncoder(type: Type, id: number): (value: unknown) => Buffer {
+/** The 5 bytes before every body written with registry id `id`. */
+export function confluentHeader(id: number): Buffer {
   const header = Buffer.alloc(HEADER_LENGTH);
   header.writeUInt8(CONFLUENT_MAGIC, 0);
   header.writeUInt32BE(id, 1);
+  return header;
+}
+
+export function confluentEncoder(type: Type, id: number): (value: unknown) => Buffer {
+  const header = confluentHeader(id);
   return (value) => Buffer.concat([header, type.toBuffer(value)]);
 }
 

@@ -4,7 +4,7 @@
 // A string field accepts any value (non-strings as JSON text); other types accept only their own.
 // The converter tree is compiled once per schema so the per-record work is plain property access.
 
-type AvroSchema = string | readonly AvroSchema[] | { readonly type: string | AvroSchema; readonly [key: string]: unknown };
+export type AvroSchema = string | readonly AvroSchema[] | { readonly type: string | AvroSchema; readonly [key: string]: unknown };
 
 const MISMATCH: unique symbol = Symbol('mismatch');
 type Result = unknown;
@@ -171,27 +171,33 @@ function primitive(name: string, named: Map<string, Converter>): Converter {
   }
 }
 
-/** ISO-8601 text or epoch milliseconds → epoch milliseconds. */
 function timestampMillis(v: unknown): Result {
-  if (typeof v === 'number') return Number.isSafeInteger(v) ? v : MISMATCH;
-  if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}/.test(v)) return MISMATCH;
-  const ms = Date.parse(v);
-  return Number.isNaN(ms) ? MISMATCH : ms;
+  return epochMillis(v) ?? MISMATCH;
 }
 
-function isNullable(schema: AvroSchema): boolean {
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}/;
+
+/** ISO-8601 text or epoch milliseconds → epoch milliseconds; undefined for anything else. */
+export function epochMillis(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? v : undefined;
+  if (typeof v !== 'string' || !ISO_DATE.test(v)) return undefined;
+  const ms = Date.parse(v);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+export function isNullable(schema: AvroSchema): boolean {
   return Array.isArray(schema) && schema.includes('null');
 }
 
-function qualified(s: { readonly [key: string]: unknown }): string {
+export function qualified(s: { readonly [key: string]: unknown }): string {
   return s.namespace ? `${String(s.namespace)}.${String(s.name)}` : String(s.name);
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-function hasKeys(o: object): boolean {
+export function hasKeys(o: object): boolean {
   for (const _ in o) return true;
   return false;
 }

@@ -8,12 +8,13 @@ import { readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import avro, { type Type } from 'avsc';
-import { confluentEncoder, isConfluentFramed, readConfluent } from './confluent.js';
+import { confluentEncoder, confluentHeader, isConfluentFramed, readConfluent } from './confluent.js';
 import { schemaDrift } from './drift.js';
 import { assertEnvelope, ENVELOPE_NAMES } from './envelope.js';
 import { compileShaper, type RecordShaper } from './record-shaper.js';
+import { compileRecordWriter, UnsupportedValue, type RecordWriter } from './record-writer.js';
 import { schemaRegistryFromEnv, SchemaRegistryError, type SchemaRegistry } from './registry.js';
-import { readSingleObject, schemaFingerprint, singleObjectEncoder, AvroDecodeError, SINGLE_OBJECT_MARKER } from './single-object.js';
+import { readSingleObject, schemaFingerprint, singleObjectEncoder, singleObjectHeader, AvroDecodeError, SINGLE_OBJECT_MARKER } from './single-object.js';
 
 export interface AvroRecordSchema {
   readonly type: 'record';
@@ -42,6 +43,8 @@ export interface ResourceCodec extends WriterSchema {
   readonly shape: RecordShaper;
   /** full record (with envelope) → message bytes: single-object encoding, or Confluent framing with a registry */
   readonly encode: (value: unknown) => Buffer;
+  /** API record + envelope → message bytes and its `_extra`: `shape` then `encode`, in one walk where it can */
+  readonly write: RecordWriter;
 }
 
 export class SchemaMissingError extends Error {
@@ -89,14 +92,37 @@ export async function loadResourceCodec(schemasDir: string, source: string, reso
   }
   const writer = writerSchema(schema, source, resource, file);
   const shaper = compileShaper(schema as never, ENVELOPE_NAMES);
-  return {
-    ...writer,
-    shape: (record) => {
-      const shaped = shaper(record);
-      if (shaped.extra) schemaDrift.record(source, resource, shaped.extra);
-      return shaped;
-    },
-    encode: singleObjectEncoder(writer.type),
+  const shape: RecordShaper = (record) => {
+    const shaped = shaper(record);
+    if (shaped.extra) schemaDrift.record(source, resource, shaped.extra);
+    return shaped;
+  };
+  const encode = singleObjectEncoder(writer.type);
+  return { ...writer, shape, encode, write: recordWriter(writer, shape, encode, singleObjectHeader(writer.type)) };
+}
+
+/** The one-walk writer when the schema allows it (record-writer.ts), and `shape` then `encode` for the rest. */
+function recordWriter(writer: WriterSchema, shape: RecordShaper, encode: (value: unknown) => Buffer, header: Buffer): RecordWriter {
+  const slow: RecordWriter = (record, envelope) => {
+    const { value, extra } = shape(record);
+    value._extra = extra === null ? null : JSON.stringify(extra);
+    value._extracted_at = envelope.extractedAt;
+    value._run_id = envelope.runId;
+    value._version = envelope.nextVersion();
+    return { bytes: encode(value), extra };
+  };
+  const fast = compileRecordWriter(writer.schema as never, header);
+  if (!fast) return slow;
+  return (record, envelope) => {
+    let written;
+    try {
+      written = fast(record, envelope);
+    } catch (error) {
+      if (error instanceof UnsupportedValue) return slow(record, envelope);
+      throw error;
+    }
+    if (written.extra) schemaDrift.record(writer.source, writer.resource, written.extra);
+    return written;
   };
 }
 
@@ -141,7 +167,8 @@ function listSchemaFiles(dir: string): { file: string; resource: string; mtimeMs
 export async function withWireFormat(codec: ResourceCodec, topic: string, registry: SchemaRegistry | null | undefined = schemaRegistryFromEnv()): Promise<ResourceCodec> {
   if (!registry) return codec;
   const id = await registry.register(`${topic}-value`, codec.schema);
-  return { ...codec, encode: confluentEncoder(codec.type, id) };
+  const encode = confluentEncoder(codec.type, id);
+  return { ...codec, encode, write: recordWriter(codec, codec.shape, encode, confluentHeader(id)) };
 }
 
 export interface DecoderOptions {

@@ -18,9 +18,14 @@ export function schemaFingerprint(type: Type): bigint {
   return rabinFingerprint64(Buffer.from(canonicalForm(type), 'utf8'));
 }
 
+/** The 10 bytes before every body of this schema. */
+export function singleObjectHeader(type: Type): Buffer {
+  return Buffer.concat([SINGLE_OBJECT_MARKER, fingerprintBytes(schemaFingerprint(type))]);
+}
+
 /** A writer for one schema: the 10-byte header is computed once, not per record. */
 export function singleObjectEncoder(type: Type): (value: unknown) => Buffer {
-  const header = Buffer.concat([SINGLE_OBJECT_MARKER, fingerprintBytes(schemaFingerprint(type))]);
+  const header = singleObjectHeader(type);
   return (value) => Buffer.concat([header, type.toBuffer(value)]);
 }
 

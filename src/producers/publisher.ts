@@ -110,13 +110,8 @@ export async function publishResource(
     }
     try {
       const key = target.keyOf(item.data);
-      const { value, extra } = target.codec.shape(item.data);
-      value._extra = extra === null ? null : JSON.stringify(extra);
-      value._extracted_at = extractedAt;
-      value._run_id = target.runId;
-      value._version = target.nextVersion();
+      const { bytes, extra } = target.codec.write(item.data, { extractedAt, runId: target.runId, nextVersion: target.nextVersion });
       if (extra !== null) counts.withExtra++;
-      const bytes = target.codec.encode(value);
       counts.bytes += bytes.length;
       batchBytes += bytes.length;
       batch.push({ key, value: bytes, headers });
