@@ -101,11 +101,12 @@ export async function publishResource(
     if (item.page !== lastPage) {
       lastPage = item.page;
       extractedAt = item.page.fetchedAt;
+      // Bytes once per page rather than text kafkajs encodes again for every record; same header bytes.
       headers = {
-        [HEADER.source]: target.source,
-        [HEADER.resource]: target.resource,
-        [HEADER.extractedAt]: new Date(extractedAt).toISOString(),
-        [HEADER.runId]: target.runId,
+        [HEADER.source]: Buffer.from(target.source),
+        [HEADER.resource]: Buffer.from(target.resource),
+        [HEADER.extractedAt]: Buffer.from(new Date(extractedAt).toISOString()),
+        [HEADER.runId]: Buffer.from(target.runId),
       };
     }
     try {
