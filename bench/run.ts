@@ -376,7 +376,7 @@ function detailLines(s: StageSummary, results: readonly StageResult[]): string[]
       break;
     }
     case 'e2e':
-      specific.push(`produce ${f(d.produceSeconds)} s, open ClickHouse ${f(d.clickhouseOpenSeconds)} s, consume ${f(d.consumeSeconds)} s, FINAL count ${f(d.finalCountSeconds)} s`);
+      specific.push(`open ClickHouse ${f(d.clickhouseOpenSeconds)} s, then produce ${f(d.produceSeconds)} s with the consumer beside it, which caught up ${f(d.catchUpSeconds)} s later; FINAL count ${f(d.finalCountSeconds)} s`);
       break;
   }
   return [`- **${s.stage}** — ${s.title}`, ...[...specific, ...common].filter(Boolean).map((l) => `  - ${l}`)];

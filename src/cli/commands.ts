@@ -51,6 +51,7 @@ export async function runConsume(
   resources?: readonly string[],
   signal?: AbortSignal,
   settings: ConsumerSettings = consumerSettings({}, context.env),
+  catchUpAfter?: Promise<unknown>,
 ): Promise<ConsumeReport> {
   context.logger.info({ clickhouse: describeClickHouse(context.clickhouse), batch: settings.batch }, 'consuming');
   return consume({
@@ -66,8 +67,34 @@ export async function runConsume(
     resources,
     until,
     signal,
+    catchUpAfter,
     ...(context.observer?.consumer ? { onEvent: context.observer.consumer } : {}),
   });
+}
+
+export interface RunOutcome {
+  readonly produced: ProduceReport;
+  readonly consumed: ConsumeReport;
+}
+
+/**
+ * `run`'s data path: the consumer starts beside the producer and loads while extraction goes on, then
+ * stops once it has caught up with everything the producer wrote. Run one after the other, the two
+ * stages' times would add up; side by side, the engine inserts while the event loop extracts and encodes.
+ */
+export async function produceAndConsume(
+  context: Context,
+  clickhouse: ClickHouseClient,
+  produce: () => Promise<ProduceReport>,
+  options: { resources?: readonly string[] | undefined; signal?: AbortSignal | undefined; settings?: ConsumerSettings } = {},
+): Promise<RunOutcome> {
+  const producing = produce();
+  const consuming = runConsume(context, clickhouse, 'caught-up', options.resources, options.signal, options.settings, producing);
+  // Both settle before either error surfaces: a failed extraction still has its written records loaded.
+  const [produced, consumed] = await Promise.allSettled([producing, consuming]);
+  if (produced.status === 'rejected') throw produced.reason;
+  if (consumed.status === 'rejected') throw consumed.reason;
+  return { produced: produced.value, consumed: consumed.value };
 }
 
 export interface TableCount {

@@ -70,7 +70,7 @@ registerDlqCommands(program, common);
 registerCheckCommand(program, common, mockApiOption);
 
 processOptions(common(program.command('run')))
-  .description('produce every resource once, consume until caught up, print row counts (again --every interval); exit 1 if a resource failed')
+  .description('produce every resource once with the consumer loading beside it until caught up, print row counts (again --every interval); exit 1 if a resource failed')
   .option('--every <interval>', 'produce and load again on this interval, e.g. 15m (env STREAMTAP_EVERY); stop with SIGINT/SIGTERM')
   .addOption(mockApiOption)
   .action(async (config: string, flags: ScheduleFlags & { mockApi?: boolean }) => {

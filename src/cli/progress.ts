@@ -27,7 +27,8 @@ interface TableLine {
   /** per partition: end offset seen by the last lag poll, and the group's committed offset */
   readonly high: Map<number, bigint>;
   readonly committed: Map<number, bigint>;
-  initialLag?: bigint;
+  /** the highest lag seen: what the lag drains from (under `run` it rises while extraction outpaces the load) */
+  peakLag?: bigint;
 }
 
 /** Shared bookkeeping of both displays. */
@@ -100,7 +101,10 @@ export class ProgressState {
       if (r.committed !== undefined && (committed === undefined || r.committed > committed)) line.committed.set(r.partition, r.committed);
       else if (r.committed === undefined && committed === undefined) line.committed.set(r.partition, r.low);
     }
-    for (const line of this.tables.values()) line.initialLag ??= tableLag(line);
+    for (const line of this.tables.values()) {
+      const lag = tableLag(line);
+      if (lag !== undefined && (line.peakLag === undefined || lag > line.peakLag)) line.peakLag = lag;
+    }
   }
 
   elapsedMs(started: number): number {
@@ -201,7 +205,7 @@ export function renderLines(state: ProgressState, frame = 0): string[] {
   for (const t of state.tables.values()) {
     const ms = state.elapsedMs(t.started);
     const lag = tableLag(t);
-    const draining = lag !== undefined && t.initialLag !== undefined && t.initialLag > 0n ? ` of ${n(t.initialLag)}` : '';
+    const draining = lag !== undefined && t.peakLag !== undefined && t.peakLag > 0n ? ` of ${n(t.peakLag)}` : '';
     lines.push(
       `${'load'.padEnd(6)} ${t.topic.padEnd(width)}  rows ${n(t.rows).padStart(9)}  ${n(Math.round((t.records * 1000) / ms)).padStart(7)} msg/s  ` +
         `lag ${lag === undefined ? '?' : n(lag)}${draining}  dlq ${n(t.deadLetters)}`,

@@ -13,7 +13,7 @@ import type { Logger } from '../log.js';
 import type { ResourceResult } from '../observability/events.js';
 import { recordRuns, toRunRecord } from '../observability/runs.js';
 import { selectResources, type ProduceReport } from '../producers/produce.js';
-import { formatTable, runConsume, runProduce, tableCounts } from './commands.js';
+import { formatTable, produceAndConsume, runProduce, tableCounts } from './commands.js';
 import type { CommonFlags, Context } from './context.js';
 import { Ops, type OpsFlags } from './ops.js';
 import { formatSummary } from './progress.js';
@@ -29,6 +29,8 @@ export async function produceCommand(ctx: Context, flags: ScheduleFlags): Promis
     return await schedule(every, stop?.signal, ctx.logger, async (cycle) => {
       if (cycle > 1) ops.nextCycle();
       const report = await produceCycle({ ...ctx, observer: ops.observer }, ops, flags.resource, every !== undefined);
+      ops.stopDisplay();
+      console.log(formatSummary(report.resources));
       return report.ok;
     });
   } finally {
@@ -49,12 +51,15 @@ export async function runCommand(ctx: Context, flags: ScheduleFlags): Promise<nu
     return await schedule(every, stop?.signal, ctx.logger, async (cycle) => {
       if (cycle > 1) live.nextCycle();
       const octx: Context = { ...ctx, observer: live.observer };
-      const produced = await produceCycle(octx, live, flags.resource, every !== undefined);
-      live.nextCycle();
       await live.watchLag();
-      await runConsume(octx, ch, 'caught-up', flags.resource, stop?.signal, settings);
+      const { produced } = await produceAndConsume(octx, ch, () => produceCycle(octx, live, flags.resource, every !== undefined), {
+        resources: flags.resource,
+        signal: stop?.signal,
+        settings,
+      });
       live.stopLag();
       live.stopDisplay();
+      console.log(formatSummary(produced.resources));
       const counts = await tableCounts(octx, ch, flags.resource);
       console.log(`\n${formatTable(['table', 'rows (FINAL)'], counts.map((c) => [c.table, String(c.rows)]))}`);
       const first = counts[0];
@@ -118,8 +123,6 @@ async function produceCycle(ctx: Context, ops: Ops, resources: readonly string[]
     for (const r of results) ops.observer.resourceFinished?.(r, error);
     report = { runId: randomUUID(), ok: false, resources: results };
   }
-  ops.stopDisplay();
-  console.log(formatSummary(report.resources));
   try {
     await recordRuns(ctx.kafka, report.resources.map((r) => toRunRecord(ctx.source.name, report.runId, r)));
   } catch (error) {

@@ -39,8 +39,17 @@ export interface ConsumeOptions {
   readonly resources?: readonly string[] | undefined;
   /** default `streamtap.<source>`; the control topics are read by `<groupId>.control` */
   readonly groupId?: string | undefined;
-  /** `caught-up`: stop once every partition is committed up to the end offsets seen at start */
+  /**
+   * `caught-up`: stop once every partition is committed up to its end offset, read at start, or when
+   * `catchUpAfter` settles if given
+   */
   readonly until: 'caught-up' | 'signal';
+  /**
+   * With `caught-up`: the end offsets to reach are read only once this settles (resolved or rejected),
+   * so a consumer started beside a producer (`streamtap run`) loads while extraction goes on, and stops
+   * once it has everything the producer wrote.
+   */
+  readonly catchUpAfter?: Promise<unknown> | undefined;
   /** aborting it stops the consumer cleanly: the current chunk is finished or abandoned, nothing half-committed */
   readonly signal?: AbortSignal | undefined;
   readonly batch?: Partial<BatchPolicy> | undefined;
@@ -198,6 +207,11 @@ export async function consume(options: ConsumeOptions): Promise<ConsumeReport> {
     const dataProgress = caughtUp ? await retryRetriable(() => CatchUp.start(admin, groupId, topics)) : undefined;
     const controlProgress = caughtUp && control ? await retryRetriable(() => CatchUp.start(admin, controlGroupId, controlTopics)) : undefined;
     const allDone = (): boolean => Boolean(dataProgress?.done() && (!controlProgress || controlProgress.done()));
+    const aim = async (): Promise<void> => {
+      await retryRetriable(() => dataProgress?.aim(admin) ?? Promise.resolve());
+      await retryRetriable(() => controlProgress?.aim(admin) ?? Promise.resolve());
+    };
+    if (!options.catchUpAfter) await aim();
     if (!(caughtUp && allDone())) {
       let finish: (error?: Error) => void = () => undefined;
       const finished = new Promise<void>((resolve, reject) => {
@@ -205,6 +219,12 @@ export async function consume(options: ConsumeOptions): Promise<ConsumeReport> {
       });
       if (options.signal?.aborted) finish();
       options.signal?.addEventListener('abort', () => finish(), { once: true });
+      // Beside a producer: aim at the end offsets once it is done, whatever its outcome (what it did write
+      // is loaded); commits made meanwhile were counted already.
+      options.catchUpAfter
+        ?.catch(() => undefined)
+        .then(aim)
+        .then(() => allDone() && finish(), finish);
 
       const context: BatchContext = { policy, retry, decoder, sink, dlqProducer, outage, logger, emit, stopping: stopping.signal, timing };
       watch(consumer, logger, finish);
@@ -524,29 +544,40 @@ async function applyOne(
 }
 
 /** Tracks committed positions against the end offsets taken at start. */
+/**
+ * Where the group stands against the end offsets it must reach. Commits are counted from the start;
+ * the targets (each partition's end offset) are read by aim(), at start or once a producer is done.
+ */
 class CatchUp {
+  private targets: Map<string, bigint> | undefined;
+
   private constructor(
-    private readonly targets: Map<string, bigint>,
+    private readonly topics: readonly string[],
     private readonly positions: Map<string, bigint>,
   ) {}
 
   static async start(admin: Admin, groupId: string, topics: readonly string[]): Promise<CatchUp> {
-    const targets = new Map<string, bigint>();
     const positions = new Map<string, bigint>();
-    for (const topic of topics) {
-      for (const p of await admin.fetchTopicOffsets(topic)) {
-        targets.set(`${topic}:${p.partition}`, BigInt(p.high));
-        positions.set(`${topic}:${p.partition}`, BigInt(p.low));
-      }
-    }
     for (const { topic, partitions } of await admin.fetchOffsets({ groupId, topics: [...topics] })) {
       for (const p of partitions) {
         const committed = BigInt(p.offset);
-        const key = `${topic}:${p.partition}`;
-        if (committed >= 0n && committed > (positions.get(key) ?? 0n)) positions.set(key, committed);
+        if (committed >= 0n) positions.set(`${topic}:${p.partition}`, committed);
       }
     }
-    return new CatchUp(targets, positions);
+    return new CatchUp(topics, positions);
+  }
+
+  /** Reads the end offsets to reach; a partition never committed starts at its first offset still kept. */
+  async aim(admin: Admin): Promise<void> {
+    const targets = new Map<string, bigint>();
+    for (const topic of this.topics) {
+      for (const p of await admin.fetchTopicOffsets(topic)) {
+        const key = `${topic}:${p.partition}`;
+        targets.set(key, BigInt(p.high));
+        if ((this.positions.get(key) ?? -1n) < BigInt(p.low)) this.positions.set(key, BigInt(p.low));
+      }
+    }
+    this.targets = targets;
   }
 
   /** Records a commit; true when every partition has reached its target. */
@@ -556,6 +587,7 @@ class CatchUp {
   }
 
   done(): boolean {
+    if (!this.targets) return false;
     for (const [key, target] of this.targets) if ((this.positions.get(key) ?? 0n) < target) return false;
     return true;
   }

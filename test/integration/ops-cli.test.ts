@@ -29,7 +29,7 @@ test('run on a terminal: live lines per resource and per table, then the summary
   assert.ok(screen.includes('\x1b[3F\x1b[0J'), 'redraws in place');
   assert.match(screen, /events\s+pages\s+\d+\s+records\s+[\d,]+\s+[\d,]+ rec\/s\s+retries\s+0\s+[\d.]+s/);
   assert.match(screen, /ok\s+events\s+pages\s+250\s+records\s+5,000/, 'the last frame shows the finished resource');
-  assert.match(screen, new RegExp(`${name}\\.events\\s+rows\\s+5,000\\s+[\\d,]+ msg/s\\s+lag 0 of 5,000`), 'the consumer line shows the lag drained');
+  assert.match(screen, new RegExp(`${name}\\.events\\s+rows\\s+5,000\\s+[\\d,]+ msg/s\\s+lag 0 of [\\d,]+`), 'the consumer line shows the lag drained from its peak');
   assert.match(screen, /resource\s+status\s+pages\s+records\s+rejected\s+retries\s+records\/s\s+seconds/, 'the summary table');
   assert.match(screen, new RegExp(`${name}\\.events\\s+5000`));
   assert.doesNotMatch(screen, /\{"level":/, 'no JSON log lines on a terminal');
