@@ -3,6 +3,7 @@
 // events. Nothing under src/ changes; the wrappers only time and count what passes through.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
+import { embeddedEngine, registerEmbeddedEngine } from '../../src/clickhouse/embedded-insert.js';
 
 /** count / sum / min / max of a series, cheap enough for per-message use */
 export class Tally {
@@ -147,5 +148,28 @@ export function probeInserts(client: ClickHouseClient): InsertProbe {
     }
   };
   client.insert = timed;
+  // The embedded engine's own insert path (src/clickhouse/embedded-insert.ts) bypasses client.insert.
+  const engine = embeddedEngine(client);
+  if (engine) {
+    registerEmbeddedEngine(client, {
+      rawInsert: async (params) => {
+        const t0 = now();
+        try {
+          return await engine.rawInsert(params);
+        } finally {
+          probe.ms.add(now() - t0);
+          probe.rows.add(lineCount(params.values));
+        }
+      },
+    });
+  }
   return probe;
+}
+
+/** Rows in a line-delimited insert body. */
+function lineCount(body: Buffer | Uint8Array | string): number {
+  const bytes = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  let n = 0;
+  for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) n++;
+  return n;
 }

@@ -24,6 +24,11 @@ export function registerEmbeddedEngine(client: ClickHouseClient, engine: Pick<Ch
   engines.set(client, engine);
 }
 
+/** The engine registered for `client` (the benchmark wraps it to time the inserts). */
+export function embeddedEngine(client: ClickHouseClient): Pick<ChdbExtension, 'rawInsert'> | undefined {
+  return engines.get(client);
+}
+
 /** The raw insert of the engine behind `client`, or undefined when `client` talks to a server. */
 export function embeddedRawInsert(client: ClickHouseClient): RawInserter | undefined {
   const engine = engines.get(client);
