@@ -41,7 +41,7 @@ export const STAGE_TITLES: Readonly<Record<StageName, string>> = {
   'produce-limit': 'produce limit: Kafka ProducerPerformance (JVM, acks=all, idempotent)',
   consume: 'consume: consume() Kafka → decode → ClickHouse, until caught up',
   'insert-limit': 'insert limit: bare @clickhouse/client insert, large batches',
-  e2e: 'end to end: produce() then consume() then FINAL count (= streamtap run)',
+  e2e: 'end to end: produce() with consume() beside it, then FINAL count (= streamtap run)',
   dlt: "dlt's rest_api_source, seed config, into duckdb (extract + normalize + load)",
 };
 
