@@ -543,7 +543,6 @@ async function applyOne(
   }
 }
 
-/** Tracks committed positions against the end offsets taken at start. */
 /**
  * Where the group stands against the end offsets it must reach. Commits are counted from the start;
  * the targets (each partition's end offset) are read by aim(), at start or once a producer is done.
