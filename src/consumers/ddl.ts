@@ -22,7 +22,7 @@ export const SINGLE_SERVER: ClickHouseTopology = Object.freeze({});
 export const DEFAULT_REPLICATION_PATH = '/clickhouse/tables/{shard}/{database}/{table}';
 
 /** The table consumers insert into and users query (the Distributed one on a sharded cluster). */
-export function targetTable(spec: TableSpec): string {
+export function targetTable(spec: Pick<TableSpec, 'database' | 'table'>): string {
   return `${quote(spec.database)}.${quote(spec.table)}`;
 }
 

@@ -8,7 +8,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { embeddedRawInsert, type RawInserter } from '../clickhouse/embedded-insert.js';
 import { CompactLineEncoder, compactBody, type CompactLine } from './json-lines.js';
-import { quote } from './table-schema.js';
+import { targetTable } from './ddl.js';
 
 export type InsertSettings = Readonly<Record<string, string | number>>;
 
@@ -40,7 +40,7 @@ class ClientInsertWriter implements InsertWriter {
 
   async insert(target: InsertTarget, rows: readonly EncodedRow[], settings: InsertSettings): Promise<void> {
     await this.client.insert({
-      table: `${quote(target.database)}.${quote(target.table)}`,
+      table: targetTable(target),
       values: rows as unknown as Record<string, unknown>[],
       format: 'JSONEachRow',
       clickhouse_settings: settings,
