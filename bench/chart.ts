@@ -23,7 +23,8 @@ if (!run) {
   process.exit(2);
 }
 const caption =
-  run.caption ?? `streamtap bench ${run.environment.date.slice(0, 10)}: ${run.options.records.toLocaleString('en-US')} events, ${run.options.repeat} rep(s), ${run.environment.cores} cores`;
+  run.caption ??
+  `streamtap bench ${run.environment.date.slice(0, 10)}: ${run.options.records.toLocaleString('en-US')} events, ${run.options.repeat} rep(s), ${run.environment.cores} cores`;
 const target = out ?? file.replace(/\.json$/, `-run${index}.svg`);
 writeFileSync(target, svgChart(run.summaries, caption));
 console.log(`${target}: ${run.command}`);

@@ -15,7 +15,9 @@ const stop = async (): Promise<void> => {
 process.on('message', (message: unknown) => {
   if (message === 'usage') {
     const cpu = process.cpuUsage();
-    process.send?.({ usage: { cpuS: (cpu.user + cpu.system) / 1e6, rssMB: process.memoryUsage.rss() / 1048576, stats: api.stats } });
+    process.send?.({
+      usage: { cpuS: (cpu.user + cpu.system) / 1e6, rssMB: process.memoryUsage.rss() / 1048576, stats: api.stats },
+    });
   } else if (message === 'stop') {
     void stop();
   }

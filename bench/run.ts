@@ -3,7 +3,17 @@
 // Options: see bench/lib/options.ts (or `npm run bench -- --help`).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Admin } from 'kafkajs';
@@ -72,7 +82,9 @@ async function startMockApiProcess(events: number, eventDetail: EventDetail): Pr
     }),
   );
   const url = await new Promise<string>((resolveUrl, reject) => {
-    child.once('exit', (code) => reject(new Error(`the stand-in API process exited (code ${String(code)}) before listening`)));
+    child.once('exit', (code) =>
+      reject(new Error(`the stand-in API process exited (code ${String(code)}) before listening`)),
+    );
     child.once('message', (m) => resolveUrl((m as { url: string }).url));
   });
   return {
@@ -148,8 +160,20 @@ async function runTool(
 }
 
 /** One stage in a fresh node process (through tsx, as bin/streamtap.js runs the CLI). */
-async function runStageProcess(params: StageParams, mock: MockApiProcess, brokerPid: number | null, profileDir: string | null, timeoutS: number): Promise<StageResult> {
-  const args = [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), '--import', 'tsx', 'bench/stages/main.ts', JSON.stringify(params)];
+async function runStageProcess(
+  params: StageParams,
+  mock: MockApiProcess,
+  brokerPid: number | null,
+  profileDir: string | null,
+  timeoutS: number,
+): Promise<StageResult> {
+  const args = [
+    ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+    '--import',
+    'tsx',
+    'bench/stages/main.ts',
+    JSON.stringify(params),
+  ];
   const side = await sideProbe(mock, brokerPid);
   const child = track(spawn(process.execPath, args, { stdio: ['ignore', 2, 2, 'ipc'], env: process.env }));
   let result: StageResult | undefined;
@@ -172,8 +196,21 @@ async function runStageProcess(params: StageParams, mock: MockApiProcess, broker
   clearTimeout(timer);
   const measures = await side.finish();
   if (!result || timedOut) {
-    const why = timedOut ? `timed out after ${timeoutS} s (BENCH_STAGE_TIMEOUT); progress: ${JSON.stringify(snapshot ?? null)}` : `stage process exited with code ${String(code)} and no result`;
-    return { stage: params.stage, rep: params.rep, ok: false, error: why, records: 0, seconds: 0, rate: 0, maxRssMB: null, details: {}, side: measures };
+    const why = timedOut
+      ? `timed out after ${timeoutS} s (BENCH_STAGE_TIMEOUT); progress: ${JSON.stringify(snapshot ?? null)}`
+      : `stage process exited with code ${String(code)} and no result`;
+    return {
+      stage: params.stage,
+      rep: params.rep,
+      ok: false,
+      error: why,
+      records: 0,
+      seconds: 0,
+      rate: 0,
+      maxRssMB: null,
+      details: {},
+      side: measures,
+    };
   }
   return { ...result, side: measures };
 }
@@ -181,7 +218,16 @@ async function runStageProcess(params: StageParams, mock: MockApiProcess, broker
 // ------------------------------------------------------------------------------------------ produce limit
 
 /** Kafka's own producer benchmark from the broker's jars, same count and (Avro) record size, acks=all, idempotent. */
-async function runProducerPerformance(opts: BenchOptions, rep: number, admin: Admin, topic: string, records: number, recordSize: number, mock: MockApiProcess, brokerPid: number | null): Promise<StageResult> {
+async function runProducerPerformance(
+  opts: BenchOptions,
+  rep: number,
+  admin: Admin,
+  topic: string,
+  records: number,
+  recordSize: number,
+  mock: MockApiProcess,
+  brokerPid: number | null,
+): Promise<StageResult> {
   await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3, replicationFactor: 1 }] });
   const timeBin = existsSync('/usr/bin/time') ? ['/usr/bin/time', '-f', 'BENCH_MAXRSS_KB=%M BENCH_CPU=%U+%S'] : [];
   const cmd = [
@@ -208,10 +254,23 @@ async function runProducerPerformance(opts: BenchOptions, rep: number, admin: Ad
   const summary = out
     .split('\n')
     .reverse()
-    .map((l) => /^(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency(.*)$/.exec(l.trim()))
+    .map((l) =>
+      /^(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency(.*)$/.exec(
+        l.trim(),
+      ),
+    )
     .find((m) => m !== null);
   if (code !== 0 || !summary) {
-    return { ...base, ok: false, error: `ProducerPerformance failed (exit ${String(code)}): ${(err || out).trim().split('\n').slice(-5).join(' / ')}`, records: 0, seconds: 0, rate: 0, maxRssMB: null, details: {} };
+    return {
+      ...base,
+      ok: false,
+      error: `ProducerPerformance failed (exit ${String(code)}): ${(err || out).trim().split('\n').slice(-5).join(' / ')}`,
+      records: 0,
+      seconds: 0,
+      rate: 0,
+      maxRssMB: null,
+      details: {},
+    };
   }
   const sent = Number(summary[1]);
   const rate = Number(summary[2]);
@@ -240,23 +299,55 @@ async function runProducerPerformance(opts: BenchOptions, rep: number, admin: Ad
 // ------------------------------------------------------------------------------------------ dlt
 
 /** dlt's rest_api_source with the seed's config into duckdb, in a private virtualenv (bench/dlt/). */
-async function runDlt(opts: BenchOptions, rep: number, params: Omit<StageParams, 'stage'>, mock: MockApiProcess, brokerPid: number | null): Promise<StageResult> {
+async function runDlt(
+  opts: BenchOptions,
+  rep: number,
+  params: Omit<StageParams, 'stage'>,
+  mock: MockApiProcess,
+  brokerPid: number | null,
+): Promise<StageResult> {
   const base = { stage: 'dlt' as const, rep };
-  const fail = (error: string, side?: SideMeasures): StageResult => ({ ...base, ok: false, error, records: 0, seconds: 0, rate: 0, maxRssMB: null, details: {}, ...(side ? { side } : {}) });
+  const fail = (error: string, side?: SideMeasures): StageResult => ({
+    ...base,
+    ok: false,
+    error,
+    records: 0,
+    seconds: 0,
+    rate: 0,
+    maxRssMB: null,
+    details: {},
+    ...(side ? { side } : {}),
+  });
   let python: string;
   try {
-    python = execFileSync('bash', ['bench/dlt/setup.sh'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+    python = execFileSync('bash', ['bench/dlt/setup.sh'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }).trim();
   } catch (error) {
     return fail(`cannot set up dlt: ${(error as Error).message}`);
   }
   const timeBin = existsSync('/usr/bin/time') ? ['/usr/bin/time', '-f', 'BENCH_MAXRSS_KB=%M BENCH_CPU=%U+%S'] : [];
   const cmd = [...timeBin, python, 'bench/dlt/run_dlt.py', JSON.stringify({ ...params, stage: 'dlt' })];
   const { code, out, err, measures } = await runTool(cmd, 'dlt', mock, brokerPid, opts.stageTimeoutS);
-  const line = out.trim().split('\n').reverse().find((l) => l.startsWith('{'));
-  if (code !== 0 || !line) return fail(`dlt run failed (exit ${String(code)}): ${err.trim().split('\n').slice(-6).join(' / ')}`, measures);
-  const r = JSON.parse(line) as { records: number; counts: Record<string, number>; seconds: number; maxRssMB: number; cpuS: number; [k: string]: unknown };
+  const line = out
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('{'));
+  if (code !== 0 || !line)
+    return fail(`dlt run failed (exit ${String(code)}): ${err.trim().split('\n').slice(-6).join(' / ')}`, measures);
+  const r = JSON.parse(line) as {
+    records: number;
+    counts: Record<string, number>;
+    seconds: number;
+    maxRssMB: number;
+    cpuS: number;
+    [k: string]: unknown;
+  };
   const wrong = Object.entries(params.expected).filter(([name, n]) => r.counts[name] !== n);
-  if (wrong.length > 0) return fail(`dlt loaded other counts than the stand-in serves: ${JSON.stringify(r.counts)}`, measures);
+  if (wrong.length > 0)
+    return fail(`dlt loaded other counts than the stand-in serves: ${JSON.stringify(r.counts)}`, measures);
   const rssKb = /BENCH_MAXRSS_KB=(\d+)/.exec(err)?.[1];
   const cpu = /BENCH_CPU=([\d.]+)\+([\d.]+)/.exec(err);
   const { records, seconds, maxRssMB, cpuS, ...details } = r;
@@ -294,7 +385,9 @@ async function cleanupKafka(admin: Admin, prefixes: readonly string[]): Promise<
   try {
     const topics = (await admin.listTopics()).filter((t) => prefixes.some((p) => t.startsWith(`${p}.`)));
     if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
-    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => prefixes.some((p) => g === `streamtap.${p}`));
+    const groups = (await admin.listGroups()).groups
+      .map((g) => g.groupId)
+      .filter((g) => prefixes.some((p) => g === `streamtap.${p}`));
     if (groups.length > 0) await admin.deleteGroups(groups);
   } catch (error) {
     log(`cleanup of Kafka topics/groups failed (harmless, names are unique): ${(error as Error).message}`);
@@ -303,8 +396,14 @@ async function cleanupKafka(admin: Admin, prefixes: readonly string[]): Promise<
 
 function gitDescribe(): string {
   try {
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'pipelines', 'schemas'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'pipelines', 'schemas'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     return dirty ? `${commit} + uncommitted changes under src/pipelines/schemas` : commit;
   } catch {
     return 'unknown';
@@ -313,14 +412,17 @@ function gitDescribe(): string {
 
 function packageVersion(name: string): string {
   try {
-    return (JSON.parse(readFileSync(join('node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(join('node_modules', name, 'package.json'), 'utf8')) as { version: string })
+      .version;
   } catch {
     return 'unknown';
   }
 }
 
 function detailLines(s: StageSummary, results: readonly StageResult[]): string[] {
-  const r = results.filter((x) => x.stage === s.stage && x.ok).sort((a, b) => a.rate - b.rate)[Math.floor(results.filter((x) => x.stage === s.stage && x.ok).length / 2)];
+  const r = results.filter((x) => x.stage === s.stage && x.ok).sort((a, b) => a.rate - b.rate)[
+    Math.floor(results.filter((x) => x.stage === s.stage && x.ok).length / 2)
+  ];
   if (!r) return [];
   const d = r.details as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   const f = (x: unknown, digits = 2): string => (typeof x === 'number' ? x.toFixed(digits) : String(x));
@@ -328,7 +430,10 @@ function detailLines(s: StageSummary, results: readonly StageResult[]): string[]
   const side = r.side;
   const cpu = r.cpuS ?? (r.cpuUserS ?? 0) + (r.cpuSystemS ?? 0);
   const wall = typeof d.wallSeconds === 'number' ? d.wallSeconds : r.seconds;
-  const others = side && side.machineCpuS !== null ? side.machineCpuS - cpu - (side.mockApiCpuS ?? 0) - (side.brokerCpuS ?? 0) : null;
+  const others =
+    side && side.machineCpuS !== null
+      ? side.machineCpuS - cpu - (side.mockApiCpuS ?? 0) - (side.brokerCpuS ?? 0)
+      : null;
   const common = [
     `${r.stage === 'produce-limit' ? 'JVM' : 'stage process'} CPU ${f(cpu, 1)} s over ${f(wall, 1)} s (${pct(cpu / Math.max(wall, 1e-9))} of one core)${r.elu !== undefined ? `, event loop busy ${pct(r.elu)}` : ''}`,
     side
@@ -353,7 +458,9 @@ function detailLines(s: StageSummary, results: readonly StageResult[]): string[]
       );
       break;
     case 'produce-limit':
-      specific.push(`record size ${d.recordSize} B, ${d.mbPerSecond} MB/s, latency avg ${d.avgLatencyMs} ms, max ${d.maxLatencyMs} ms (${d.percentiles})`);
+      specific.push(
+        `record size ${d.recordSize} B, ${d.mbPerSecond} MB/s, latency avg ${d.avgLatencyMs} ms, max ${d.maxLatencyMs} ms (${d.percentiles})`,
+      );
       break;
     case 'consume':
       specific.push(
@@ -363,7 +470,9 @@ function detailLines(s: StageSummary, results: readonly StageResult[]): string[]
       );
       break;
     case 'insert-limit':
-      specific.push(`${d.inserts} inserts of ${d.rowsPerInsert} rows; rows built outside the clock in ${f(d.prepSecondsUntimed, 1)} s (CPU, ELU and RSS cover building too)`);
+      specific.push(
+        `${d.inserts} inserts of ${d.rowsPerInsert} rows; rows built outside the clock in ${f(d.prepSecondsUntimed, 1)} s (CPU, ELU and RSS cover building too)`,
+      );
       if (d.engine) {
         specific.push(
           `same rows, split: JSON.stringify into one JSONEachRow Buffer ${f(d.engine.serializeSeconds)} s (${d.engine.jsonBytesPerRow} B/row), chdb rawInsert of it ${f(d.engine.rawInsertSeconds)} s = ${Number(d.engine.rawInsertRate).toLocaleString('en-US')} rows/s for the engine alone, ${Number(d.engine.serializePlusRawRate).toLocaleString('en-US')} rows/s serialize + engine`,
@@ -372,11 +481,15 @@ function detailLines(s: StageSummary, results: readonly StageResult[]): string[]
       break;
     case 'dlt': {
       const ph = d.phases as Record<string, number> | undefined;
-      specific.push(`dlt ${d.dlt}: extract ${f(ph?.extract)} s, normalize ${f(ph?.normalize)} s, load ${f(ph?.load)} s (${d.note})`);
+      specific.push(
+        `dlt ${d.dlt}: extract ${f(ph?.extract)} s, normalize ${f(ph?.normalize)} s, load ${f(ph?.load)} s (${d.note})`,
+      );
       break;
     }
     case 'e2e':
-      specific.push(`open ClickHouse ${f(d.clickhouseOpenSeconds)} s, then produce ${f(d.produceSeconds)} s with the consumer beside it, which caught up ${f(d.catchUpSeconds)} s later; FINAL count ${f(d.finalCountSeconds)} s`);
+      specific.push(
+        `open ClickHouse ${f(d.clickhouseOpenSeconds)} s, then produce ${f(d.produceSeconds)} s with the consumer beside it, which caught up ${f(d.catchUpSeconds)} s later; FINAL count ${f(d.finalCountSeconds)} s`,
+      );
       break;
   }
   return [`- **${s.stage}** — ${s.title}`, ...[...specific, ...common].filter(Boolean).map((l) => `  - ${l}`)];
@@ -390,7 +503,16 @@ function versusDlt(summaries: readonly StageSummary[]): string[] {
     const r = summaries.find((s) => s.stage === stage)?.rate?.median;
     return r ? `${stage} ${(r / dlt).toFixed(1)}× dlt` : '';
   };
-  return [`Against dlt (${Math.round(dlt).toLocaleString('en-US')} records/s, extract + normalize + load into duckdb): ${['extract', 'e2e'].map((s) => vs(s as StageName)).filter(Boolean).join(', ')}.`, ''];
+  return [
+    `Against dlt (${Math.round(dlt).toLocaleString('en-US')} records/s, extract + normalize + load into duckdb): ${[
+      'extract',
+      'e2e',
+    ]
+      .map((s) => vs(s as StageName))
+      .filter(Boolean)
+      .join(', ')}.`,
+    '',
+  ];
 }
 
 async function main(): Promise<number> {
@@ -418,7 +540,9 @@ async function main(): Promise<number> {
     await admin.connect();
     await admin.listTopics();
   } catch (error) {
-    console.error(`bench: no Kafka broker at ${opts.brokers}: ${(error as Error).message}\n(use npm run bench, which starts one, or set KAFKA_BROKERS)`);
+    console.error(
+      `bench: no Kafka broker at ${opts.brokers}: ${(error as Error).message}\n(use npm run bench, which starts one, or set KAFKA_BROKERS)`,
+    );
     return 1;
   }
   const root = mkdtempSync(join(tmpdir(), 'streamtap-bench-'));
@@ -428,7 +552,9 @@ async function main(): Promise<number> {
   const brokerPid = localBrokerPid();
   const expected = { events: opts.records, scheduling_links: LINKS, timezones: TIME_ZONES.length };
   const totalRecords = Object.values(expected).reduce((a, b) => a + b, 0);
-  log(`${opts.records.toLocaleString('en-US')} events (+${LINKS} links, ${TIME_ZONES.length} time zones), ${opts.eventDetail} events, pages of ${opts.pageSize}, ${opts.repeat} repetition(s), stages: ${stages.join(', ')}`);
+  log(
+    `${opts.records.toLocaleString('en-US')} events (+${LINKS} links, ${TIME_ZONES.length} time zones), ${opts.eventDetail} events, pages of ${opts.pageSize}, ${opts.repeat} repetition(s), stages: ${stages.join(', ')}`,
+  );
   const eventBytes = meanEventBytes(opts.eventDetail);
   log(`events are ${opts.eventDetail}: ${eventBytes.toLocaleString('en-US')} bytes of JSON on average`);
   log(`work dir ${root}${brokerPid ? `, local broker pid ${brokerPid}` : ''}`);
@@ -470,8 +596,19 @@ async function main(): Promise<number> {
           if (!opts.keep) rmSync(shared.workDir, { recursive: true, force: true });
         } else if (stage === 'produce-limit') {
           const produced = results.find((r) => r.stage === 'produce' && r.rep === rep && r.ok);
-          const size = Number((produced?.details as { avroBytesPerRecord?: number } | undefined)?.avroBytesPerRecord ?? 1000);
-          result = await runProducerPerformance(opts, rep, admin, `${names.source}_perf.records`, totalRecords, size, mock, brokerPid);
+          const size = Number(
+            (produced?.details as { avroBytesPerRecord?: number } | undefined)?.avroBytesPerRecord ?? 1000,
+          );
+          result = await runProducerPerformance(
+            opts,
+            rep,
+            admin,
+            `${names.source}_perf.records`,
+            totalRecords,
+            size,
+            mock,
+            brokerPid,
+          );
         } else {
           const params: StageParams = { ...shared, stage };
           const dir = profileDir ? join(profileDir, `${stage}-r${rep}`) : null;
@@ -481,11 +618,21 @@ async function main(): Promise<number> {
             // The main thread's profile: CPU.<date>.<time>.<pid>.0.<seq>.cpuprofile
             const file = readdirSync(dir).find((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
             if (file) {
-              const kept = join(opts.outDir, `${stamp.replace(/[:.]/g, '').slice(0, 15)}-${opts.records}-${stage}-r${rep}.cpuprofile`);
+              const kept = join(
+                opts.outDir,
+                `${stamp.replace(/[:.]/g, '').slice(0, 15)}-${opts.records}-${stage}-r${rep}.cpuprofile`,
+              );
               mkdirSync(opts.outDir, { recursive: true });
               renameSync(join(dir, file), kept);
               const summary = summariseProfile(kept, result.windowUs);
-              writeFileSync(kept.replace(/\.cpuprofile$/, '.flame.svg'), flameGraphSvg(kept, `${stage}, ${opts.records.toLocaleString('en-US')} events, rep ${rep}`, result.windowUs));
+              writeFileSync(
+                kept.replace(/\.cpuprofile$/, '.flame.svg'),
+                flameGraphSvg(
+                  kept,
+                  `${stage}, ${opts.records.toLocaleString('en-US')} events, rep ${rep}`,
+                  result.windowUs,
+                ),
+              );
               profiles.push({ stage, rep, summary });
               result.profile = summary;
             }
@@ -536,13 +683,19 @@ async function main(): Promise<number> {
     markdownTable(summaries, opts.repeat),
     '',
     ...versusDlt(summaries),
-    'Peak RSS is each stage process\'s own maximum (the JVM tool\'s through /usr/bin/time); CPU s is that process\'s user+system time during the measured work; machine busy is all cores, from /proc/stat.',
+    "Peak RSS is each stage process's own maximum (the JVM tool's through /usr/bin/time); CPU s is that process's user+system time during the measured work; machine busy is all cores, from /proc/stat.",
     '',
     '### Where the time goes (median repetition)',
     '',
     ...summaries.flatMap((s) => detailLines(s, results)),
     '',
-    ...(profiles.length > 0 ? ['### CPU profiles (self time, measured window)', '', ...profiles.map((p) => formatProfile(`${p.stage} (rep ${p.rep})`, p.summary))] : []),
+    ...(profiles.length > 0
+      ? [
+          '### CPU profiles (self time, measured window)',
+          '',
+          ...profiles.map((p) => formatProfile(`${p.stage} (rep ${p.rep})`, p.summary)),
+        ]
+      : []),
   ].join('\n');
   console.log(md);
 
@@ -553,7 +706,17 @@ async function main(): Promise<number> {
     const runs = existing.runs ?? [];
     // One chart per run: <date>-run<N>.svg, N = the run's place in <date>.json (bench/chart.ts redraws any).
     const svgFile = join(opts.outDir, `${date}-run${runs.length + 1}.svg`);
-    const run = { command, chart: svgFile, caption, options: { ...opts, stages }, eventJsonBytes: eventBytes, environment, expected, summaries, results };
+    const run = {
+      command,
+      chart: svgFile,
+      caption,
+      options: { ...opts, stages },
+      eventJsonBytes: eventBytes,
+      environment,
+      expected,
+      summaries,
+      results,
+    };
     writeFileSync(jsonFile, JSON.stringify({ runs: [...runs, run] }, null, 2) + '\n');
     writeFileSync(svgFile, svgChart(summaries, caption));
     log(`results appended to ${jsonFile}; chart ${svgFile}`);

@@ -10,7 +10,10 @@ const [topic = 'savvycal.events', schemasDir = 'schemas', max = 'Infinity'] = pr
 const source = topic.split('.')[0] as string; // topics are <source>.<resource>
 const decoder = new SchemaDecoder(await loadSourceSchemas(schemasDir, source), { schemasDir, source });
 
-const kafka = new kafkajs.Kafka({ brokers: (process.env.KAFKA_BROKERS ?? 'localhost:9092').split(','), logLevel: kafkajs.logLevel.WARN });
+const kafka = new kafkajs.Kafka({
+  brokers: (process.env.KAFKA_BROKERS ?? 'localhost:9092').split(','),
+  logLevel: kafkajs.logLevel.WARN,
+});
 const consumer = kafka.consumer({ groupId: `example-subscriber.${topic}` });
 await consumer.connect();
 await consumer.subscribe({ topic, fromBeginning: true });
@@ -21,7 +24,9 @@ await consumer.run({
     for (const message of batch.messages) {
       if (!message.value || seen >= Number(max)) continue;
       const { codec, value } = decoder.decode(message.value);
-      console.log(JSON.stringify({ key: message.key?.toString(), schema: `${codec.resource} v${codec.version}`, record: value }));
+      console.log(
+        JSON.stringify({ key: message.key?.toString(), schema: `${codec.resource} v${codec.version}`, record: value }),
+      );
       resolveOffset(message.offset);
       if (++seen === Number(max)) setImmediate(() => void consumer.disconnect());
     }

@@ -5,7 +5,10 @@ import { REDACT_MASK, REDACT_PATHS, scrub } from './observability/redact.js';
 export type { Logger } from 'pino';
 
 /** `destination`: where lines go (default stderr); a terminal gets a human-readable one, see src/observability/terminal.ts. */
-export function createLogger(level = process.env.STREAMTAP_LOG_LEVEL ?? 'info', destination: DestinationStream = pino.destination(2)): Logger {
+export function createLogger(
+  level = process.env.STREAMTAP_LOG_LEVEL ?? 'info',
+  destination: DestinationStream = pino.destination(2),
+): Logger {
   return pino(
     {
       level,

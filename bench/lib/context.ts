@@ -10,10 +10,20 @@ import { createLogger, type Logger } from '../../src/log.js';
 import type { StageParams } from './protocol.js';
 
 /** The seed's config, key for key, with `endpoint.params.limit` on the paginated resources. */
-export function benchSource(params: Pick<StageParams, 'sourceName' | 'baseUrl' | 'token' | 'pageSize'>): ResolvedSource {
-  const raw = structuredClone(savvycal) as { resources: { endpoint: { paginator?: unknown; params?: Record<string, unknown> } }[] };
-  for (const r of raw.resources) if (r.endpoint.paginator) r.endpoint.params = { ...r.endpoint.params, limit: params.pageSize };
-  return parseSourceConfig(raw, { name: params.sourceName, origin: 'bench', env: { API_KEY: params.token }, baseUrl: params.baseUrl });
+export function benchSource(
+  params: Pick<StageParams, 'sourceName' | 'baseUrl' | 'token' | 'pageSize'>,
+): ResolvedSource {
+  const raw = structuredClone(savvycal) as {
+    resources: { endpoint: { paginator?: unknown; params?: Record<string, unknown> } }[];
+  };
+  for (const r of raw.resources)
+    if (r.endpoint.paginator) r.endpoint.params = { ...r.endpoint.params, limit: params.pageSize };
+  return parseSourceConfig(raw, {
+    name: params.sourceName,
+    origin: 'bench',
+    env: { API_KEY: params.token },
+    baseUrl: params.baseUrl,
+  });
 }
 
 export function benchLogger(): Logger {

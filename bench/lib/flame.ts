@@ -37,7 +37,8 @@ function callTree(profile: CpuProfile, windowUs?: readonly [number, number]): Fr
   const root: Frame = { name: 'all (busy)', pkg: '', us: 0, children: new Map() };
   for (const [id, us] of self) {
     const path: ProfileNode[] = [];
-    for (let n = byId.get(id); n && n.callFrame.functionName !== '(root)'; n = byId.get(parent.get(n.id) ?? -1)) path.push(n);
+    for (let n = byId.get(id); n && n.callFrame.functionName !== '(root)'; n = byId.get(parent.get(n.id) ?? -1))
+      path.push(n);
     if (path[0]?.callFrame.functionName === '(idle)') continue;
     root.us += us;
     let at = root;
@@ -84,7 +85,8 @@ export function flameGraphSvg(file: string, title: string, windowUs?: readonly [
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const root = callTree(profile, windowUs);
   const scale = root.us > 0 ? WIDTH / root.us : 0;
-  const visible = (f: Frame): Frame[] => [...f.children.values()].filter((c) => c.us * scale >= MIN_PX).sort((a, b) => a.name.localeCompare(b.name));
+  const visible = (f: Frame): Frame[] =>
+    [...f.children.values()].filter((c) => c.us * scale >= MIN_PX).sort((a, b) => a.name.localeCompare(b.name));
   const depthOf = (f: Frame): number => 1 + Math.max(0, ...visible(f).map(depthOf));
   const height = depthOf(root) * ROW + 40;
   const boxes: string[] = [];

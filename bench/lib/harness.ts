@@ -76,10 +76,16 @@ function downsample(values: readonly number[], max: number): number[] {
 }
 
 /** Per-resource record counts must match what the stand-in serves; a benchmark of a broken run is worthless. */
-export function checkCounts(what: string, got: Readonly<Record<string, number>>, expected: Readonly<Record<string, number>>): void {
+export function checkCounts(
+  what: string,
+  got: Readonly<Record<string, number>>,
+  expected: Readonly<Record<string, number>>,
+): void {
   const wrong = Object.entries(expected).filter(([name, n]) => got[name] !== n);
   if (wrong.length > 0) {
-    throw new Error(`${what}: record counts differ from the stand-in's: ${wrong.map(([name, n]) => `${name} ${String(got[name] ?? 0)} ≠ ${n}`).join(', ')}`);
+    throw new Error(
+      `${what}: record counts differ from the stand-in's: ${wrong.map(([name, n]) => `${name} ${String(got[name] ?? 0)} ≠ ${n}`).join(', ')}`,
+    );
   }
 }
 

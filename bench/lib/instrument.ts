@@ -26,7 +26,8 @@ export class Tally {
 }
 
 const now = (): number => performance.now();
-const byteLength = (v: Buffer | string | null | undefined): number => (v == null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length);
+const byteLength = (v: Buffer | string | null | undefined): number =>
+  v == null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length;
 
 export interface ProducerProbe {
   /** producer.sendBatch calls: messages per call, ms awaiting each (encode + request + acks) */
@@ -41,7 +42,13 @@ export interface ProducerProbe {
 
 /** Wraps `kafka.producer()` so every producer it makes reports its sends. */
 export function probeProducers(kafka: Kafka): ProducerProbe {
-  const probe: ProducerProbe = { sendMessages: new Tally(), sendMs: new Tally(), sendBytes: new Tally(), produceRequestMs: new Tally(), firstSendAt: null };
+  const probe: ProducerProbe = {
+    sendMessages: new Tally(),
+    sendMs: new Tally(),
+    sendBytes: new Tally(),
+    produceRequestMs: new Tally(),
+    firstSendAt: null,
+  };
   const make = kafka.producer.bind(kafka);
   kafka.producer = (config) => {
     const producer: Producer = make(config);
@@ -168,7 +175,8 @@ export function probeInserts(client: ClickHouseClient): InsertProbe {
 
 /** Rows in a line-delimited insert body. */
 function lineCount(body: Buffer | Uint8Array | string): number {
-  const bytes = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const bytes =
+    typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   let n = 0;
   for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) n++;
   return n;

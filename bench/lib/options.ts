@@ -83,7 +83,10 @@ export function parseStages(raw: string | undefined): StageName[] {
   if (raw === undefined || raw === '' || raw === 'default') return [...DEFAULT_STAGES];
   if (raw === 'all') return [...STAGES];
   if (raw === 'issue2') return [...ISSUE2_STAGES];
-  const wanted = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const wanted = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const s of wanted) {
     if (!(STAGES as readonly string[]).includes(s)) throw new UsageError(`unknown stage "${s}"`);
   }
@@ -104,7 +107,12 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
       bool.add(name);
       continue;
     }
-    if (!['records', 'repeat', 'stages', 'page-size', 'event-detail', 'insert-batch', 'out', 'stage-timeout'].includes(name)) throw new UsageError(`unknown option --${name}`);
+    if (
+      !['records', 'repeat', 'stages', 'page-size', 'event-detail', 'insert-batch', 'out', 'stage-timeout'].includes(
+        name,
+      )
+    )
+      throw new UsageError(`unknown option --${name}`);
     const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
     if (value === undefined) throw new UsageError(`--${name} needs a value`);
     flags.set(name, value);
@@ -113,7 +121,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
   if (pageSize > 100) throw new UsageError('--page-size: the stand-in API serves at most 100 records per page');
   const records = positiveInt('--records', flags.get('records') ?? env.BENCH_RECORDS, 100_000);
   const eventDetail = flags.get('event-detail') ?? env.BENCH_EVENT_DETAIL ?? 'compact';
-  if (eventDetail !== 'compact' && eventDetail !== 'full') throw new UsageError(`--event-detail must be compact or full, got "${eventDetail}"`);
+  if (eventDetail !== 'compact' && eventDetail !== 'full')
+    throw new UsageError(`--event-detail must be compact or full, got "${eventDetail}"`);
   return {
     records,
     repeat: positiveInt('--repeat', flags.get('repeat') ?? env.BENCH_REPEAT, 1),
@@ -126,6 +135,10 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     save: !bool.has('no-save'),
     keep: bool.has('keep'),
     brokers: env.KAFKA_BROKERS ?? 'localhost:9092',
-    stageTimeoutS: positiveInt('--stage-timeout', flags.get('stage-timeout') ?? env.BENCH_STAGE_TIMEOUT, 120 + Math.ceil(records / 400)),
+    stageTimeoutS: positiveInt(
+      '--stage-timeout',
+      flags.get('stage-timeout') ?? env.BENCH_STAGE_TIMEOUT,
+      120 + Math.ceil(records / 400),
+    ),
   };
 }

@@ -47,9 +47,19 @@ export function packageOf(frame: CallFrame): string {
     const rest = url.slice(nm + '/node_modules/'.length).split('/');
     return rest[0]?.startsWith('@') ? `${rest[0]}/${rest[1] ?? ''}` : (rest[0] ?? url);
   }
-  if (url.startsWith('node:')) return url.startsWith('node:internal/streams') ? 'node:streams' : url.startsWith('node:internal/deps/undici') ? 'node:undici' : 'node:internal';
+  if (url.startsWith('node:'))
+    return url.startsWith('node:internal/streams')
+      ? 'node:streams'
+      : url.startsWith('node:internal/deps/undici')
+        ? 'node:undici'
+        : 'node:internal';
   const src = url.indexOf('/src/');
-  if (src !== -1) return `streamtap ${url.slice(src + 1).split('/').slice(0, 2).join('/')}`;
+  if (src !== -1)
+    return `streamtap ${url
+      .slice(src + 1)
+      .split('/')
+      .slice(0, 2)
+      .join('/')}`;
   if (url.includes('/bench/')) return 'bench';
   return url.replace(/^file:\/\//, '');
 }
@@ -78,7 +88,8 @@ export function summariseProfile(file: string, windowUs?: readonly [number, numb
     t += deltas[i] ?? 0;
     stamp[i] = t;
   }
-  const inWindow = (i: number): boolean => !windowUs || ((stamp[i] ?? 0) >= windowUs[0] && (stamp[i] ?? 0) <= windowUs[1]);
+  const inWindow = (i: number): boolean =>
+    !windowUs || ((stamp[i] ?? 0) >= windowUs[0] && (stamp[i] ?? 0) <= windowUs[1]);
   let windowed = Boolean(windowUs);
   if (windowed && !samples.some((_, i) => inWindow(i))) windowed = false; // clocks disagree: use it all
   for (let i = 0; i < samples.length; i++) {
@@ -102,7 +113,9 @@ export function summariseProfile(file: string, windowUs?: readonly [number, numb
       continue;
     }
     if (f.functionName === '(garbage collector)') gcUs += us;
-    const name = f.url ? `${f.functionName || '(anonymous)'}  ${shortUrl(f.url)}:${f.lineNumber + 1}` : f.functionName || '(anonymous)';
+    const name = f.url
+      ? `${f.functionName || '(anonymous)'}  ${shortUrl(f.url)}:${f.lineNumber + 1}`
+      : f.functionName || '(anonymous)';
     fn.set(name, (fn.get(name) ?? 0) + us);
     const p = packageOf(f);
     pkg.set(p, (pkg.get(p) ?? 0) + us);
@@ -112,7 +125,11 @@ export function summariseProfile(file: string, windowUs?: readonly [number, numb
     [...m.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, n)
-      .map(([name, us]) => ({ name, ms: Math.round(us / 1000), share: busyUs > 0 ? Math.round((us / busyUs) * 1000) / 1000 : 0 }));
+      .map(([name, us]) => ({
+        name,
+        ms: Math.round(us / 1000),
+        share: busyUs > 0 ? Math.round((us / busyUs) * 1000) / 1000 : 0,
+      }));
   return {
     file,
     windowed,

@@ -67,7 +67,11 @@ export function summarise(results: readonly StageResult[]): StageSummary[] {
       rate: spread(ok.map((r) => r.rate)),
       seconds: spread(ok.map((r) => r.seconds)),
       maxRssMB: spread(ok.flatMap((r) => (r.maxRssMB === null ? [] : [r.maxRssMB]))),
-      cpuS: spread(ok.flatMap((r) => (r.cpuS !== undefined ? [r.cpuS] : r.cpuUserS === undefined ? [] : [(r.cpuUserS ?? 0) + (r.cpuSystemS ?? 0)]))),
+      cpuS: spread(
+        ok.flatMap((r) =>
+          r.cpuS !== undefined ? [r.cpuS] : r.cpuUserS === undefined ? [] : [(r.cpuUserS ?? 0) + (r.cpuSystemS ?? 0)],
+        ),
+      ),
       machineBusy: spread(ok.flatMap((r) => (r.side?.machineBusy == null ? [] : [r.side.machineBusy]))),
       machineSteal: spread(ok.flatMap((r) => (r.side?.machineSteal == null ? [] : [r.side.machineSteal]))),
       ...(ofLimit !== undefined ? { limit, ofLimit } : {}),
@@ -85,7 +89,10 @@ export function markdownTable(summaries: readonly StageSummary[], repeat: number
     repeat > 1
       ? '| stage | records | records/s (median) | min – max | spread | % of its limit | peak RSS MB (max) | CPU s | machine busy |'
       : '| stage | records | records/s | seconds | % of its limit | peak RSS MB | CPU s | machine busy |';
-  const sep = repeat > 1 ? '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |' : '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
+  const sep =
+    repeat > 1
+      ? '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
+      : '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
   const rows = summaries.map((s) => {
     if (!s.rate) return `| ${s.stage} | FAILED: ${s.failures.join('; ').replace(/\|/g, '/')} |`;
     const ofLimit = s.ofLimit
@@ -95,7 +102,9 @@ export function markdownTable(summaries: readonly StageSummary[], repeat: number
         : '';
     const rss = s.maxRssMB ? int(s.maxRssMB.max) : '';
     const cpu = s.cpuS ? s.cpuS.median.toFixed(1) : '';
-    const busy = s.machineBusy ? `${pct(s.machineBusy.median)}${s.machineSteal && s.machineSteal.median >= 0.01 ? ` (+${pct(s.machineSteal.median)} stolen)` : ''}` : '';
+    const busy = s.machineBusy
+      ? `${pct(s.machineBusy.median)}${s.machineSteal && s.machineSteal.median >= 0.01 ? ` (+${pct(s.machineSteal.median)} stolen)` : ''}`
+      : '';
     return repeat > 1
       ? `| ${s.stage} | ${int(s.records)} | **${int(s.rate.median)}** | ${int(s.rate.min)} – ${int(s.rate.max)} | ±${pct(s.rate.spread / 2)} | ${ofLimit} | ${rss} | ${cpu} | ${busy} |`
       : `| ${s.stage} | ${int(s.records)} | **${int(s.rate.median)}** | ${(s.seconds?.median ?? 0).toFixed(2)} | ${ofLimit} | ${rss} | ${cpu} | ${busy} |`;
@@ -105,9 +114,12 @@ export function markdownTable(summaries: readonly StageSummary[], repeat: number
 
 /** Horizontal bars: each stage's median rate, and under it its limit's, on one scale. */
 export function svgChart(summaries: readonly StageSummary[], caption: string): string {
-  const measured = summaries.filter((s) => s.rate && !['extract-bare', 'produce-limit', 'insert-limit'].includes(s.stage));
+  const measured = summaries.filter(
+    (s) => s.rate && !['extract-bare', 'produce-limit', 'insert-limit'].includes(s.stage),
+  );
   const dlt = summaries.find((s) => s.stage === 'dlt')?.rate?.median ?? null;
-  const rateOf = (stage: StageName | undefined): number | null => summaries.find((s) => s.stage === stage)?.rate?.median ?? null;
+  const rateOf = (stage: StageName | undefined): number | null =>
+    summaries.find((s) => s.stage === stage)?.rate?.median ?? null;
   const max = Math.max(1, ...summaries.map((s) => s.rate?.median ?? 0));
   const left = 150;
   const width = 820;
@@ -127,13 +139,21 @@ export function svgChart(summaries: readonly StageSummary[], caption: string): s
     const rate = s.rate?.median ?? 0;
     const limitRate = rateOf(s.limit);
     parts.push(`<text x="${left - 8}" y="${y + 14}" text-anchor="end">${esc(s.stage)}</text>`);
-    parts.push(`<rect x="${left}" y="${y + 3}" width="${Math.max(1, (rate / max) * barW).toFixed(1)}" height="15" fill="#2b6cb0"/>`);
-    parts.push(`<text x="${left + (rate / max) * barW + 6}" y="${y + 15}">${int(rate)}${s.ofLimit ? ` (${pct(s.ofLimit.median)})` : ''}</text>`);
+    parts.push(
+      `<rect x="${left}" y="${y + 3}" width="${Math.max(1, (rate / max) * barW).toFixed(1)}" height="15" fill="#2b6cb0"/>`,
+    );
+    parts.push(
+      `<text x="${left + (rate / max) * barW + 6}" y="${y + 15}">${int(rate)}${s.ofLimit ? ` (${pct(s.ofLimit.median)})` : ''}</text>`,
+    );
     const against = s.stage === 'e2e' && dlt !== null ? dlt : limitRate;
     const againstName = s.stage === 'e2e' && dlt !== null ? 'dlt' : (s.limit ?? '');
     if (against !== null && s.stage !== 'dlt') {
-      parts.push(`<rect x="${left}" y="${y + 21}" width="${Math.max(1, (against / max) * barW).toFixed(1)}" height="15" fill="#a3bffa"/>`);
-      parts.push(`<text x="${left + (against / max) * barW + 6}" y="${y + 33}" fill="#555">${int(against)} ${esc(againstName)}</text>`);
+      parts.push(
+        `<rect x="${left}" y="${y + 21}" width="${Math.max(1, (against / max) * barW).toFixed(1)}" height="15" fill="#a3bffa"/>`,
+      );
+      parts.push(
+        `<text x="${left + (against / max) * barW + 6}" y="${y + 33}" fill="#555">${int(against)} ${esc(againstName)}</text>`,
+      );
     }
   });
   parts.push('</svg>');

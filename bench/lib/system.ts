@@ -49,7 +49,11 @@ export function machineShare(a: MachineCpu | null, b: MachineCpu | null): Machin
   if (!a || !b || b.total <= a.total) return null;
   const t = b.total - a.total;
   const r = (x: number): number => Math.round(x * 1000) / 1000;
-  return { busy: r((b.busy - a.busy) / t), steal: r((b.steal - a.steal) / t), busyCpuS: r((b.busy - a.busy) / clockTicks()) };
+  return {
+    busy: r((b.busy - a.busy) / t),
+    steal: r((b.steal - a.steal) / t),
+    busyCpuS: r((b.busy - a.busy) / clockTicks()),
+  };
 }
 
 /** CPU seconds (user + system) of a live process, or null. */

@@ -23,12 +23,20 @@ async function openBenchClickHouse(params: StageParams): Promise<{ client: Click
   return { client, openSeconds: (performance.now() - t0) / 1000 };
 }
 
-async function finalCounts(client: ClickHouseClient, database: string, tables: readonly string[]): Promise<Record<string, number>> {
+async function finalCounts(
+  client: ClickHouseClient,
+  database: string,
+  tables: readonly string[],
+): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const table of tables) {
-    const rs = await client.query({ query: `SELECT count() AS n, uniqExact(id) AS ids FROM ${quote(database)}.${quote(table)} FINAL`, format: 'JSONEachRow' });
+    const rs = await client.query({
+      query: `SELECT count() AS n, uniqExact(id) AS ids FROM ${quote(database)}.${quote(table)} FINAL`,
+      format: 'JSONEachRow',
+    });
     const [row] = await rs.json<{ n: string | number; ids: string | number }>();
-    if (Number(row?.n) !== Number(row?.ids)) throw new Error(`${database}.${table}: FINAL has ${String(row?.n)} rows for ${String(row?.ids)} ids`);
+    if (Number(row?.n) !== Number(row?.ids))
+      throw new Error(`${database}.${table}: FINAL has ${String(row?.n)} rows for ${String(row?.ids)} ids`);
     out[table] = Number(row?.n ?? 0);
   }
   return out;
@@ -45,14 +53,24 @@ export async function runConsume(params: StageParams): Promise<StageResult> {
   try {
     const result = await measure(params, async () => {
       const t0 = performance.now();
-      const report = await consume({ source, kafka, clickhouse: client, schemasDir: params.schemasDir, logger, until: 'caught-up' });
+      const report = await consume({
+        source,
+        kafka,
+        clickhouse: client,
+        schemasDir: params.schemasDir,
+        logger,
+        until: 'caught-up',
+      });
       const t1 = performance.now();
       const counts = Object.fromEntries(report.tables.map((t) => [t.table.slice(source.name.length + 1), t.rows]));
       checkCounts('consume (rows inserted)', counts, params.expected);
       const dead = report.tables.reduce((s, t) => s + t.deadLetters, 0);
       if (dead > 0) throw new Error(`consume: ${dead} records went to the dead-letter topics`);
       const records = total(counts);
-      const steady = probe.firstBatchAt !== null && probe.lastBatchEndAt !== null ? (probe.lastBatchEndAt - probe.firstBatchAt) / 1000 : null;
+      const steady =
+        probe.firstBatchAt !== null && probe.lastBatchEndAt !== null
+          ? (probe.lastBatchEndAt - probe.firstBatchAt) / 1000
+          : null;
       return {
         records,
         details: {
@@ -69,7 +87,11 @@ export async function runConsume(params: StageParams): Promise<StageResult> {
           commitShare: probe.commitMs.sum / (t1 - t0),
           batches: { messages: probe.batchMessages.toJSON(), ms: probe.batchMs.toJSON() },
           fetches: { batches: probe.fetchBatches.toJSON(), ms: probe.fetchMs.toJSON() },
-          inserts: { rows: inserts.rows.toJSON(), ms: inserts.ms.toJSON(), rowsPerSecondInside: Math.round(inserts.rows.sum / (inserts.ms.sum / 1000)) },
+          inserts: {
+            rows: inserts.rows.toJSON(),
+            ms: inserts.ms.toJSON(),
+            rowsPerSecondInside: Math.round(inserts.rows.sum / (inserts.ms.sum / 1000)),
+          },
           commits: probe.commitMs.toJSON(),
           clickhouseOpenSeconds: openSeconds,
         },
@@ -108,7 +130,9 @@ export async function runInsertLimit(params: StageParams): Promise<StageResult> 
     const { createChdbConnection } = await import('chdb/connection');
     const connection = createChdbConnection({ path: dir });
     raw = connection.chdb;
-    client = createClient({ connection: connection as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'] });
+    client = createClient({
+      connection: connection as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'],
+    });
   } else {
     client = await openClickHouse(clickhouseSettingsFromEnv(process.env, join(params.workDir, params.stage)));
   }
@@ -132,7 +156,13 @@ export async function runInsertLimit(params: StageParams): Promise<StageResult> 
       for (const resource of resources) {
         const codec = await loadResourceCodec(params.schemasDir, source.name, resource.tableName);
         const decoder = new SchemaDecoder([codec]);
-        const spec = tableSpec(database, resource.tableName, codec.schema, resource.primaryKey, resource.writeDisposition);
+        const spec = tableSpec(
+          database,
+          resource.tableName,
+          codec.schema,
+          resource.primaryKey,
+          resource.writeDisposition,
+        );
         const toRow = compileRowMapper(spec);
         await sink.ensureTable(spec);
         if (raw) await sink.ensureTable({ ...spec, database: rawDatabase });
@@ -205,7 +235,12 @@ export async function runInsertLimit(params: StageParams): Promise<StageResult> 
     });
     const final = await finalCounts(client, database, Object.keys(params.expected));
     checkCounts('insert-limit (FINAL)', final, params.expected);
-    if (raw) checkCounts('insert-limit raw (FINAL)', await finalCounts(client, rawDatabase, Object.keys(params.expected)), params.expected);
+    if (raw)
+      checkCounts(
+        'insert-limit raw (FINAL)',
+        await finalCounts(client, rawDatabase, Object.keys(params.expected)),
+        params.expected,
+      );
     return result;
   } finally {
     await rest.close();

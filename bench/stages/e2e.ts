@@ -21,10 +21,15 @@ export async function runEndToEnd(params: StageParams): Promise<StageResult> {
     try {
       const t1 = performance.now();
       let producedAt = t1;
-      const { produced } = await produceAndConsume(ctx, ch, () => runProduce(ctx).finally(() => (producedAt = performance.now())));
-      if (!produced.ok) throw new Error(`e2e produce failed: ${produced.resources.map((r) => r.error ?? '').join('; ')}`);
+      const { produced } = await produceAndConsume(ctx, ch, () =>
+        runProduce(ctx).finally(() => (producedAt = performance.now())),
+      );
+      if (!produced.ok)
+        throw new Error(`e2e produce failed: ${produced.resources.map((r) => r.error ?? '').join('; ')}`);
       const t3 = performance.now();
-      const counts = Object.fromEntries((await tableCounts(ctx, ch)).map((c) => [c.table.slice(ctx.source.name.length + 1), c.rows]));
+      const counts = Object.fromEntries(
+        (await tableCounts(ctx, ch)).map((c) => [c.table.slice(ctx.source.name.length + 1), c.rows]),
+      );
       const t4 = performance.now();
       checkCounts('e2e (FINAL)', counts, params.expected);
       return {

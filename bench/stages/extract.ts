@@ -42,7 +42,10 @@ export async function runExtract(params: StageParams): Promise<StageResult> {
         }),
       );
       checkCounts(params.stage, counts, params.expected);
-      return { records: total(counts), details: { counts, pages, jsonBytes: bytes, jsonBytesPerRecord: Math.round(bytes / total(counts)) } };
+      return {
+        records: total(counts),
+        details: { counts, pages, jsonBytes: bytes, jsonBytesPerRecord: Math.round(bytes / total(counts)) },
+      };
     });
   } finally {
     await client.close();
@@ -73,7 +76,8 @@ async function bareLoop(params: StageParams, resources: readonly ResolvedResourc
         for (;;) {
           const res = await request(url, { headers, dispatcher: agent });
           const text = await res.body.text();
-          if (res.statusCode !== 200) throw new Error(`bare loop: HTTP ${res.statusCode} from ${url}: ${text.slice(0, 200)}`);
+          if (res.statusCode !== 200)
+            throw new Error(`bare loop: HTTP ${res.statusCode} from ${url}: ${text.slice(0, 200)}`);
           bytes += Buffer.byteLength(text);
           pages++;
           const body = JSON.parse(text) as { entries?: unknown[]; metadata?: { after?: string | null } } | unknown[];
@@ -95,5 +99,8 @@ async function bareLoop(params: StageParams, resources: readonly ResolvedResourc
     await agent.close();
   }
   checkCounts('extract-bare', counts, params.expected);
-  return { records: total(counts), details: { counts, pages, jsonBytes: bytes, jsonBytesPerRecord: Math.round(bytes / total(counts)) } };
+  return {
+    records: total(counts),
+    details: { counts, pages, jsonBytes: bytes, jsonBytesPerRecord: Math.round(bytes / total(counts)) },
+  };
 }

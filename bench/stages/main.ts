@@ -41,7 +41,17 @@ try {
   await send(await run(params));
 } catch (error) {
   const e = error as Error;
-  await send({ stage: params.stage, rep: params.rep, ok: false, error: e.stack ?? e.message, records: 0, seconds: 0, rate: 0, maxRssMB: null, details: {} } satisfies StageResult);
+  await send({
+    stage: params.stage,
+    rep: params.rep,
+    ok: false,
+    error: e.stack ?? e.message,
+    records: 0,
+    seconds: 0,
+    rate: 0,
+    maxRssMB: null,
+    details: {},
+  } satisfies StageResult);
   code = 1;
 }
 // Exit explicitly: a lingering socket must not keep the process (and its --cpu-prof file) from finishing.

@@ -13,10 +13,19 @@ export async function runProduce(params: StageParams): Promise<StageResult> {
   const source = benchSource(params);
   return measure(params, async () => {
     const t0 = performance.now();
-    const report = await produce({ source, kafka, schemasDir: params.schemasDir, secrets: { env: { API_KEY: params.token } }, logger });
+    const report = await produce({
+      source,
+      kafka,
+      schemasDir: params.schemasDir,
+      secrets: { env: { API_KEY: params.token } },
+      logger,
+    });
     const t1 = performance.now();
     const failed = report.resources.filter((r) => !r.ok);
-    if (failed.length > 0) throw new Error(`produce failed: ${failed.map((r) => `${r.resource}: ${r.error ?? `${r.rejected} rejected`}`).join('; ')}`);
+    if (failed.length > 0)
+      throw new Error(
+        `produce failed: ${failed.map((r) => `${r.resource}: ${r.error ?? `${r.rejected} rejected`}`).join('; ')}`,
+      );
     const counts = Object.fromEntries(report.resources.map((r) => [r.resource, r.records]));
     checkCounts('produce', counts, params.expected);
     const avroBytes = report.resources.reduce((s, r) => s + r.bytes, 0);
@@ -27,12 +36,22 @@ export async function runProduce(params: StageParams): Promise<StageResult> {
         counts,
         avroBytes,
         avroBytesPerRecord: Math.round(avroBytes / records),
-        perResource: report.resources.map((r) => ({ resource: r.resource, records: r.records, pages: r.pages, seconds: r.durationMs / 1000, retries: r.retries })),
+        perResource: report.resources.map((r) => ({
+          resource: r.resource,
+          records: r.records,
+          pages: r.pages,
+          seconds: r.durationMs / 1000,
+          retries: r.retries,
+        })),
         // produce() start → first sendBatch: schemas, topic creation, connect, first page
         setupSeconds: probe.firstSendAt === null ? null : (probe.firstSendAt - t0) / 1000,
         // share of the wall time the publisher spent awaiting sendBatch (Kafka acks, kafkajs encoding)
         sendShare: probe.sendMs.sum / (t1 - t0),
-        sendBatch: { messages: probe.sendMessages.toJSON(), bytes: probe.sendBytes.toJSON(), ms: probe.sendMs.toJSON() },
+        sendBatch: {
+          messages: probe.sendMessages.toJSON(),
+          bytes: probe.sendBytes.toJSON(),
+          ms: probe.sendMs.toJSON(),
+        },
         produceRequests: { ms: probe.produceRequestMs.toJSON() },
       },
     };

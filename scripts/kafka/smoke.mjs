@@ -14,13 +14,15 @@ const topic = `streamtap-smoke-${run}`;
 const groupId = `streamtap-smoke-${run}`;
 
 const kafkajsLogs = [];
-const logCreator = () => ({ namespace, level, log }) => {
-  const { message, ...extra } = log;
-  const levelName = Object.keys(logLevel).find((k) => logLevel[k] === level) ?? level;
-  const line = `[kafkajs ${levelName}] ${namespace}: ${message} ${JSON.stringify(extra)}`;
-  kafkajsLogs.push(line);
-  console.error(line);
-};
+const logCreator =
+  () =>
+  ({ namespace, level, log }) => {
+    const { message, ...extra } = log;
+    const levelName = Object.keys(logLevel).find((k) => logLevel[k] === level) ?? level;
+    const line = `[kafkajs ${levelName}] ${namespace}: ${message} ${JSON.stringify(extra)}`;
+    kafkajsLogs.push(line);
+    console.error(line);
+  };
 const kafka = new Kafka({ clientId: 'streamtap-smoke', brokers, logLevel: logLevel.WARN, logCreator });
 
 const results = [];
@@ -121,14 +123,17 @@ try {
         for (const m of batch.messages) {
           if (!isRunning() || isStale()) break;
           const v = JSON.parse(m.value.toString());
-          if (m.headers?.['x-seq']?.toString() !== String(v.seq) || m.headers?.['x-source']?.toString() !== 'smoke') badHeaders++;
+          if (m.headers?.['x-seq']?.toString() !== String(v.seq) || m.headers?.['x-source']?.toString() !== 'smoke')
+            badHeaders++;
           if (m.key?.toString() !== `key-${v.seq % 37}`) badHeaders++;
           seen.set(v.seq, (seen.get(v.seq) ?? 0) + 1);
           resolveOffset(m.offset);
           last = m.offset;
         }
         if (last !== null) {
-          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+          await consumer.commitOffsets([
+            { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
+          ]);
           commits++;
         }
         await heartbeat();
@@ -149,7 +154,8 @@ try {
     const res = await admin.fetchOffsets({ groupId, topics: [topic] });
     const parts = res.find((t) => t.topic === topic)?.partitions ?? [];
     const total = parts.reduce((n, p) => n + Number(p.offset), 0);
-    if (parts.length !== 3 || total !== COUNT) throw new Error(`committed ${JSON.stringify(parts)} (sum ${total}), expected sum ${COUNT}`);
+    if (parts.length !== 3 || total !== COUNT)
+      throw new Error(`committed ${JSON.stringify(parts)} (sum ${total}), expected sum ${COUNT}`);
     return parts.map((p) => `${p.partition}:${p.offset}`).join(',');
   });
   await step('listTopics', async () => {
@@ -159,29 +165,47 @@ try {
   });
 
   // ---- extras: useful to know, not required by the pipeline today
-  await step('extra: listGroups / describeGroups / deleteGroups', async () => {
-    const { groups } = await admin.listGroups();
-    if (!groups.some((g) => g.groupId === groupId)) throw new Error(`group missing from listGroups: ${JSON.stringify(groups)}`);
-    const d = await admin.describeGroups([groupId]);
-    const state = d.groups[0]?.state;
-    await admin.deleteGroups([groupId]);
-    return `state=${state}`;
-  }, { essential: false });
-  await step('extra: describeConfigs (topic)', async () => {
-    const r = await admin.describeConfigs({ resources: [{ type: 2, name: topic }], includeSynonyms: false });
-    return `${r.resources[0].configEntries.length} entries`;
-  }, { essential: false });
-  await step('extra: transactional producer commit', async () => {
-    const tx = kafka.producer({ transactionalId: `smoke-tx-${run}`, idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
-    await tx.connect();
-    try {
-      const t = await tx.transaction();
-      await t.send({ topic, messages: [{ key: 'tx', value: 'tx' }] });
-      await t.commit();
-    } finally {
-      await tx.disconnect();
-    }
-  }, { essential: false });
+  await step(
+    'extra: listGroups / describeGroups / deleteGroups',
+    async () => {
+      const { groups } = await admin.listGroups();
+      if (!groups.some((g) => g.groupId === groupId))
+        throw new Error(`group missing from listGroups: ${JSON.stringify(groups)}`);
+      const d = await admin.describeGroups([groupId]);
+      const state = d.groups[0]?.state;
+      await admin.deleteGroups([groupId]);
+      return `state=${state}`;
+    },
+    { essential: false },
+  );
+  await step(
+    'extra: describeConfigs (topic)',
+    async () => {
+      const r = await admin.describeConfigs({ resources: [{ type: 2, name: topic }], includeSynonyms: false });
+      return `${r.resources[0].configEntries.length} entries`;
+    },
+    { essential: false },
+  );
+  await step(
+    'extra: transactional producer commit',
+    async () => {
+      const tx = kafka.producer({
+        transactionalId: `smoke-tx-${run}`,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
+      await tx.connect();
+      try {
+        const t = await tx.transaction();
+        await t.send({ topic, messages: [{ key: 'tx', value: 'tx' }] });
+        await t.commit();
+      } finally {
+        await tx.disconnect();
+      }
+    },
+    { essential: false },
+  );
 
   await step('deleteTopics', async () => {
     await admin.deleteTopics({ topics: [topic], timeout: 10_000 });

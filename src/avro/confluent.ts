@@ -24,6 +24,7 @@ export function isConfluentFramed(message: Buffer): boolean {
 }
 
 export function readConfluent(message: Buffer): { id: number; body: Buffer } {
-  if (!isConfluentFramed(message)) throw new AvroDecodeError('not Confluent wire format (expected a zero magic byte and a 4-byte schema id)');
+  if (!isConfluentFramed(message))
+    throw new AvroDecodeError('not Confluent wire format (expected a zero magic byte and a 4-byte schema id)');
   return { id: message.readUInt32BE(1), body: message.subarray(HEADER_LENGTH) };
 }

@@ -38,7 +38,11 @@ export const schemaDrift = {
 };
 
 /** The once-per-run line for a resource whose records drifted from their schema; path counts are this process's totals. */
-export function driftReport(count: DriftCount, schemaFile: string, recordsThisRun = count.records): { message: string; paths: Record<string, number> } {
+export function driftReport(
+  count: DriftCount,
+  schemaFile: string,
+  recordsThisRun = count.records,
+): { message: string; paths: Record<string, number> } {
   const top = [...count.paths].sort((a, b) => b[1] - a[1]).slice(0, 20);
   return {
     message:

@@ -8,7 +8,11 @@ export const ENVELOPE_FIELDS = [
     default: null,
     doc: 'JSON object of fields the schema does not know, or values that did not fit their type, by path',
   },
-  { name: '_extracted_at', type: { type: 'long', logicalType: 'timestamp-millis' }, doc: 'when the page holding the record arrived' },
+  {
+    name: '_extracted_at',
+    type: { type: 'long', logicalType: 'timestamp-millis' },
+    doc: 'when the page holding the record arrived',
+  },
   { name: '_run_id', type: 'string', doc: 'the producer run that extracted the record' },
   {
     name: '_version',

@@ -38,7 +38,8 @@ function emptyShape(): Shape {
 
 function observe(shape: Shape, value: unknown): void {
   if (value === null || value === undefined) return;
-  if (typeof value === 'string') shape.kinds.add(ISO_DATETIME.test(value) && !Number.isNaN(Date.parse(value)) ? 'timestamp' : 'string');
+  if (typeof value === 'string')
+    shape.kinds.add(ISO_DATETIME.test(value) && !Number.isNaN(Date.parse(value)) ? 'timestamp' : 'string');
   else if (typeof value === 'number') shape.kinds.add(Number.isSafeInteger(value) ? 'long' : 'double');
   else if (typeof value === 'boolean') shape.kinds.add('boolean');
   else if (Array.isArray(value)) {
@@ -94,7 +95,8 @@ function objectObserved(shape: Shape): Observed {
 function widenObserved(a: Observed, b: Observed): Observed {
   if (a.kind === 'unknown') return b;
   if (b.kind === 'unknown' || a.kind === b.kind) return a;
-  if ((a.kind === 'long' && b.kind === 'double') || (a.kind === 'double' && b.kind === 'long')) return { kind: 'double' };
+  if ((a.kind === 'long' && b.kind === 'double') || (a.kind === 'double' && b.kind === 'long'))
+    return { kind: 'double' };
   return { kind: 'string' };
 }
 
@@ -134,7 +136,11 @@ export function inferSchema(samples: readonly unknown[], options: InferOptions):
  * Widens `existing` (or a new, empty record schema) with what the samples show. Returns the new schema
  * and the list of changes; an unchanged schema comes back equal to `existing` with no changes.
  */
-export function mergeSamples(existing: AvroObject | undefined, samples: readonly unknown[], options: InferOptions): MergeResult {
+export function mergeSamples(
+  existing: AvroObject | undefined,
+  samples: readonly unknown[],
+  options: InferOptions,
+): MergeResult {
   const observed = observeSamples(samples);
   const base: AvroObject = existing ?? {
     type: 'record',
@@ -145,7 +151,8 @@ export function mergeSamples(existing: AvroObject | undefined, samples: readonly
   };
   const ctx: MergeContext = { changes: [], notes: [], names: collectNames(base) };
   const own = ((base.fields ?? []) as readonly AvroObject[]).filter((f) => !ENVELOPE_NAMES.has(String(f.name)));
-  const record = observed.kind === 'record' ? observed : { kind: 'record' as const, fields: new Map<string, Observed>() };
+  const record =
+    observed.kind === 'record' ? observed : { kind: 'record' as const, fields: new Map<string, Observed>() };
   const fields = mergeFields(own, record.fields, [pascal(String(base.name))], '', ctx, options.primaryKey);
   const schema = { ...base, fields: [...fields, ...ENVELOPE_FIELDS] } as Record<string, unknown>;
   return { schema, changes: ctx.changes, notes: ctx.notes };
@@ -219,13 +226,17 @@ function mergeType(existing: Avro, seen: Observed, namePath: readonly string[], 
     case 'record': {
       const rec = existing as AvroObject;
       if (seen.kind === 'map') {
-        ctx.notes.push(`${path}: samples look like a free-form object (a map); the schema keeps its record, other keys go to _extra`);
+        ctx.notes.push(
+          `${path}: samples look like a free-form object (a map); the schema keeps its record, other keys go to _extra`,
+        );
         return existing;
       }
       if (seen.kind !== 'record') return widened(existing, 'string', path, ctx, false);
       const fields = rec.fields as readonly AvroObject[];
       const merged = mergeFields(fields, seen.fields, [String(rec.name)], `${path}.`, ctx);
-      return merged.length === fields.length && merged.every((f, i) => f === fields[i]) ? existing : { ...rec, fields: merged };
+      return merged.length === fields.length && merged.every((f, i) => f === fields[i])
+        ? existing
+        : { ...rec, fields: merged };
     }
     case 'map': {
       const map = existing as AvroObject;
@@ -247,7 +258,13 @@ function mergeType(existing: Avro, seen: Observed, namePath: readonly string[], 
   }
 }
 
-function widened(existing: Avro, to: 'long' | 'double' | 'string', path: string, ctx: MergeContext, scalar: boolean): Avro {
+function widened(
+  existing: Avro,
+  to: 'long' | 'double' | 'string',
+  path: string,
+  ctx: MergeContext,
+  scalar: boolean,
+): Avro {
   // Scalars widen in ClickHouse too (MODIFY COLUMN); a record, map or array column cannot become a String.
   ctx.changes.push({ path, kind: 'widened', from: describe(existing), to, tableFollows: scalar });
   return to;
@@ -273,13 +290,18 @@ function newType(seen: Observed, namePath: readonly string[], ctx: MergeContext)
       let name = base;
       for (let i = 2; ctx.names.has(name); i++) name = `${base}${i}`;
       ctx.names.add(name);
-      const fields = [...seen.fields].map(([field, child]) => ({ name: field, type: ['null', newType(child, [...namePath, pascal(field)], ctx)], default: null }));
+      const fields = [...seen.fields].map(([field, child]) => ({
+        name: field,
+        type: ['null', newType(child, [...namePath, pascal(field)], ctx)],
+        default: null,
+      }));
       return { type: 'record', name, fields };
     }
   }
 }
 
-type Kind = 'string' | 'int' | 'long' | 'float' | 'double' | 'boolean' | 'timestamp' | 'record' | 'map' | 'array' | 'other';
+type Kind =
+  'string' | 'int' | 'long' | 'float' | 'double' | 'boolean' | 'timestamp' | 'record' | 'map' | 'array' | 'other';
 
 function avroKind(type: Avro): Kind {
   if (typeof type === 'string') {
@@ -308,7 +330,8 @@ function collectNames(schema: Avro, into = new Set<string>()): Set<string> {
   if (Array.isArray(schema)) for (const b of schema) collectNames(b, into);
   else if (schema && typeof schema === 'object') {
     const t = schema as AvroObject;
-    if ((t.type === 'record' || t.type === 'enum' || t.type === 'fixed') && typeof t.name === 'string') into.add(t.name);
+    if ((t.type === 'record' || t.type === 'enum' || t.type === 'fixed') && typeof t.name === 'string')
+      into.add(t.name);
     if (t.type === 'record') for (const f of (t.fields ?? []) as AvroObject[]) collectNames(f.type, into);
     if (t.type === 'array') collectNames(t.items, into);
     if (t.type === 'map') collectNames(t.values, into);
@@ -317,5 +340,9 @@ function collectNames(schema: Avro, into = new Set<string>()): Set<string> {
 }
 
 function pascal(text: string): string {
-  return text.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '') || 'Field';
+  return (
+    text
+      .replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase())
+      .replace(/[^A-Za-z0-9]/g, '') || 'Field'
+  );
 }

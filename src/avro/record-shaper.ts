@@ -4,7 +4,8 @@
 // A string field accepts any value (non-strings as JSON text); other types accept only their own.
 // The converter tree is compiled once per schema so the per-record work is plain property access.
 
-export type AvroSchema = string | readonly AvroSchema[] | { readonly type: string | AvroSchema; readonly [key: string]: unknown };
+export type AvroSchema =
+  string | readonly AvroSchema[] | { readonly type: string | AvroSchema; readonly [key: string]: unknown };
 
 const MISMATCH: unique symbol = Symbol('mismatch');
 type Result = unknown;
@@ -34,12 +35,15 @@ export type RecordShaper = (record: unknown) => ShapedRecord;
 /** `skip`: top-level schema fields filled in by someone else (the envelope); a record's own key of that name goes to extra. */
 export function compileShaper(schema: AvroSchema, skip: ReadonlySet<string> = new Set()): RecordShaper {
   const named = new Map<string, Converter>();
-  const root = typeof schema === 'object' && !Array.isArray(schema) ? (schema as { readonly [key: string]: unknown }) : undefined;
+  const root =
+    typeof schema === 'object' && !Array.isArray(schema) ? (schema as { readonly [key: string]: unknown }) : undefined;
   if (!root || root.type !== 'record') throw new RecordShapeError('a resource schema must be an Avro record');
   const plans = fieldPlans(root, named, skip);
   return (record) => {
     if (record === null || typeof record !== 'object' || Array.isArray(record)) {
-      throw new RecordShapeError(`a record must be a JSON object, got ${Array.isArray(record) ? 'a list' : String(record)}`);
+      throw new RecordShapeError(
+        `a record must be a JSON object, got ${Array.isArray(record) ? 'a list' : String(record)}`,
+      );
     }
     const extra: Extra = {};
     const value = shapeObject(record as Record<string, unknown>, plans, '', extra);
@@ -48,7 +52,11 @@ export function compileShaper(schema: AvroSchema, skip: ReadonlySet<string> = ne
   };
 }
 
-function fieldPlans(record: { readonly [key: string]: unknown }, named: Map<string, Converter>, skip: ReadonlySet<string>): FieldPlan[] {
+function fieldPlans(
+  record: { readonly [key: string]: unknown },
+  named: Map<string, Converter>,
+  skip: ReadonlySet<string>,
+): FieldPlan[] {
   const fields = (record.fields ?? []) as readonly { name: string; type: AvroSchema; default?: unknown }[];
   return fields
     .filter((f) => !skip.has(f.name))
@@ -93,7 +101,8 @@ function shapeObject(
 function compile(schema: AvroSchema, named: Map<string, Converter>): Converter {
   if (Array.isArray(schema)) {
     const branches = schema.filter((b) => b !== 'null');
-    if (branches.length !== 1) throw new RecordShapeError(`unions other than ["null", T] are not supported: ${JSON.stringify(schema)}`);
+    if (branches.length !== 1)
+      throw new RecordShapeError(`unions other than ["null", T] are not supported: ${JSON.stringify(schema)}`);
     return compile(branches[0] as AvroSchema, named);
   }
   if (typeof schema === 'string') return primitive(schema, named);
@@ -129,7 +138,8 @@ function compile(schema: AvroSchema, named: Map<string, Converter>): Converter {
     case 'record': {
       // Registered before its fields compile, so a record may refer to itself.
       let plans: FieldPlan[] = [];
-      const convert: Converter = (v, path, extra) => (isPlainObject(v) ? shapeObject(v, plans, `${path}.`, extra) : MISMATCH);
+      const convert: Converter = (v, path, extra) =>
+        isPlainObject(v) ? shapeObject(v, plans, `${path}.`, extra) : MISMATCH;
       named.set(qualified(s), convert);
       named.set(String(s.name), convert);
       plans = fieldPlans(s, named, EMPTY);

@@ -5,7 +5,15 @@
 // not mirror gets no writer (undefined) and a value it does not mirror throws UnsupportedValue; the codec
 // then takes the slow path, so the two can never disagree on a message.
 import { ENVELOPE_FIELDS, ENVELOPE_NAMES } from './envelope.js';
-import { epochMillis, hasKeys, isNullable, isPlainObject, qualified, RecordShapeError, type AvroSchema } from './record-shaper.js';
+import {
+  epochMillis,
+  hasKeys,
+  isNullable,
+  isPlainObject,
+  qualified,
+  RecordShapeError,
+  type AvroSchema,
+} from './record-shaper.js';
 import { ByteSlab } from './byte-slab.js';
 
 type Extra = Record<string, unknown>;
@@ -55,14 +63,19 @@ export function compileRecordWriter(schema: AvroSchema, header: Buffer): RecordW
 }
 
 function compileTop(schema: AvroSchema, header: Buffer): RecordWriter {
-  const root = schema as { readonly type: string; readonly fields?: readonly { name: string; type: AvroSchema; default?: unknown }[] };
+  const root = schema as {
+    readonly type: string;
+    readonly fields?: readonly { name: string; type: AvroSchema; default?: unknown }[];
+  };
   const fields = root.fields ?? [];
   const firstEnvelope = fields.findIndex((f) => ENVELOPE_NAMES.has(f.name));
   const envelope = fields.slice(firstEnvelope);
-  if (firstEnvelope === -1 || envelope.some((f) => !ENVELOPE_NAMES.has(f.name))) throw new Unsupported('envelope fields are not the last fields');
+  if (firstEnvelope === -1 || envelope.some((f) => !ENVELOPE_NAMES.has(f.name)))
+    throw new Unsupported('envelope fields are not the last fields');
   for (const f of envelope) {
     const expected = ENVELOPE_FIELDS.find((e) => e.name === f.name);
-    if (!expected || JSON.stringify(f.type) !== JSON.stringify(expected.type)) throw new Unsupported(`envelope field ${f.name} differs`);
+    if (!expected || JSON.stringify(f.type) !== JSON.stringify(expected.type))
+      throw new Unsupported(`envelope field ${f.name} differs`);
   }
   const slab = new ByteSlab();
   const named = new Map<string, Writer>();
@@ -71,11 +84,14 @@ function compileTop(schema: AvroSchema, header: Buffer): RecordWriter {
   const order = envelope.map((f) => f.name);
   return (record, values) => {
     if (record === null || typeof record !== 'object' || Array.isArray(record)) {
-      throw new RecordShapeError(`a record must be a JSON object, got ${Array.isArray(record) ? 'a list' : String(record)}`);
+      throw new RecordShapeError(
+        `a record must be a JSON object, got ${Array.isArray(record) ? 'a list' : String(record)}`,
+      );
     }
     slab.begin(header);
     const extra: Extra = {};
-    if (!writeRecord(slab, record as Record<string, unknown>, plans, names, '', extra)) throw new RecordShapeError('record does not fit its schema');
+    if (!writeRecord(slab, record as Record<string, unknown>, plans, names, '', extra))
+      throw new RecordShapeError('record does not fit its schema');
     const kept = hasKeys(extra) ? extra : null;
     for (const name of order) {
       if (name === '_extra') {
@@ -92,7 +108,11 @@ function compileTop(schema: AvroSchema, header: Buffer): RecordWriter {
   };
 }
 
-function fieldPlans(fields: readonly { name: string; type: AvroSchema; default?: unknown }[], slab: ByteSlab, named: Map<string, Writer>): FieldPlan[] {
+function fieldPlans(
+  fields: readonly { name: string; type: AvroSchema; default?: unknown }[],
+  slab: ByteSlab,
+  named: Map<string, Writer>,
+): FieldPlan[] {
   return fields.map((f) => {
     if (f.name === '__proto__') throw new Unsupported('a field named __proto__');
     const nullable = isNullable(f.type);
@@ -109,7 +129,14 @@ function fieldPlans(fields: readonly { name: string; type: AvroSchema; default?:
 }
 
 // Mirrors record-shaper.ts shapeObject, writing instead of building; extra entries land in the same order.
-function writeRecord(slab: ByteSlab, input: Record<string, unknown>, plans: readonly FieldPlan[], names: ReadonlySet<string>, prefix: string, extra: Extra): boolean {
+function writeRecord(
+  slab: ByteSlab,
+  input: Record<string, unknown>,
+  plans: readonly FieldPlan[],
+  names: ReadonlySet<string>,
+  prefix: string,
+  extra: Extra,
+): boolean {
   for (const plan of plans) {
     const raw = input[plan.name];
     if (raw === undefined || raw === null) {
@@ -198,7 +225,8 @@ function compile(schema: AvroSchema, slab: ByteSlab, named: Map<string, Writer>)
       // Registered before its fields compile, so a record may refer to itself.
       let plans: FieldPlan[] = [];
       let names: ReadonlySet<string> = new Set();
-      const write: Writer = (v, path, extra) => isPlainObject(v) && writeRecord(slab, v, plans, names, `${path}.`, extra);
+      const write: Writer = (v, path, extra) =>
+        isPlainObject(v) && writeRecord(slab, v, plans, names, `${path}.`, extra);
       named.set(qualified(s), write);
       named.set(String(s.name), write);
       plans = fieldPlans((s.fields ?? []) as { name: string; type: AvroSchema; default?: unknown }[], slab, named);

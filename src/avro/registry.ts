@@ -42,7 +42,9 @@ export class SchemaRegistryClient implements SchemaRegistry {
     private readonly timeoutMs = 10_000,
   ) {
     const parsed = new URL(url);
-    const user = userInfo ?? (parsed.username ? `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}` : undefined);
+    const user =
+      userInfo ??
+      (parsed.username ? `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}` : undefined);
     parsed.username = '';
     parsed.password = '';
     this.url = parsed.toString().replace(/\/+$/, '');
@@ -56,7 +58,8 @@ export class SchemaRegistryClient implements SchemaRegistry {
     if (!id) {
       id = this.call('POST', `/subjects/${encodeURIComponent(subject)}/versions`, { schema: text }).then((body) => {
         const value = (body as { id?: unknown }).id;
-        if (typeof value !== 'number') throw new SchemaRegistryError(`${this.url}: registering under ${subject} returned no id`, 200, false);
+        if (typeof value !== 'number')
+          throw new SchemaRegistryError(`${this.url}: registering under ${subject} returned no id`, 200, false);
         return value;
       });
       this.registered.set(cacheKey, id);
@@ -70,8 +73,10 @@ export class SchemaRegistryClient implements SchemaRegistry {
     if (!schema) {
       schema = this.call('GET', `/schemas/ids/${id}`).then((body) => {
         const { schema: text, schemaType } = body as { schema?: unknown; schemaType?: unknown };
-        if (schemaType !== undefined && schemaType !== 'AVRO') throw new SchemaRegistryError(`schema id ${id} is ${String(schemaType)}, not Avro`, 200, false);
-        if (typeof text !== 'string') throw new SchemaRegistryError(`${this.url}: schema id ${id} came without a schema`, 200, false);
+        if (schemaType !== undefined && schemaType !== 'AVRO')
+          throw new SchemaRegistryError(`schema id ${id} is ${String(schemaType)}, not Avro`, 200, false);
+        if (typeof text !== 'string')
+          throw new SchemaRegistryError(`${this.url}: schema id ${id} came without a schema`, 200, false);
         return JSON.parse(text) as object;
       });
       this.byId.set(id, schema);
@@ -106,7 +111,10 @@ export class SchemaRegistryClient implements SchemaRegistry {
     if (!response.ok) {
       const { message, error_code: code } = parsed as { message?: string; error_code?: number };
       const what = `${method} ${path}`;
-      const hint = response.status === 409 ? ' (the registry refused the schema as incompatible with the subject\'s earlier versions: see docs/schemas.md, "Schema registry")' : '';
+      const hint =
+        response.status === 409
+          ? ' (the registry refused the schema as incompatible with the subject\'s earlier versions: see docs/schemas.md, "Schema registry")'
+          : '';
       throw new SchemaRegistryError(
         `schema registry ${this.url}: ${what} answered ${response.status}${code ? ` (error ${code})` : ''}: ${message ?? text.slice(0, 300)}${hint}`,
         response.status,

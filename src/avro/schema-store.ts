@@ -14,7 +14,14 @@ import { assertEnvelope, ENVELOPE_NAMES } from './envelope.js';
 import { compileShaper, type RecordShaper } from './record-shaper.js';
 import { compileRecordWriter, UnsupportedValue, type RecordWriter } from './record-writer.js';
 import { schemaRegistryFromEnv, SchemaRegistryError, type SchemaRegistry } from './registry.js';
-import { readSingleObject, schemaFingerprint, singleObjectEncoder, singleObjectHeader, AvroDecodeError, SINGLE_OBJECT_MARKER } from './single-object.js';
+import {
+  readSingleObject,
+  schemaFingerprint,
+  singleObjectEncoder,
+  singleObjectHeader,
+  AvroDecodeError,
+  SINGLE_OBJECT_MARKER,
+} from './single-object.js';
 
 export interface AvroRecordSchema {
   readonly type: 'record';
@@ -102,7 +109,12 @@ export async function loadResourceCodec(schemasDir: string, source: string, reso
 }
 
 /** The one-walk writer when the schema allows it (record-writer.ts), and `shape` then `encode` for the rest. */
-function recordWriter(writer: WriterSchema, shape: RecordShaper, encode: (value: unknown) => Buffer, header: Buffer): RecordWriter {
+function recordWriter(
+  writer: WriterSchema,
+  shape: RecordShaper,
+  encode: (value: unknown) => Buffer,
+  header: Buffer,
+): RecordWriter {
   const slow: RecordWriter = (record, envelope) => {
     const { value, extra } = shape(record);
     value._extra = extra === null ? null : JSON.stringify(extra);
@@ -139,7 +151,8 @@ export async function loadSchemaHistory(schemasDir: string, source: string, reso
 /** Every schema of a source, each resource's current version and its history: what a subscriber decodes with. */
 export async function loadSourceSchemas(schemasDir: string, source: string): Promise<WriterSchema[]> {
   const out: WriterSchema[] = [];
-  for (const { file, resource } of listSchemaFiles(join(schemasDir, source))) out.push(writerSchema(await readSchemaFile(file), source, resource, file));
+  for (const { file, resource } of listSchemaFiles(join(schemasDir, source)))
+    out.push(writerSchema(await readSchemaFile(file), source, resource, file));
   if (out.length === 0) throw new SchemaMissingError(`no .avsc files in ${join(schemasDir, source)}`);
   return out;
 }
@@ -156,7 +169,11 @@ function listSchemaFiles(dir: string): { file: string; resource: string; mtimeMs
     .sort()
     .map((n) => {
       const file = join(dir, n);
-      return { file, resource: HISTORY_NAME.exec(n)?.[1] ?? n.slice(0, -'.avsc'.length), mtimeMs: statSync(file).mtimeMs };
+      return {
+        file,
+        resource: HISTORY_NAME.exec(n)?.[1] ?? n.slice(0, -'.avsc'.length),
+        mtimeMs: statSync(file).mtimeMs,
+      };
     });
 }
 
@@ -164,7 +181,11 @@ function listSchemaFiles(dir: string): { file: string; resource: string; mtimeMs
  * The producer's wire format: single-object encoding by default; with a schema registry (argument, or
  * SCHEMA_REGISTRY_URL) the schema is registered under `<topic>-value` and messages carry its id.
  */
-export async function withWireFormat(codec: ResourceCodec, topic: string, registry: SchemaRegistry | null | undefined = schemaRegistryFromEnv()): Promise<ResourceCodec> {
+export async function withWireFormat(
+  codec: ResourceCodec,
+  topic: string,
+  registry: SchemaRegistry | null | undefined = schemaRegistryFromEnv(),
+): Promise<ResourceCodec> {
   if (!registry) return codec;
   const id = await registry.register(`${topic}-value`, codec.schema);
   const encode = confluentEncoder(codec.type, id);
@@ -234,7 +255,10 @@ export class SchemaDecoder {
       const framed = readConfluent(message);
       codec = this.byId.get(framed.id);
       body = framed.body;
-      if (!codec) throw new AvroDecodeError(`unknown schema registry id ${framed.id}${this.registry ? ` (not in ${this.registry.url})` : ' (SCHEMA_REGISTRY_URL is not set)'}`);
+      if (!codec)
+        throw new AvroDecodeError(
+          `unknown schema registry id ${framed.id}${this.registry ? ` (not in ${this.registry.url})` : ' (SCHEMA_REGISTRY_URL is not set)'}`,
+        );
     } else {
       const { fingerprint, body: rest } = readSingleObject(message);
       codec = this.byFingerprint.get(fingerprint);

@@ -58,11 +58,16 @@ export async function checkSource(
   };
   const firstRecordOf = async (resource: ResolvedResource): Promise<unknown> => {
     const record = (await firstPage(resource))?.records[0];
-    if (record === undefined) throw new Error(`parent "${resource.name}" returned no records on its first page, so there is nothing to resolve`);
+    if (record === undefined)
+      throw new Error(
+        `parent "${resource.name}" returned no records on its first page, so there is nothing to resolve`,
+      );
     return record;
   };
   const fetchFirstPage = async (resource: ResolvedResource): Promise<ExtractedPage | undefined> => {
-    const parentRecord = resource.parent ? await firstRecordOf(byName.get(resource.parent.resource) as ResolvedResource) : undefined;
+    const parentRecord = resource.parent
+      ? await firstRecordOf(byName.get(resource.parent.resource) as ResolvedResource)
+      : undefined;
     const inc = resource.endpoint.incremental;
     const walk = walkPages(resource, client, {
       ...(parentRecord !== undefined ? { parentRecord } : {}),
@@ -102,7 +107,15 @@ export async function checkSource(
           fields: summarizeFields(records),
         });
       } catch (error) {
-        results.push({ resource: resource.name, ok: false, parent: resource.parent?.resource, incremental, records: [], fields: [], error: (error as Error).message });
+        results.push({
+          resource: resource.name,
+          ok: false,
+          parent: resource.parent?.resource,
+          incremental,
+          records: [],
+          fields: [],
+          error: (error as Error).message,
+        });
       }
     }
   } finally {
@@ -116,7 +129,8 @@ function select(source: ResolvedSource, names: readonly string[] | undefined): R
   if (!names || names.length === 0) return source.resources.filter((r) => r.selected);
   return names.map((name) => {
     const found = source.resources.find((r) => r.name === name);
-    if (!found) throw new Error(`unknown resource "${name}"; the source has: ${source.resources.map((r) => r.name).join(', ')}`);
+    if (!found)
+      throw new Error(`unknown resource "${name}"; the source has: ${source.resources.map((r) => r.name).join(', ')}`);
     return found;
   });
 }
@@ -133,7 +147,11 @@ export function summarizeFields(records: readonly unknown[]): FieldSummary[] {
       fields.set(name, f);
     }
   }
-  return [...fields.entries()].map(([name, f]) => ({ name, type: [...f.types].sort((a, b) => (a === 'null' ? 1 : b === 'null' ? -1 : a.localeCompare(b))).join(' | '), present: f.present }));
+  return [...fields.entries()].map(([name, f]) => ({
+    name,
+    type: [...f.types].sort((a, b) => (a === 'null' ? 1 : b === 'null' ? -1 : a.localeCompare(b))).join(' | '),
+    present: f.present,
+  }));
 }
 
 function jsonType(value: unknown): string {
@@ -150,16 +168,24 @@ function jsonType(value: unknown): string {
 export function formatCheck(results: readonly ResourceCheck[]): string {
   const out: string[] = [];
   for (const r of results) {
-    out.push(`${r.resource}: ${r.ok ? 'ok' : 'FAILED'}${r.parent ? ` (child of ${r.parent}: first parent record)` : ''}`);
+    out.push(
+      `${r.resource}: ${r.ok ? 'ok' : 'FAILED'}${r.parent ? ` (child of ${r.parent}: first parent record)` : ''}`,
+    );
     if (r.url) out.push(`  request     ${r.method} ${r.url} → HTTP ${r.status}`);
     if (r.paginator) out.push(`  paginator   ${r.paginator}`);
-    if (r.dataPath !== undefined) out.push(`  records at  ${r.dataPath} (${r.received ?? 0} on the first page${r.kept !== r.received ? `, ${r.kept} after incremental and processing steps` : ''})`);
+    if (r.dataPath !== undefined)
+      out.push(
+        `  records at  ${r.dataPath} (${r.received ?? 0} on the first page${r.kept !== r.received ? `, ${r.kept} after incremental and processing steps` : ''})`,
+      );
     if (r.incremental) out.push(`  incremental ${r.incremental}`);
     if (r.error) out.push(`  error       ${r.error}`);
     if (r.fields.length > 0) {
       out.push('  schema');
       const width = Math.max(...r.fields.map((f) => f.name.length));
-      for (const f of r.fields) out.push(`    ${f.name.padEnd(width)}  ${f.type}${f.present < (r.kept ?? 0) ? `  (in ${f.present} of ${r.kept})` : ''}`);
+      for (const f of r.fields)
+        out.push(
+          `    ${f.name.padEnd(width)}  ${f.type}${f.present < (r.kept ?? 0) ? `  (in ${f.present} of ${r.kept})` : ''}`,
+        );
     }
     if (r.records.length > 0) {
       out.push(`  first ${r.records.length} record${r.records.length === 1 ? '' : 's'}`);
@@ -171,14 +197,24 @@ export function formatCheck(results: readonly ResourceCheck[]): string {
     out.push('');
   }
   const failed = results.filter((r) => !r.ok).length;
-  out.push(failed === 0 ? `${results.length} resource(s) checked; nothing was published` : `${failed} of ${results.length} resource(s) failed; nothing was published`);
+  out.push(
+    failed === 0
+      ? `${results.length} resource(s) checked; nothing was published`
+      : `${failed} of ${results.length} resource(s) failed; nothing was published`,
+  );
   return out.join('\n');
 }
 
 /** Adds `streamtap check` to the program; `common` adds the shared config and connection flags. */
-export function registerCheckCommand(program: Command, common: (cmd: Command) => Command, mockApiOption?: Option): void {
+export function registerCheckCommand(
+  program: Command,
+  common: (cmd: Command) => Command,
+  mockApiOption?: Option,
+): void {
   const cmd = common(program.command('check'))
-    .description('validate the config, make the first request of each resource and print the paginator, the record path, the first records and their fields; publishes nothing')
+    .description(
+      'validate the config, make the first request of each resource and print the paginator, the record path, the first records and their fields; publishes nothing',
+    )
     .option('--records <n>', 'records to print per resource', '3');
   if (mockApiOption) cmd.addOption(mockApiOption);
   cmd.action(async (config: string | undefined, flags: CommonFlags & { records: string; mockApi?: boolean }) => {
@@ -189,7 +225,9 @@ export function registerCheckCommand(program: Command, common: (cmd: Command) =>
     const standIn = flags.mockApi ? await withStandIn(context) : undefined;
     if (standIn) context = standIn.context;
     try {
-      const results = await checkSource(context.source, context.secrets, flags.resource, { records: Number(flags.records) });
+      const results = await checkSource(context.source, context.secrets, flags.resource, {
+        records: Number(flags.records),
+      });
       console.log(formatCheck(results));
       process.exitCode = results.every((r) => r.ok) ? 0 : 1;
     } finally {

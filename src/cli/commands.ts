@@ -28,8 +28,11 @@ export async function withStandIn(context: Context, options: MockApiOptions = {}
   return { api, context: { ...context, source, env, secrets: { env } } };
 }
 
-
-export async function runProduce(context: Context, resources?: readonly string[], retry?: Partial<RetryPolicy>): Promise<ProduceReport> {
+export async function runProduce(
+  context: Context,
+  resources?: readonly string[],
+  retry?: Partial<RetryPolicy>,
+): Promise<ProduceReport> {
   return produce({
     source: context.source,
     kafka: context.kafka,
@@ -86,10 +89,22 @@ export async function produceAndConsume(
   context: Context,
   clickhouse: ClickHouseClient,
   produce: () => Promise<ProduceReport>,
-  options: { resources?: readonly string[] | undefined; signal?: AbortSignal | undefined; settings?: ConsumerSettings } = {},
+  options: {
+    resources?: readonly string[] | undefined;
+    signal?: AbortSignal | undefined;
+    settings?: ConsumerSettings;
+  } = {},
 ): Promise<RunOutcome> {
   const producing = produce();
-  const consuming = runConsume(context, clickhouse, 'caught-up', options.resources, options.signal, options.settings, producing);
+  const consuming = runConsume(
+    context,
+    clickhouse,
+    'caught-up',
+    options.resources,
+    options.signal,
+    options.settings,
+    producing,
+  );
   // Both settle before either error surfaces: a failed extraction still has its written records loaded.
   const [produced, consumed] = await Promise.allSettled([producing, consuming]);
   if (produced.status === 'rejected') throw produced.reason;
@@ -103,7 +118,11 @@ export interface TableCount {
 }
 
 /** Row counts as analysts see them: one row per key, through FINAL. */
-export async function tableCounts(context: Context, clickhouse: ClickHouseClient, resources?: readonly string[]): Promise<TableCount[]> {
+export async function tableCounts(
+  context: Context,
+  clickhouse: ClickHouseClient,
+  resources?: readonly string[],
+): Promise<TableCount[]> {
   const out: TableCount[] = [];
   for (const r of selectResources(context.source, resources)) {
     const table = `${quote(context.source.name)}.${quote(r.tableName)}`;
@@ -123,9 +142,12 @@ export async function withClickHouse<T>(context: Context, fn: (client: ClickHous
   }
 }
 
-
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }

@@ -22,14 +22,25 @@ export interface PrintedConfig {
   readonly source: {
     readonly name: string;
     readonly baseUrl: string;
-    readonly resources: readonly { name: string; table: string; primaryKey: readonly string[]; writeDisposition: string; path: string }[];
+    readonly resources: readonly {
+      name: string;
+      table: string;
+      primaryKey: readonly string[];
+      writeDisposition: string;
+      path: string;
+    }[];
     readonly secrets: readonly { name: string; at: string; set: boolean; from: string | null }[];
   } | null;
 }
 
-export const PRECEDENCE = 'command-line flag > environment variable > settings file (--settings / STREAMTAP_SETTINGS) > default';
+export const PRECEDENCE =
+  'command-line flag > environment variable > settings file (--settings / STREAMTAP_SETTINGS) > default';
 
-export function describeConfig(resolved: ResolvedSettings, source: ResolvedSource | undefined, env: NodeJS.ProcessEnv): PrintedConfig {
+export function describeConfig(
+  resolved: ResolvedSettings,
+  source: ResolvedSource | undefined,
+  env: NodeJS.ProcessEnv,
+): PrintedConfig {
   return {
     precedence: PRECEDENCE,
     settingsFile: resolved.file ?? null,
@@ -51,7 +62,9 @@ export function describeConfig(resolved: ResolvedSettings, source: ResolvedSourc
             path: r.endpoint.path,
           })),
           secrets: secretRefs(source).map(({ name, at }) => {
-            const from = secretEnvNames(name).find((n) => env[n]) ?? (env.STREAMTAP_SECRETS_FILE && findSecret(name, { env }) !== undefined ? 'STREAMTAP_SECRETS_FILE' : null);
+            const from =
+              secretEnvNames(name).find((n) => env[n]) ??
+              (env.STREAMTAP_SECRETS_FILE && findSecret(name, { env }) !== undefined ? 'STREAMTAP_SECRETS_FILE' : null);
             return { name, at, set: from !== null, from };
           }),
         }
@@ -61,7 +74,12 @@ export function describeConfig(resolved: ResolvedSettings, source: ResolvedSourc
 
 export function formatConfig(config: PrintedConfig): string {
   const lines = [`precedence: ${config.precedence}`, `settings file: ${config.settingsFile ?? '(none)'}`, ''];
-  lines.push(formatTable(['setting', 'env', 'value', 'from'], config.settings.map((s) => [s.key, s.env, s.value ?? '', s.from])));
+  lines.push(
+    formatTable(
+      ['setting', 'env', 'value', 'from'],
+      config.settings.map((s) => [s.key, s.env, s.value ?? '', s.from]),
+    ),
+  );
   if (config.source) {
     const src = config.source;
     lines.push('', `source ${src.name}  ·  base_url ${src.baseUrl}`, '');
@@ -71,7 +89,10 @@ export function formatConfig(config: PrintedConfig): string {
         src.resources.map((r) => [r.name, r.table, r.primaryKey.join(','), r.writeDisposition, r.path]),
       ),
     );
-    for (const s of src.secrets) lines.push(`secret ${s.name} (${s.at}): ${s.set ? `*** (from ${s.from})` : `NOT SET (export ${secretEnvNames(s.name).join(' or ')})`}`);
+    for (const s of src.secrets)
+      lines.push(
+        `secret ${s.name} (${s.at}): ${s.set ? `*** (from ${s.from})` : `NOT SET (export ${secretEnvNames(s.name).join(' or ')})`}`,
+      );
   }
   return lines.join('\n');
 }

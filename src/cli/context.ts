@@ -35,12 +35,27 @@ export interface Context {
   readonly observer?: PipelineObserver | undefined;
 }
 
-export async function createContext(configPath: string | undefined, flags: CommonFlags, env: NodeJS.ProcessEnv = process.env): Promise<Context> {
+export async function createContext(
+  configPath: string | undefined,
+  flags: CommonFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Context> {
   // flags > env > settings file > defaults (src/cli/settings.ts); secrets registered for redaction
   env = effectiveEnv(flags as Readonly<Record<string, unknown>>, env);
   const logger = createLogger(flags.logLevel ?? env.STREAMTAP_LOG_LEVEL ?? 'info', logDestination(env));
   const source = await loadSourceFile(configPath ?? DEFAULT_CONFIG, { env, baseUrl: flags.baseUrl });
   const kafka = createKafka(kafkaSettingsFromEnv(env, flags.brokers), logger);
-  const clickhouse = clickhouseSettingsFromEnv(flags.clickhouseUrl ? { ...env, CLICKHOUSE_URL: flags.clickhouseUrl } : env, flags.dataDir);
-  return { logger, source, kafka, clickhouse, schemasDir: resolve(flags.schemas ?? env.STREAMTAP_SCHEMAS_DIR ?? 'schemas'), secrets: { env }, env };
+  const clickhouse = clickhouseSettingsFromEnv(
+    flags.clickhouseUrl ? { ...env, CLICKHOUSE_URL: flags.clickhouseUrl } : env,
+    flags.dataDir,
+  );
+  return {
+    logger,
+    source,
+    kafka,
+    clickhouse,
+    schemasDir: resolve(flags.schemas ?? env.STREAMTAP_SCHEMAS_DIR ?? 'schemas'),
+    secrets: { env },
+    env,
+  };
 }

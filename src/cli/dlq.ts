@@ -4,7 +4,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import type { Kafka, KafkaMessage, Message } from 'kafkajs';
-import { describeDeadLetter, headerText, withoutDeadLetterHeaders, type DeadLetterEntry } from '../consumers/dead-letter.js';
+import {
+  describeDeadLetter,
+  headerText,
+  withoutDeadLetterHeaders,
+  type DeadLetterEntry,
+} from '../consumers/dead-letter.js';
 import { deadLetterTopic, producerConfig, retryRetriable, topicName } from '../kafka/client.js';
 import { HEADER } from '../producers/headers.js';
 import { selectResources } from '../producers/produce.js';
@@ -17,14 +22,28 @@ export interface InspectOptions {
 }
 
 /** Reads a dead-letter topic from its start to its end at call time; commits nothing. */
-export async function inspectDeadLetters(kafka: Kafka, dlqTopic: string, options: InspectOptions = {}): Promise<DeadLetterEntry[]> {
+export async function inspectDeadLetters(
+  kafka: Kafka,
+  dlqTopic: string,
+  options: InspectOptions = {},
+): Promise<DeadLetterEntry[]> {
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   const entries: DeadLetterEntry[] = [];
-  await readToEnd(kafka, dlqTopic, { groupId: `streamtap.dlq-inspect.${randomBytes(4).toString('hex')}`, commit: false }, async (partition, messages) => {
-    for (const m of messages) if (entries.length < limit) entries.push(describeDeadLetter(partition, m));
-    return entries.length < limit;
-  });
-  return entries.sort((a, b) => a.errorTime.localeCompare(b.errorTime) || a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
+  await readToEnd(
+    kafka,
+    dlqTopic,
+    { groupId: `streamtap.dlq-inspect.${randomBytes(4).toString('hex')}`, commit: false },
+    async (partition, messages) => {
+      for (const m of messages) if (entries.length < limit) entries.push(describeDeadLetter(partition, m));
+      return entries.length < limit;
+    },
+  );
+  return entries.sort(
+    (a, b) =>
+      a.errorTime.localeCompare(b.errorTime) ||
+      a.partition - b.partition ||
+      Number(BigInt(a.offset) - BigInt(b.offset)),
+  );
 }
 
 export interface ReplayOptions {
@@ -47,7 +66,11 @@ export interface ReplayReport {
  * lands in the dead-letter topic again, with the new reason. Re-sending a record ClickHouse already has
  * changes nothing: it carries its original _version.
  */
-export async function replayDeadLetters(kafka: Kafka, dlqTopic: string, options: ReplayOptions = {}): Promise<ReplayReport> {
+export async function replayDeadLetters(
+  kafka: Kafka,
+  dlqTopic: string,
+  options: ReplayOptions = {},
+): Promise<ReplayReport> {
   const byTopic: Record<string, number> = {};
   let replayed = 0;
   let notReplayable = 0;
@@ -84,7 +107,10 @@ function replayMessage(dlqTopic: string, partition: number, m: KafkaMessage): Me
   return {
     key: m.key,
     value: m.value,
-    headers: { ...withoutDeadLetterHeaders(m.headers ?? {}), [HEADER.replayedFrom]: `kafka://${dlqTopic}/${partition}/${m.offset}` },
+    headers: {
+      ...withoutDeadLetterHeaders(m.headers ?? {}),
+      [HEADER.replayedFrom]: `kafka://${dlqTopic}/${partition}/${m.offset}`,
+    },
   };
 }
 
@@ -134,7 +160,8 @@ async function readToEnd(
             if (last) {
               resolveOffset(last.offset);
               const next = BigInt(last.offset) + 1n;
-              if (options.commit) await consumer.commitOffsets([{ topic, partition: batch.partition, offset: next.toString() }]);
+              if (options.commit)
+                await consumer.commitOffsets([{ topic, partition: batch.partition, offset: next.toString() }]);
               if (next >= end) remaining.delete(batch.partition);
             }
             if (!more || remaining.size === 0) resolve();
@@ -163,13 +190,23 @@ export function registerDlqCommands(program: Command, common: (cmd: Command) => 
           for (const e of entries) console.log(JSON.stringify({ topic, ...e }));
           continue;
         }
-        console.log(`${topic}: ${entries.length} dead letter(s)${entries.length === Number(flags.limit) ? ' (limit reached)' : ''}`);
+        console.log(
+          `${topic}: ${entries.length} dead letter(s)${entries.length === Number(flags.limit) ? ' (limit reached)' : ''}`,
+        );
         if (entries.length === 0) continue;
-        const origin = (e: DeadLetterEntry): string => (e.originalTopic ? `${e.originalTopic}/${e.originalPartition}/${e.originalOffset}` : e.errorUrl);
+        const origin = (e: DeadLetterEntry): string =>
+          e.originalTopic ? `${e.originalTopic}/${e.originalPartition}/${e.originalOffset}` : e.errorUrl;
         console.log(
           formatTable(
             ['at', 'error', 'message', 'from', 'time', 'replayable'],
-            entries.map((e) => [`${e.partition}/${e.offset}`, e.errorClass, e.errorMessage.slice(0, 80), origin(e), e.errorTime, e.replayable ? 'yes' : 'no']),
+            entries.map((e) => [
+              `${e.partition}/${e.offset}`,
+              e.errorClass,
+              e.errorMessage.slice(0, 80),
+              origin(e),
+              e.errorTime,
+              e.replayable ? 'yes' : 'no',
+            ]),
           ),
         );
       }
@@ -178,16 +215,24 @@ export function registerDlqCommands(program: Command, common: (cmd: Command) => 
   common(dlq.command('replay'))
     .description('send consumer-side dead letters back to their topic (after fixing the cause); resumable')
     .option('--dry-run', 'count what would be replayed; send and commit nothing')
-    .option('--group <id>', 'consumer group that remembers what was replayed (default streamtap.dlq-replay.<dlq topic>)')
+    .option(
+      '--group <id>',
+      'consumer group that remembers what was replayed (default streamtap.dlq-replay.<dlq topic>)',
+    )
     .action(async (config: string, flags: CommonFlags & { dryRun?: boolean; group?: string }) => {
       const ctx = await createContext(config, flags);
       const rows: string[][] = [];
       for (const r of selectResources(ctx.source, flags.resource)) {
         const topic = deadLetterTopic(topicName(ctx.source.name, r.tableName));
-        const result = await replayDeadLetters(ctx.kafka, topic, { dryRun: Boolean(flags.dryRun), ...(flags.group ? { groupId: flags.group } : {}) });
+        const result = await replayDeadLetters(ctx.kafka, topic, {
+          dryRun: Boolean(flags.dryRun),
+          ...(flags.group ? { groupId: flags.group } : {}),
+        });
         rows.push([topic, String(result.replayed), String(result.notReplayable)]);
       }
-      console.log(formatTable(['dead-letter topic', flags.dryRun ? 'would replay' : 'replayed', 'not replayable'], rows));
+      console.log(
+        formatTable(['dead-letter topic', flags.dryRun ? 'would replay' : 'replayed', 'not replayable'], rows),
+      );
       process.exitCode = 0;
     });
 }

@@ -32,11 +32,17 @@ function common(cmd: Command): Command {
     .option('--log-level <level>', 'trace, debug, info, warn, error (env STREAMTAP_LOG_LEVEL)');
 }
 
-const mockApiOption = new Option('--mock-api', 'read from a local stand-in of the API instead of base_url (no API key needed)');
+const mockApiOption = new Option(
+  '--mock-api',
+  'read from a local stand-in of the API instead of base_url (no API key needed)',
+);
 
 processOptions(common(program.command('produce')))
   .description('extract every resource once (or --every interval) and publish its records to Kafka')
-  .option('--every <interval>', 'extract again on this interval, e.g. 30s, 15m, 1h (env STREAMTAP_EVERY); stop with SIGINT/SIGTERM')
+  .option(
+    '--every <interval>',
+    'extract again on this interval, e.g. 30s, 15m, 1h (env STREAMTAP_EVERY); stop with SIGINT/SIGTERM',
+  )
   .addOption(mockApiOption)
   .action(async (config: string, flags: ScheduleFlags & { mockApi?: boolean }) => {
     await withOptionalStandIn(await createContext(config, flags), flags.mockApi, (ctx) => produceCommand(ctx, flags));
@@ -51,16 +57,36 @@ processOptions(common(program.command('consume')))
   .option('--group <id>', 'consumer group (env STREAMTAP_CONSUMER_GROUP, default streamtap.<source>)')
   .option('--cluster <name>', 'create tables ON CLUSTER, replicated (env STREAMTAP_CLICKHOUSE_CLUSTER)')
   .option('--distributed', 'with --cluster: <table>_local shards behind a Distributed <table>')
-  .option('--shutdown-timeout-ms <ms>', 'longest clean stop after SIGTERM/SIGINT (env STREAMTAP_SHUTDOWN_TIMEOUT_MS, default 30000)')
+  .option(
+    '--shutdown-timeout-ms <ms>',
+    'longest clean stop after SIGTERM/SIGINT (env STREAMTAP_SHUTDOWN_TIMEOUT_MS, default 30000)',
+  )
   .action(async (config: string, flags: CommonFlags & ConsumerFlags & { untilCaughtUp?: boolean }) => {
     const ctx = await createContext(config, flags);
     const settings = consumerSettings(flags, ctx.env);
     const abort = stopOnSignals();
     // However stuck a connection is, a stop request ends the process in bounded time.
-    abort.signal.addEventListener('abort', () => setTimeout(() => process.exit(0), settings.shutdownTimeoutMs + 5_000).unref(), { once: true });
+    abort.signal.addEventListener(
+      'abort',
+      () => setTimeout(() => process.exit(0), settings.shutdownTimeoutMs + 5_000).unref(),
+      { once: true },
+    );
     await withOperations(ctx, flags, 'consume', async (ctx, ch) => {
-      const report = await runConsume(ctx, ch, flags.untilCaughtUp ? 'caught-up' : 'signal', flags.resource, abort.signal, settings);
-      const rows = report.tables.map((t) => [t.table, String(t.records), String(t.rows), String(t.deadLetters), String(t.deleted)]);
+      const report = await runConsume(
+        ctx,
+        ch,
+        flags.untilCaughtUp ? 'caught-up' : 'signal',
+        flags.resource,
+        abort.signal,
+        settings,
+      );
+      const rows = report.tables.map((t) => [
+        t.table,
+        String(t.records),
+        String(t.rows),
+        String(t.deadLetters),
+        String(t.deleted),
+      ]);
       console.log(formatTable(['table', 'messages', 'rows inserted', 'dead letters', 'deleted keys'], rows));
     });
     process.exitCode = 0;
@@ -70,8 +96,13 @@ registerDlqCommands(program, common);
 registerCheckCommand(program, common, mockApiOption);
 
 processOptions(common(program.command('run')))
-  .description('produce every resource once with the consumer loading beside it until caught up, print row counts (again --every interval); exit 1 if a resource failed')
-  .option('--every <interval>', 'produce and load again on this interval, e.g. 15m (env STREAMTAP_EVERY); stop with SIGINT/SIGTERM')
+  .description(
+    'produce every resource once with the consumer loading beside it until caught up, print row counts (again --every interval); exit 1 if a resource failed',
+  )
+  .option(
+    '--every <interval>',
+    'produce and load again on this interval, e.g. 15m (env STREAMTAP_EVERY); stop with SIGINT/SIGTERM',
+  )
   .addOption(mockApiOption)
   .action(async (config: string, flags: ScheduleFlags & { mockApi?: boolean }) => {
     await withOptionalStandIn(await createContext(config, flags), flags.mockApi, (ctx) => runCommand(ctx, flags));
@@ -81,7 +112,9 @@ registerOpsCommands(program, common);
 
 const schema = program.command('schema').description('Avro schemas of the resources');
 common(schema.command('infer'))
-  .description('sample the API and write or widen schemas/<source>/<resource>.avsc (never narrows; keeps the old version as <resource>.v<N>.avsc)')
+  .description(
+    'sample the API and write or widen schemas/<source>/<resource>.avsc (never narrows; keeps the old version as <resource>.v<N>.avsc)',
+  )
   .option('--pages <n>', 'pages to sample per resource', '5')
   .option('--dry-run', 'print the changes, write nothing')
   .addOption(mockApiOption)
@@ -111,9 +144,16 @@ program
     try {
       const { names, rows } = await ch.query(query);
       const cell = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
-      if (flags.format === 'json') for (const r of rows) console.log(JSON.stringify(Object.fromEntries(names.map((n, i) => [String(n), r[i]]))));
+      if (flags.format === 'json')
+        for (const r of rows) console.log(JSON.stringify(Object.fromEntries(names.map((n, i) => [String(n), r[i]]))));
       else if (flags.format === 'tsv') console.log([names, ...rows].map((r) => r.map(cell).join('\t')).join('\n'));
-      else console.log(formatTable(names.map(String), rows.map((r) => r.map(cell))));
+      else
+        console.log(
+          formatTable(
+            names.map(String),
+            rows.map((r) => r.map(cell)),
+          ),
+        );
     } finally {
       await ch.close();
     }
@@ -126,7 +166,11 @@ program
   .option('--host <host>', 'interface', '127.0.0.1')
   .option('--events <n>', 'number of events', '5000')
   .option('--links <n>', 'number of scheduling links', '25')
-  .addOption(new Option('--event-detail <detail>', "'full' events (~2.4 KB) or 'compact' ones without their people (~1.0 KB)").choices(['full', 'compact']).default('full'))
+  .addOption(
+    new Option('--event-detail <detail>', "'full' events (~2.4 KB) or 'compact' ones without their people (~1.0 KB)")
+      .choices(['full', 'compact'])
+      .default('full'),
+  )
   .option('--token <token>', 'required bearer token (default: any non-empty token)')
   .option('--fault-every <n>', 'answer every Nth request with a fault')
   .option('--fault-statuses <list>', 'fault statuses in rotation', '429,503')
@@ -155,7 +199,11 @@ program
     await api.close();
   });
 
-async function withOptionalStandIn(context: Context, mock: boolean | undefined, fn: (ctx: Context) => Promise<number>): Promise<void> {
+async function withOptionalStandIn(
+  context: Context,
+  mock: boolean | undefined,
+  fn: (ctx: Context) => Promise<number>,
+): Promise<void> {
   if (!mock) {
     process.exitCode = await fn(context);
     return;
@@ -186,7 +234,12 @@ try {
 } catch (error) {
   const e = error as Error & { code?: string };
   console.error(`streamtap: ${scrub(e.message)}`);
-  if (e instanceof ConfigError || e instanceof SecretMissingError || e instanceof SchemaMissingError || e instanceof QueryRefusedError) {
+  if (
+    e instanceof ConfigError ||
+    e instanceof SecretMissingError ||
+    e instanceof SchemaMissingError ||
+    e instanceof QueryRefusedError
+  ) {
     if (e instanceof SecretMissingError) console.error('hint: or add --mock-api to read from the local stand-in API');
     process.exitCode = 2;
   } else {

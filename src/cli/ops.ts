@@ -110,7 +110,9 @@ export class Ops {
   }
 
   private topics(): string[] {
-    return selectResources(this.ctx.source, this.flags.resource).map((r) => topicName(this.ctx.source.name, r.tableName));
+    return selectResources(this.ctx.source, this.flags.resource).map((r) =>
+      topicName(this.ctx.source.name, r.tableName),
+    );
   }
 
   private async fetchLag(): Promise<PartitionLag[]> {
@@ -127,7 +129,8 @@ export class Ops {
     const port = env.STREAMTAP_METRICS_PORT;
     const embedded = this.options.clickhouse !== undefined && !this.ctx.clickhouse.url;
     if (port === undefined && !embedded) return;
-    if (port !== undefined && !/^\d+$/.test(port)) throw new Error(`--metrics-port must be a port number, got "${port}"`);
+    if (port !== undefined && !/^\d+$/.test(port))
+      throw new Error(`--metrics-port must be a port number, got "${port}"`);
     if (port !== undefined) {
       this.metrics = new Metrics(this.ctx.source.name, {
         command: this.options.command,
@@ -149,11 +152,18 @@ export class Ops {
       query: embedded && ch ? { token, run: (sql) => runQuery(ch, sql) } : undefined,
       logger: this.ctx.logger,
     });
-    if (port !== undefined) this.ctx.logger.info({ url: `${this.server.url}/metrics`, port: this.server.port }, 'serving metrics, /healthz and /readyz');
+    if (port !== undefined)
+      this.ctx.logger.info(
+        { url: `${this.server.url}/metrics`, port: this.server.port },
+        'serving metrics, /healthz and /readyz',
+      );
     if (embedded) {
       this.endpoint = endpointFile(this.ctx.clickhouse);
       advertise(this.endpoint, { url: this.server.url, token, pid: process.pid });
-      this.ctx.logger.debug({ file: this.endpoint }, 'serving read-only queries of the embedded ClickHouse to streamtap sql');
+      this.ctx.logger.debug(
+        { file: this.endpoint },
+        'serving read-only queries of the embedded ClickHouse to streamtap sql',
+      );
     }
   }
 
@@ -161,7 +171,10 @@ export class Ops {
     try {
       if (!this.healthAdmin) {
         // Its own client without retries: a probe answers within the check timeout, it does not wait out an outage.
-        const kafka = createKafka(kafkaSettingsFromEnv(this.ctx.env), this.ctx.logger, { retry: { retries: 0 }, connectionTimeout: 2_000 });
+        const kafka = createKafka(kafkaSettingsFromEnv(this.ctx.env), this.ctx.logger, {
+          retry: { retries: 0 },
+          connectionTimeout: 2_000,
+        });
         const admin = kafka.admin();
         await admin.connect();
         this.healthAdmin = admin;
@@ -188,7 +201,9 @@ let version: string | undefined;
 function packageVersion(): string {
   if (version === undefined) {
     try {
-      version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown';
+      version =
+        (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string })
+          .version ?? 'unknown';
     } catch {
       version = 'unknown';
     }

@@ -98,7 +98,8 @@ export class ProgressState {
       const line = this.table(r.topic);
       line.high.set(r.partition, r.high);
       const committed = line.committed.get(r.partition);
-      if (r.committed !== undefined && (committed === undefined || r.committed > committed)) line.committed.set(r.partition, r.committed);
+      if (r.committed !== undefined && (committed === undefined || r.committed > committed))
+        line.committed.set(r.partition, r.committed);
       else if (r.committed === undefined && committed === undefined) line.committed.set(r.partition, r.low);
     }
     for (const line of this.tables.values()) {
@@ -287,7 +288,9 @@ export function formatSummary(results: readonly ResourceResult[]): string {
     String(Math.round((r.records * 1000) / Math.max(r.durationMs, 1))),
     (r.durationMs / 1000).toFixed(1),
   ]);
-  const lines = [formatTable(['resource', 'status', 'pages', 'records', 'rejected', 'retries', 'records/s', 'seconds'], rows)];
+  const lines = [
+    formatTable(['resource', 'status', 'pages', 'records', 'rejected', 'retries', 'records/s', 'seconds'], rows),
+  ];
   for (const r of results) if (r.error) lines.push(`${r.resource}: ${r.error}`);
   return lines.join('\n');
 }

@@ -46,22 +46,36 @@ export async function runCommand(ctx: Context, flags: ScheduleFlags): Promise<nu
   const stop = every === undefined ? undefined : stopOnSignals();
   let ops: Ops | undefined;
   try {
-    ops = await Ops.start(ctx, flags, { command: 'run', clickhouse: ch, groupId: settings.groupId ?? `streamtap.${ctx.source.name}` });
+    ops = await Ops.start(ctx, flags, {
+      command: 'run',
+      clickhouse: ch,
+      groupId: settings.groupId ?? `streamtap.${ctx.source.name}`,
+    });
     const live = ops;
     return await schedule(every, stop?.signal, ctx.logger, async (cycle) => {
       if (cycle > 1) live.nextCycle();
       const octx: Context = { ...ctx, observer: live.observer };
       await live.watchLag();
-      const { produced } = await produceAndConsume(octx, ch, () => produceCycle(octx, live, flags.resource, every !== undefined), {
-        resources: flags.resource,
-        signal: stop?.signal,
-        settings,
-      });
+      const { produced } = await produceAndConsume(
+        octx,
+        ch,
+        () => produceCycle(octx, live, flags.resource, every !== undefined),
+        {
+          resources: flags.resource,
+          signal: stop?.signal,
+          settings,
+        },
+      );
       live.stopLag();
       live.stopDisplay();
       console.log(formatSummary(produced.resources));
       const counts = await tableCounts(octx, ch, flags.resource);
-      console.log(`\n${formatTable(['table', 'rows (FINAL)'], counts.map((c) => [c.table, String(c.rows)]))}`);
+      console.log(
+        `\n${formatTable(
+          ['table', 'rows (FINAL)'],
+          counts.map((c) => [c.table, String(c.rows)]),
+        )}`,
+      );
       const first = counts[0];
       if (first && cycle === 1) console.log(`\nTry:  npx streamtap sql "SELECT * FROM ${first.table} FINAL LIMIT 5"`);
       return produced.ok;
@@ -96,7 +110,12 @@ export async function withOperations<T>(
   }
 }
 
-async function produceCycle(ctx: Context, ops: Ops, resources: readonly string[] | undefined, scheduled: boolean): Promise<ProduceReport> {
+async function produceCycle(
+  ctx: Context,
+  ops: Ops,
+  resources: readonly string[] | undefined,
+  scheduled: boolean,
+): Promise<ProduceReport> {
   let report: ProduceReport;
   try {
     report = await runProduce(ctx, resources);
@@ -105,26 +124,27 @@ async function produceCycle(ctx: Context, ops: Ops, resources: readonly string[]
     if (!scheduled || isPermanent(error)) throw error;
     ctx.logger.error({ err: error }, 'extraction failed before its resources ran; trying again at the next tick');
     const message = (error as Error).message;
-    const results = selectResources(ctx.source, resources).map(
-      (r): ResourceResult => ({
-        resource: r.name,
-        topic: topicName(ctx.source.name, r.tableName),
-        ok: false,
-        pages: 0,
-        records: 0,
-        rejected: 0,
-        withExtra: 0,
-        bytes: 0,
-        retries: 0,
-        durationMs: 0,
-        error: message,
-      }),
-    );
+    const results = selectResources(ctx.source, resources).map((r): ResourceResult => ({
+      resource: r.name,
+      topic: topicName(ctx.source.name, r.tableName),
+      ok: false,
+      pages: 0,
+      records: 0,
+      rejected: 0,
+      withExtra: 0,
+      bytes: 0,
+      retries: 0,
+      durationMs: 0,
+      error: message,
+    }));
     for (const r of results) ops.observer.resourceFinished?.(r, error);
     report = { runId: randomUUID(), ok: false, resources: results };
   }
   try {
-    await recordRuns(ctx.kafka, report.resources.map((r) => toRunRecord(ctx.source.name, report.runId, r)));
+    await recordRuns(
+      ctx.kafka,
+      report.resources.map((r) => toRunRecord(ctx.source.name, report.runId, r)),
+    );
   } catch (error) {
     ctx.logger.warn({ err: error }, 'could not record the extraction in the runs topic; `status` will not show it');
   }
@@ -152,7 +172,10 @@ export async function schedule(
   signal: AbortSignal | undefined,
   logger: Logger,
   cycle: (n: number) => Promise<boolean>,
-  clock: { now: () => number; sleep: (ms: number, signal?: AbortSignal) => Promise<void> } = { now: Date.now, sleep: abortableSleep },
+  clock: { now: () => number; sleep: (ms: number, signal?: AbortSignal) => Promise<void> } = {
+    now: Date.now,
+    sleep: abortableSleep,
+  },
 ): Promise<number> {
   for (let n = 1; ; n++) {
     const started = clock.now();
@@ -160,7 +183,11 @@ export async function schedule(
     const code = ok ? 0 : 1;
     if (every === undefined || signal?.aborted) return code;
     const { at, skipped } = nextTick(started, every, clock.now());
-    if (skipped > 0) logger.warn({ cycle: n, skipped, everyMs: every }, 'the extraction took longer than the interval; skipping the missed ticks');
+    if (skipped > 0)
+      logger.warn(
+        { cycle: n, skipped, everyMs: every },
+        'the extraction took longer than the interval; skipping the missed ticks',
+      );
     logger.info({ cycle: n, ok, next: new Date(at).toISOString() }, 'next extraction scheduled');
     await clock.sleep(at - clock.now(), signal);
     if (signal?.aborted) return code;

@@ -37,7 +37,12 @@ export class SchemaHistoryError extends Error {
   readonly code = 'SCHEMA_HISTORY';
 }
 
-export async function inferSchemas(ctx: Pick<Context, 'source' | 'secrets' | 'schemasDir'>, resources: readonly string[] | undefined, pages: number, options: InferOptions = {}): Promise<InferResult[]> {
+export async function inferSchemas(
+  ctx: Pick<Context, 'source' | 'secrets' | 'schemasDir'>,
+  resources: readonly string[] | undefined,
+  pages: number,
+  options: InferOptions = {},
+): Promise<InferResult[]> {
   if (!Number.isSafeInteger(pages) || pages < 1) throw new Error(`--pages must be a positive integer, got ${pages}`);
   const client = new RestClient(ctx.source, { secrets: ctx.secrets });
   const results: InferResult[] = [];
@@ -49,7 +54,15 @@ export async function inferSchemas(ctx: Pick<Context, 'source' | 'secrets' | 'sc
         if (page.number >= pages) break;
       }
       const file = schemaFile(ctx.schemasDir, ctx.source.name, resource.tableName);
-      results.push(await writeInferred(file, samples, { source: ctx.source.name, resource: resource.tableName, primaryKey: resource.primaryKey }, options, resource.name));
+      results.push(
+        await writeInferred(
+          file,
+          samples,
+          { source: ctx.source.name, resource: resource.tableName, primaryKey: resource.primaryKey },
+          options,
+          resource.name,
+        ),
+      );
     }
   } finally {
     await client.close();
@@ -78,13 +91,24 @@ export async function writeInferred(
   });
   const fromVersion = existing ? schemaVersion(existing) : undefined;
   const base = { resource: label, file, records: samples.length, changes: merged.changes, notes: merged.notes };
-  if (existing && canonical(existing) === canonical(merged.schema)) return { ...base, action: 'unchanged', fromVersion, version: fromVersion ?? 1 };
+  if (existing && canonical(existing) === canonical(merged.schema))
+    return { ...base, action: 'unchanged', fromVersion, version: fromVersion ?? 1 };
 
   const version = (fromVersion ?? 0) + 1;
   const { version: _old, fields, ...header } = merged.schema;
   const output = `${JSON.stringify({ ...header, version, fields }, null, 2)}\n`;
-  const history = fromVersion === undefined ? undefined : historyFile(dirname(dirname(file)), target.source, target.resource, fromVersion);
-  if (options.dryRun) return { ...base, action: existing ? 'would update' : 'would create', fromVersion, version, ...(history ? { history } : {}) };
+  const history =
+    fromVersion === undefined
+      ? undefined
+      : historyFile(dirname(dirname(file)), target.source, target.resource, fromVersion);
+  if (options.dryRun)
+    return {
+      ...base,
+      action: existing ? 'would update' : 'would create',
+      fromVersion,
+      version,
+      ...(history ? { history } : {}),
+    };
 
   await mkdir(dirname(file), { recursive: true });
   if (history && text !== undefined) {
@@ -118,14 +142,24 @@ export function formatInferResults(results: readonly InferResult[], cwd = proces
   const lines: string[] = [];
   for (const r of results) {
     const file = relative(cwd, r.file) || r.file;
-    const versions = r.fromVersion === undefined ? `v${r.version}` : r.fromVersion === r.version ? `v${r.version}` : `v${r.fromVersion} → v${r.version}`;
+    const versions =
+      r.fromVersion === undefined
+        ? `v${r.version}`
+        : r.fromVersion === r.version
+          ? `v${r.version}`
+          : `v${r.fromVersion} → v${r.version}`;
     lines.push(`${r.resource}: ${file} ${versions}, ${r.action} (${r.records} records sampled)`);
-    if (r.history && (r.action === 'updated' || r.action === 'would update')) lines.push(`  v${r.fromVersion} ${r.action === 'updated' ? 'kept' : 'would be kept'} as ${relative(cwd, r.history)}`);
+    if (r.history && (r.action === 'updated' || r.action === 'would update'))
+      lines.push(
+        `  v${r.fromVersion} ${r.action === 'updated' ? 'kept' : 'would be kept'} as ${relative(cwd, r.history)}`,
+      );
     const width = Math.max(0, ...r.changes.map((c) => c.path.length));
     for (const c of r.action === 'unchanged' ? [] : r.changes) {
       if (c.kind === 'added') lines.push(`  + ${c.path.padEnd(width)}  ${c.to}`);
       else {
-        const warning = c.tableFollows ? '' : '  (the ClickHouse column cannot follow: the consumer will stop this table; see docs/schemas.md)';
+        const warning = c.tableFollows
+          ? ''
+          : '  (the ClickHouse column cannot follow: the consumer will stop this table; see docs/schemas.md)';
         lines.push(`  ~ ${c.path.padEnd(width)}  ${c.from} → ${c.to}${warning}`);
       }
     }

@@ -21,38 +21,137 @@ export interface SettingDef {
 }
 
 export const SETTINGS: readonly SettingDef[] = [
-  { key: 'kafka.brokers', env: 'KAFKA_BROKERS', flag: 'brokers', default: 'localhost:9092', doc: 'bootstrap servers, host:port[,host:port]' },
+  {
+    key: 'kafka.brokers',
+    env: 'KAFKA_BROKERS',
+    flag: 'brokers',
+    default: 'localhost:9092',
+    doc: 'bootstrap servers, host:port[,host:port]',
+  },
   { key: 'kafka.client_id', env: 'KAFKA_CLIENT_ID', default: 'streamtap', doc: 'Kafka client id' },
   { key: 'kafka.ssl', env: 'KAFKA_SSL', flag: 'kafkaSsl', doc: 'true: connect with TLS' },
   { key: 'kafka.ssl_ca_file', env: 'KAFKA_SSL_CA_FILE', flag: 'kafkaSslCaFile', doc: 'PEM CA bundle (implies TLS)' },
   { key: 'kafka.ssl_cert_file', env: 'KAFKA_SSL_CERT_FILE', doc: 'PEM client certificate (mutual TLS)' },
   { key: 'kafka.ssl_key_file', env: 'KAFKA_SSL_KEY_FILE', doc: 'PEM client key (mutual TLS)' },
-  { key: 'kafka.ssl_reject_unauthorized', env: 'KAFKA_SSL_REJECT_UNAUTHORIZED', doc: 'false: accept any server certificate (testing only)' },
-  { key: 'kafka.sasl_mechanism', env: 'KAFKA_SASL_MECHANISM', flag: 'kafkaSaslMechanism', doc: 'plain, scram-sha-256 or scram-sha-512' },
+  {
+    key: 'kafka.ssl_reject_unauthorized',
+    env: 'KAFKA_SSL_REJECT_UNAUTHORIZED',
+    doc: 'false: accept any server certificate (testing only)',
+  },
+  {
+    key: 'kafka.sasl_mechanism',
+    env: 'KAFKA_SASL_MECHANISM',
+    flag: 'kafkaSaslMechanism',
+    doc: 'plain, scram-sha-256 or scram-sha-512',
+  },
   { key: 'kafka.sasl_username', env: 'KAFKA_SASL_USERNAME', flag: 'kafkaSaslUsername', doc: 'SASL user' },
-  { key: 'kafka.sasl_password', env: 'KAFKA_SASL_PASSWORD', secret: true, doc: 'SASL password (env or {$secret: name}; never a flag)' },
-  { key: 'clickhouse.url', env: 'CLICKHOUSE_URL', flag: 'clickhouseUrl', doc: 'http(s)://host:port of a server; unset: embedded' },
+  {
+    key: 'kafka.sasl_password',
+    env: 'KAFKA_SASL_PASSWORD',
+    secret: true,
+    doc: 'SASL password (env or {$secret: name}; never a flag)',
+  },
+  {
+    key: 'clickhouse.url',
+    env: 'CLICKHOUSE_URL',
+    flag: 'clickhouseUrl',
+    doc: 'http(s)://host:port of a server; unset: embedded',
+  },
   { key: 'clickhouse.username', env: 'CLICKHOUSE_USER', flag: 'clickhouseUser', doc: 'server user' },
-  { key: 'clickhouse.password', env: 'CLICKHOUSE_PASSWORD', secret: true, doc: 'server password (env or {$secret: name}; never a flag)' },
-  { key: 'clickhouse.database', env: 'CLICKHOUSE_DATABASE', flag: 'clickhouseDatabase', doc: 'default database of the connection' },
+  {
+    key: 'clickhouse.password',
+    env: 'CLICKHOUSE_PASSWORD',
+    secret: true,
+    doc: 'server password (env or {$secret: name}; never a flag)',
+  },
+  {
+    key: 'clickhouse.database',
+    env: 'CLICKHOUSE_DATABASE',
+    flag: 'clickhouseDatabase',
+    doc: 'default database of the connection',
+  },
   { key: 'clickhouse.ca_file', env: 'CLICKHOUSE_CA_FILE', doc: 'PEM CA bundle for an https server' },
-  { key: 'data_dir', env: 'STREAMTAP_DATA_DIR', flag: 'dataDir', default: '.data', doc: 'embedded ClickHouse data lives in <data_dir>/clickhouse' },
-  { key: 'schemas_dir', env: 'STREAMTAP_SCHEMAS_DIR', flag: 'schemas', default: 'schemas', doc: 'Avro schema directory' },
+  {
+    key: 'data_dir',
+    env: 'STREAMTAP_DATA_DIR',
+    flag: 'dataDir',
+    default: '.data',
+    doc: 'embedded ClickHouse data lives in <data_dir>/clickhouse',
+  },
+  {
+    key: 'schemas_dir',
+    env: 'STREAMTAP_SCHEMAS_DIR',
+    flag: 'schemas',
+    default: 'schemas',
+    doc: 'Avro schema directory',
+  },
   { key: 'base_url', env: 'STREAMTAP_BASE_URL', flag: 'baseUrl', doc: 'overrides client.base_url of the source' },
   { key: 'secrets_file', env: 'STREAMTAP_SECRETS_FILE', doc: 'JSON file of secrets { "api_key": "…" }' },
-  { key: 'log_level', env: 'STREAMTAP_LOG_LEVEL', flag: 'logLevel', default: 'info', doc: 'trace, debug, info, warn, error' },
-  { key: 'log_format', env: 'STREAMTAP_LOG_FORMAT', default: 'auto', doc: 'auto (human on a terminal, JSON otherwise), json, pretty' },
-  { key: 'progress', env: 'STREAMTAP_PROGRESS', default: 'auto', doc: 'auto (live lines on a terminal), always, never' },
-  { key: 'metrics.port', env: 'STREAMTAP_METRICS_PORT', flag: 'metricsPort', doc: 'serve /metrics, /healthz, /readyz on this port (0: any free port)' },
-  { key: 'metrics.host', env: 'STREAMTAP_METRICS_HOST', flag: 'metricsHost', default: '0.0.0.0', doc: 'interface of the metrics server' },
-  { key: 'produce.every', env: 'STREAMTAP_EVERY', flag: 'every', doc: 'produce (or run) again on this interval, e.g. 15m' },
+  {
+    key: 'log_level',
+    env: 'STREAMTAP_LOG_LEVEL',
+    flag: 'logLevel',
+    default: 'info',
+    doc: 'trace, debug, info, warn, error',
+  },
+  {
+    key: 'log_format',
+    env: 'STREAMTAP_LOG_FORMAT',
+    default: 'auto',
+    doc: 'auto (human on a terminal, JSON otherwise), json, pretty',
+  },
+  {
+    key: 'progress',
+    env: 'STREAMTAP_PROGRESS',
+    default: 'auto',
+    doc: 'auto (live lines on a terminal), always, never',
+  },
+  {
+    key: 'metrics.port',
+    env: 'STREAMTAP_METRICS_PORT',
+    flag: 'metricsPort',
+    doc: 'serve /metrics, /healthz, /readyz on this port (0: any free port)',
+  },
+  {
+    key: 'metrics.host',
+    env: 'STREAMTAP_METRICS_HOST',
+    flag: 'metricsHost',
+    default: '0.0.0.0',
+    doc: 'interface of the metrics server',
+  },
+  {
+    key: 'produce.every',
+    env: 'STREAMTAP_EVERY',
+    flag: 'every',
+    doc: 'produce (or run) again on this interval, e.g. 15m',
+  },
   // Consumer settings (src/consumers/settings.ts reads them from the merged environment; docs/consumers.md)
-  { key: 'consumer.group', env: 'STREAMTAP_CONSUMER_GROUP', flag: 'group', doc: 'consumer group (default streamtap.<source>)' },
+  {
+    key: 'consumer.group',
+    env: 'STREAMTAP_CONSUMER_GROUP',
+    flag: 'group',
+    doc: 'consumer group (default streamtap.<source>)',
+  },
   { key: 'consumer.batch_records', env: 'STREAMTAP_BATCH_RECORDS', flag: 'batchRecords', doc: 'records per insert' },
   { key: 'consumer.batch_bytes', env: 'STREAMTAP_BATCH_BYTES', flag: 'batchBytes', doc: 'message bytes per insert' },
-  { key: 'consumer.batch_wait_ms', env: 'STREAMTAP_BATCH_WAIT_MS', flag: 'batchWaitMs', doc: 'longest wait for a batch to fill' },
-  { key: 'consumer.shutdown_timeout_ms', env: 'STREAMTAP_SHUTDOWN_TIMEOUT_MS', flag: 'shutdownTimeoutMs', doc: 'longest clean stop after SIGTERM' },
-  { key: 'clickhouse.cluster', env: 'STREAMTAP_CLICKHOUSE_CLUSTER', flag: 'cluster', doc: 'create tables ON CLUSTER <name>' },
+  {
+    key: 'consumer.batch_wait_ms',
+    env: 'STREAMTAP_BATCH_WAIT_MS',
+    flag: 'batchWaitMs',
+    doc: 'longest wait for a batch to fill',
+  },
+  {
+    key: 'consumer.shutdown_timeout_ms',
+    env: 'STREAMTAP_SHUTDOWN_TIMEOUT_MS',
+    flag: 'shutdownTimeoutMs',
+    doc: 'longest clean stop after SIGTERM',
+  },
+  {
+    key: 'clickhouse.cluster',
+    env: 'STREAMTAP_CLICKHOUSE_CLUSTER',
+    flag: 'cluster',
+    doc: 'create tables ON CLUSTER <name>',
+  },
 ];
 
 export type SettingOrigin = 'flag' | 'env' | 'file' | 'default' | 'unset';
@@ -73,7 +172,10 @@ export interface ResolvedSettings {
 /** env names whose values are secrets even when no setting names them (API keys of sources, etc.) */
 const SECRET_ENV = /(PASSWORD|SECRET|TOKEN|API_KEY|CREDENTIAL)/i;
 
-export function resolveSettings(flags: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv = process.env): ResolvedSettings {
+export function resolveSettings(
+  flags: Readonly<Record<string, unknown>>,
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedSettings {
   const file = (typeof flags.settings === 'string' ? flags.settings : undefined) ?? env.STREAMTAP_SETTINGS;
   const fromFile = file ? readSettingsFile(file, env) : new Map<string, string>();
   const merged: NodeJS.ProcessEnv = { ...env };
@@ -96,7 +198,10 @@ export function resolveSettings(flags: Readonly<Record<string, unknown>>, env: N
 }
 
 /** The merged environment alone: what createContext and the adapters read. */
-export function effectiveEnv(flags: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function effectiveEnv(
+  flags: Readonly<Record<string, unknown>>,
+  env: NodeJS.ProcessEnv = process.env,
+): NodeJS.ProcessEnv {
   return resolveSettings(flags, env).env;
 }
 
@@ -123,27 +228,50 @@ function readSettingsFile(file: string, env: NodeJS.ProcessEnv): Map<string, str
       return;
     }
     const near = SETTINGS.filter((d) => d.key.startsWith(path.split('.')[0] ?? '')).map((d) => d.key);
-    issues.push({ path: path || '(root)', message: `unknown setting${near.length ? `; known here: ${near.join(', ')}` : ''}` });
+    issues.push({
+      path: path || '(root)',
+      message: `unknown setting${near.length ? `; known here: ${near.join(', ')}` : ''}`,
+    });
   };
   if (raw !== null && raw !== undefined) visit(raw, '');
   if (issues.length > 0) throw new ConfigError(file, issues);
   return out;
 }
 
-function settingValue(value: unknown, def: SettingDef, path: string, env: NodeJS.ProcessEnv, file: string, issues: ConfigIssue[]): string | undefined {
-  if (value && typeof value === 'object' && !Array.isArray(value) && typeof (value as { $secret?: unknown }).$secret === 'string') {
+function settingValue(
+  value: unknown,
+  def: SettingDef,
+  path: string,
+  env: NodeJS.ProcessEnv,
+  file: string,
+  issues: ConfigIssue[],
+): string | undefined {
+  if (
+    value &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    typeof (value as { $secret?: unknown }).$secret === 'string'
+  ) {
     const name = (value as { $secret: string }).$secret;
     const secret = findSecret(name, { env });
-    if (secret === undefined) throw new SecretMissingError(name, [`STREAMTAP_SECRET_${name.toUpperCase()}`, name.toUpperCase()]);
+    if (secret === undefined)
+      throw new SecretMissingError(name, [`STREAMTAP_SECRET_${name.toUpperCase()}`, name.toUpperCase()]);
     return secret;
   }
   if (def.secret) {
-    issues.push({ path, message: `a secret is never written in a settings file: write { $secret: <name> } or set ${def.env}` });
+    issues.push({
+      path,
+      message: `a secret is never written in a settings file: write { $secret: <name> } or set ${def.env}`,
+    });
     return undefined;
   }
-  if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')) return value.join(',');
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number'))
+    return value.join(',');
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
-  issues.push({ path, message: `expected a string, number or boolean${def.key === 'kafka.brokers' ? ' (or a list of host:port)' : ''} (in ${file})` });
+  issues.push({
+    path,
+    message: `expected a string, number or boolean${def.key === 'kafka.brokers' ? ' (or a list of host:port)' : ''} (in ${file})`,
+  });
   return undefined;
 }
 
@@ -151,7 +279,8 @@ function registerSecretsFile(file: string | undefined): void {
   if (!file) return;
   try {
     const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    if (parsed && typeof parsed === 'object') for (const v of Object.values(parsed)) if (typeof v === 'string') registerSecret(v);
+    if (parsed && typeof parsed === 'object')
+      for (const v of Object.values(parsed)) if (typeof v === 'string') registerSecret(v);
   } catch {
     // an unreadable secrets file is reported when a secret is looked up, with its own message
   }
@@ -164,10 +293,15 @@ export function parseDuration(text: string): number {
   let total = 0;
   let end = 0;
   for (let m = re.exec(s); m; m = re.exec(s)) {
-    total += Number(m[1]) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+    total +=
+      Number(m[1]) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
     end = re.lastIndex;
   }
-  if (s === '' || end !== s.length) throw new ConfigError('--every', [{ path: 'produce.every', message: `"${text}" is not a duration; write e.g. 30s, 15m, 1h, 1h30m` }]);
-  if (total < 1000) throw new ConfigError('--every', [{ path: 'produce.every', message: `"${text}" is shorter than the 1s minimum` }]);
+  if (s === '' || end !== s.length)
+    throw new ConfigError('--every', [
+      { path: 'produce.every', message: `"${text}" is not a duration; write e.g. 30s, 15m, 1h, 1h30m` },
+    ]);
+  if (total < 1000)
+    throw new ConfigError('--every', [{ path: 'produce.every', message: `"${text}" is shorter than the 1s minimum` }]);
   return total;
 }

@@ -37,7 +37,11 @@ export interface StatusReport {
   readonly ok: boolean;
 }
 
-export async function collectStatus(ctx: Context, resources?: readonly string[], group?: string): Promise<StatusReport> {
+export async function collectStatus(
+  ctx: Context,
+  resources?: readonly string[],
+  group?: string,
+): Promise<StatusReport> {
   const selected = selectResources(ctx.source, resources);
   const groupId = consumerSettings({ group }, ctx.env).groupId ?? `streamtap.${ctx.source.name}`;
   const topics = selected.map((r) => topicName(ctx.source.name, r.tableName));
@@ -89,7 +93,9 @@ export async function collectStatus(ctx: Context, resources?: readonly string[],
 }
 
 async function countRows(ch: QueryClient, database: string, table: string): Promise<number | null> {
-  const exists = await ch.query(`SELECT count() FROM system.tables WHERE database = '${database.replace(/'/g, "''")}' AND name = '${table.replace(/'/g, "''")}'`);
+  const exists = await ch.query(
+    `SELECT count() FROM system.tables WHERE database = '${database.replace(/'/g, "''")}' AND name = '${table.replace(/'/g, "''")}'`,
+  );
   if (Number(exists.rows[0]?.[0] ?? 0) === 0) return null;
   const result = await ch.query(`SELECT count() FROM ${quote(database)}.${quote(table)} FINAL`);
   return Number(result.rows[0]?.[0] ?? 0);
@@ -98,7 +104,9 @@ async function countRows(ch: QueryClient, database: string, table: string): Prom
 export function formatStatus(report: StatusReport, now = Date.now()): string {
   const rows = report.resources.map((r) => [
     r.resource,
-    r.lastRun ? `${r.lastRun.finishedAt.replace('T', ' ').slice(0, 19)} (${ago(now - Date.parse(r.lastRun.finishedAt))})` : 'never',
+    r.lastRun
+      ? `${r.lastRun.finishedAt.replace('T', ' ').slice(0, 19)} (${ago(now - Date.parse(r.lastRun.finishedAt))})`
+      : 'never',
     r.lastRun ? (r.lastRun.outcome === 'success' ? 'ok' : 'FAILED') : '-',
     r.lastRun ? String(r.lastRun.records) : '-',
     Object.keys(r.endOffsets).length === 0 ? '-' : Object.values(r.endOffsets).join('/'),
@@ -108,7 +116,10 @@ export function formatStatus(report: StatusReport, now = Date.now()): string {
   const lines = [
     `source ${report.source}  ·  consumer group ${report.groupId}  ·  ClickHouse: ${report.clickhouse}`,
     '',
-    formatTable(['resource', 'last extraction (UTC)', 'outcome', 'records', 'end offsets', 'lag', 'rows (FINAL)'], rows),
+    formatTable(
+      ['resource', 'last extraction (UTC)', 'outcome', 'records', 'end offsets', 'lag', 'rows (FINAL)'],
+      rows,
+    ),
   ];
   for (const r of report.resources) if (r.lastRun?.error) lines.push(`${r.resource}: ${r.lastRun.error}`);
   if (report.clickhouseError) lines.push(`row counts unavailable: ${report.clickhouseError}`);

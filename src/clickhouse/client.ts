@@ -26,7 +26,10 @@ export class ClickHouseLockedError extends Error {
   readonly code = 'CLICKHOUSE_LOCKED';
 }
 
-export function clickhouseSettingsFromEnv(env: NodeJS.ProcessEnv = process.env, dataDir = env.STREAMTAP_DATA_DIR ?? '.data'): ClickHouseSettings {
+export function clickhouseSettingsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  dataDir = env.STREAMTAP_DATA_DIR ?? '.data',
+): ClickHouseSettings {
   return {
     url: env.CLICKHOUSE_URL || undefined,
     username: env.CLICKHOUSE_USER || undefined,

@@ -25,7 +25,8 @@ export function parseSourceConfig(
 ): ResolvedSource {
   const env = options.env ?? process.env;
   const baseUrl = options.baseUrl ?? env.STREAMTAP_BASE_URL;
-  const input = baseUrl && isObject(raw) && isObject(raw.client) ? { ...raw, client: { ...raw.client, base_url: baseUrl } } : raw;
+  const input =
+    baseUrl && isObject(raw) && isObject(raw.client) ? { ...raw, client: { ...raw.client, base_url: baseUrl } } : raw;
   const result = sourceSchema.safeParse(input);
   if (!result.success) {
     throw new ConfigError(options.origin, flattenIssues(result.error.issues as readonly RawIssue[], []));
@@ -55,8 +56,15 @@ function flattenIssues(issues: readonly RawIssue[], prefix: readonly PropertyKey
     }
     if (issue.code === 'invalid_union' && issue.errors && issue.errors.length > 0) {
       // A branch that fails at its own root did not take the value's type (a custom check at the root is a type check too).
-      const matching = issue.errors.filter((branch) => !branch.some((i) => i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_value' || i.code === 'custom')));
-      const depth = (branch: readonly RawIssue[]): number => Math.max(...branch.map((i) => i.path.length + (i.errors ? 1 : 0)));
+      const matching = issue.errors.filter(
+        (branch) =>
+          !branch.some(
+            (i) =>
+              i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_value' || i.code === 'custom'),
+          ),
+      );
+      const depth = (branch: readonly RawIssue[]): number =>
+        Math.max(...branch.map((i) => i.path.length + (i.errors ? 1 : 0)));
       const best = [...matching].sort((a, b) => depth(b) - depth(a))[0];
       if (best) return flattenIssues(best, path);
       // No branch took the value's type: say which types would do.
@@ -64,7 +72,13 @@ function flattenIssues(issues: readonly RawIssue[], prefix: readonly PropertyKey
       const expected = [...new Set(roots.map(describeExpected))];
       const received = roots.map((i) => /received (\w+)/.exec(i.message)?.[1]).find(Boolean);
       // zod's own wording ("expected string, received number"), listing every type the union accepts
-      if (expected.length > 0) return [{ path: formatPath(path), message: `expected ${expected.join(' or ')}${received ? `, received ${received}` : ''}` }];
+      if (expected.length > 0)
+        return [
+          {
+            path: formatPath(path),
+            message: `expected ${expected.join(' or ')}${received ? `, received ${received}` : ''}`,
+          },
+        ];
     }
     if (issue.code === 'invalid_type' && issue.expected && /received undefined$/.test(issue.message)) {
       return [{ path: formatPath(path), message: `required: expected ${issue.expected}` }];
@@ -74,7 +88,8 @@ function flattenIssues(issues: readonly RawIssue[], prefix: readonly PropertyKey
 }
 
 function describeExpected(issue: RawIssue): string {
-  if (issue.code === 'invalid_value' && issue.values) return `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  if (issue.code === 'invalid_value' && issue.values)
+    return `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
   if (issue.code === 'invalid_type' && issue.expected) return issue.expected;
   return issue.message;
 }
@@ -85,10 +100,15 @@ async function readConfigValue(path: string): Promise<unknown> {
   if (ext === '.yaml' || ext === '.yml') return parseText(path, parseYaml);
   if (['.ts', '.mts', '.js', '.mjs'].includes(ext)) {
     const mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
-    if (mod.default === undefined) throw new ConfigError(path, [{ path: '', message: 'the module has no default export (export default defineSource({...}))' }]);
+    if (mod.default === undefined)
+      throw new ConfigError(path, [
+        { path: '', message: 'the module has no default export (export default defineSource({...}))' },
+      ]);
     return mod.default;
   }
-  throw new ConfigError(path, [{ path: '', message: `unsupported config file type "${ext}" (use .ts, .js, .json or .yaml)` }]);
+  throw new ConfigError(path, [
+    { path: '', message: `unsupported config file type "${ext}" (use .ts, .js, .json or .yaml)` },
+  ]);
 }
 
 async function parseText(path: string, parse: (text: string) => unknown): Promise<unknown> {

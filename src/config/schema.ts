@@ -27,7 +27,9 @@ const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
 type AnyFunction = (...args: never[]) => unknown;
 function fn<T extends AnyFunction>(what: string) {
-  return z.custom<T>((v) => typeof v === 'function', { message: `a function for ${what} (only TS/JS configs can hold one)` });
+  return z.custom<T>((v) => typeof v === 'function', {
+    message: `a function for ${what} (only TS/JS configs can hold one)`,
+  });
 }
 
 // ── auth ────────────────────────────────────────────────────────────────────────────────────────────
@@ -41,7 +43,11 @@ const apiKeyAuth = z.strictObject({
   // dlt's aliases: `param` is `query`
   location: z.enum(['header', 'query', 'param', 'cookie']).default('header'),
 });
-const httpBasicAuth = z.strictObject({ type: z.literal('http_basic'), username: maybeSecretSchema, password: secretSchema });
+const httpBasicAuth = z.strictObject({
+  type: z.literal('http_basic'),
+  username: maybeSecretSchema,
+  password: secretSchema,
+});
 const oauth2ClientCredentials = z.strictObject({
   type: z.literal('oauth2_client_credentials'),
   access_token_url: z.url({ protocol: /^https?$/ }),
@@ -56,9 +62,13 @@ const oauth2ClientCredentials = z.strictObject({
 });
 
 const AUTH_TYPES = 'bearer, api_key, http_basic, oauth2_client_credentials';
-export const authSchema = z.discriminatedUnion('type', [bearerAuth, apiKeyAuth, httpBasicAuth, oauth2ClientCredentials], {
-  error: (issue) => (issue.code === 'invalid_union' ? `unknown auth type: expected one of ${AUTH_TYPES}` : undefined),
-});
+export const authSchema = z.discriminatedUnion(
+  'type',
+  [bearerAuth, apiKeyAuth, httpBasicAuth, oauth2ClientCredentials],
+  {
+    error: (issue) => (issue.code === 'invalid_union' ? `unknown auth type: expected one of ${AUTH_TYPES}` : undefined),
+  },
+);
 
 // ── paginators ──────────────────────────────────────────────────────────────────────────────────────
 
@@ -69,10 +79,22 @@ const stopCondition = z.string().min(1).optional();
 
 const singlePage = z.strictObject({ type: z.literal('single_page') });
 const autoPaginator = z.strictObject({ type: z.literal('auto') });
-const jsonLink = z.strictObject({ type: z.literal('json_link'), next_url_path: jsonPath.default('next'), stop_condition: stopCondition });
+const jsonLink = z.strictObject({
+  type: z.literal('json_link'),
+  next_url_path: jsonPath.default('next'),
+  stop_condition: stopCondition,
+});
 /** dlt's deprecated name for json_link */
-const jsonResponse = z.strictObject({ type: z.literal('json_response'), next_url_path: jsonPath.default('next'), stop_condition: stopCondition });
-const headerLink = z.strictObject({ type: z.literal('header_link'), links_next_key: z.string().min(1).default('next'), stop_condition: stopCondition });
+const jsonResponse = z.strictObject({
+  type: z.literal('json_response'),
+  next_url_path: jsonPath.default('next'),
+  stop_condition: stopCondition,
+});
+const headerLink = z.strictObject({
+  type: z.literal('header_link'),
+  links_next_key: z.string().min(1).default('next'),
+  stop_condition: stopCondition,
+});
 const headerCursor = z.strictObject({
   type: z.literal('header_cursor'),
   cursor_key: z.string().min(1).default('next'),
@@ -117,12 +139,27 @@ const pageNumber = z.strictObject({
   ...rangeStops,
 });
 
-const PAGINATOR_TYPES = ['json_link', 'json_response', 'header_link', 'header_cursor', 'offset', 'page_number', 'cursor', 'single_page', 'auto'] as const;
+const PAGINATOR_TYPES = [
+  'json_link',
+  'json_response',
+  'header_link',
+  'header_cursor',
+  'offset',
+  'page_number',
+  'cursor',
+  'single_page',
+  'auto',
+] as const;
 
 export const paginatorObjectSchema = z.discriminatedUnion(
   'type',
   [singlePage, autoPaginator, jsonLink, jsonResponse, headerLink, headerCursor, cursor, offset, pageNumber],
-  { error: (issue) => (issue.code === 'invalid_union' ? `unknown paginator type: expected one of ${PAGINATOR_TYPES.join(', ')}` : undefined) },
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union'
+        ? `unknown paginator type: expected one of ${PAGINATOR_TYPES.join(', ')}`
+        : undefined,
+  },
 );
 /** dlt accepts a bare type name (`"header_link"`); it means that paginator with its defaults. */
 export const paginatorSchema = z.union([
@@ -158,7 +195,10 @@ export const incrementalSchema = z.strictObject({
 });
 
 const onlyAtEndpointLevel = z.unknown().superRefine((_v, ctx) =>
-  ctx.addIssue({ code: 'custom', message: 'only allowed in endpoint.incremental, not in an incremental param (as in dlt)' }),
+  ctx.addIssue({
+    code: 'custom',
+    message: 'only allowed in endpoint.incremental, not in an incremental param (as in dlt)',
+  }),
 );
 const incrementalParam = z.strictObject({
   type: z.literal('incremental'),
@@ -175,7 +215,8 @@ const resolveParam = z.strictObject({
 export const paramValueSchema = z.union([
   scalar,
   z.discriminatedUnion('type', [resolveParam, incrementalParam], {
-    error: (issue) => (issue.code === 'invalid_union' ? 'a param object must have type "resolve" or "incremental"' : undefined),
+    error: (issue) =>
+      issue.code === 'invalid_union' ? 'a param object must have type "resolve" or "incremental"' : undefined,
   }),
 ]);
 
@@ -190,15 +231,19 @@ export type ResponseHook = (response: ResponseView) => ResponseView | void;
 const responseHook = fn<ResponseHook>('response action');
 export const responseActionSchema = z.union([
   responseHook,
-  z
-    .strictObject({
-      /** an exact status, or a class such as "4xx" */
-      status_code: z.union([z.number().int().min(100).max(599), z.string().regex(/^[1-5](\d\d|xx)$/, 'a status such as 404 or "4xx"')]).optional(),
-      /** a substring of the response body */
-      content: z.string().min(1).optional(),
-      /** ignore: no records, end of data for this request (dlt); retry: a retriable failure (streamtap) */
-      action: z.union([z.enum(['ignore', 'retry']), responseHook, z.array(responseHook).min(1)]),
-    }),
+  z.strictObject({
+    /** an exact status, or a class such as "4xx" */
+    status_code: z
+      .union([
+        z.number().int().min(100).max(599),
+        z.string().regex(/^[1-5](\d\d|xx)$/, 'a status such as 404 or "4xx"'),
+      ])
+      .optional(),
+    /** a substring of the response body */
+    content: z.string().min(1).optional(),
+    /** ignore: no records, end of data for this request (dlt); retry: a retriable failure (streamtap) */
+    action: z.union([z.enum(['ignore', 'retry']), responseHook, z.array(responseHook).min(1)]),
+  }),
 ]);
 
 export const endpointSchema = z.strictObject({
@@ -282,7 +327,10 @@ export const clientSchema = z.strictObject({
 });
 
 export const sourceSchema = z.strictObject({
-  name: z.string().regex(IDENTIFIER, 'a source name: letters, digits and _ (it names topics and a database)').optional(),
+  name: z
+    .string()
+    .regex(IDENTIFIER, 'a source name: letters, digits and _ (it names topics and a database)')
+    .optional(),
   client: clientSchema,
   resource_defaults: resourceDefaultsSchema.optional(),
   resources: z.array(z.union([resourceSchema, z.string().min(1)])).min(1),

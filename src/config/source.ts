@@ -52,7 +52,9 @@ export interface ResolvedEndpoint {
   readonly auth: AuthConfig | undefined;
 }
 
-export type ProcessingStep = { readonly kind: 'filter'; readonly fn: (record: unknown) => unknown } | { readonly kind: 'map'; readonly fn: (record: unknown) => unknown };
+export type ProcessingStep =
+  | { readonly kind: 'filter'; readonly fn: (record: unknown) => unknown }
+  | { readonly kind: 'map'; readonly fn: (record: unknown) => unknown };
 
 export interface ResolvedParent {
   /** the parent resource's name */
@@ -115,11 +117,24 @@ export function resolveSource(parsed: SourceConfigParsed, name: string, origin: 
     if (seen.has(resource.name)) issue(`${at}.name`, `duplicate resource name "${resource.name}"`);
     seen.add(resource.name);
 
-    const own: PartialEndpoint = typeof resource.endpoint === 'string' ? { path: resource.endpoint } : (resource.endpoint ?? {});
+    const own: PartialEndpoint =
+      typeof resource.endpoint === 'string' ? { path: resource.endpoint } : (resource.endpoint ?? {});
     const base: PartialEndpoint = defaults.endpoint ?? {};
     // dlt merges endpoint keys shallowly, except params and json, which merge one level deep.
-    const endpoint: PartialEndpoint = { ...base, ...own, params: { ...base.params, ...own.params }, json: base.json || own.json ? { ...base.json, ...own.json } : undefined };
-    const where = (key: keyof EndpointObject): string => (own[key] !== undefined ? `${at}.endpoint.${key}` : base[key] !== undefined ? `resource_defaults.endpoint.${key}` : key === 'paginator' ? 'client.paginator' : `${at}.endpoint.${key}`);
+    const endpoint: PartialEndpoint = {
+      ...base,
+      ...own,
+      params: { ...base.params, ...own.params },
+      json: base.json || own.json ? { ...base.json, ...own.json } : undefined,
+    };
+    const where = (key: keyof EndpointObject): string =>
+      own[key] !== undefined
+        ? `${at}.endpoint.${key}`
+        : base[key] !== undefined
+          ? `resource_defaults.endpoint.${key}`
+          : key === 'paginator'
+            ? 'client.paginator'
+            : `${at}.endpoint.${key}`;
 
     let path = endpoint.path ?? resource.name;
     const method = endpoint.method ?? 'GET';
@@ -179,7 +194,10 @@ export function resolveSource(parsed: SourceConfigParsed, name: string, origin: 
           out.push(String(params[expr]).replace(/[{}]/g, (b) => b + b));
           delete params[expr];
         } else {
-          issue(pathAt, `the path "${path}" needs a param named "${expr}", but endpoint.params has none (or use {resources.<parent>.<field>})`);
+          issue(
+            pathAt,
+            `the path "${path}" needs a param named "${expr}", but endpoint.params has none (or use {resources.<parent>.<field>})`,
+          );
         }
       }
       path = out.join('');
@@ -216,17 +234,29 @@ export function resolveSource(parsed: SourceConfigParsed, name: string, origin: 
     }
 
     // ── parent ──
-    const parents = new Set([...expressions].filter((e) => e.startsWith('resources.')).map((e) => e.split('.')[1] as string));
+    const parents = new Set(
+      [...expressions].filter((e) => e.startsWith('resources.')).map((e) => e.split('.')[1] as string),
+    );
     let parent: ResolvedParent | undefined;
     if (parents.size > 1) {
       issue(`${at}.endpoint`, `a resource can have one parent; placeholders name ${[...parents].join(', ')}`);
     } else if (parents.size === 1) {
       const parentName = [...parents][0] as string;
       if (parentName === resource.name) issue(`${at}.endpoint`, `resource "${resource.name}" cannot be its own parent`);
-      else if (!names.has(parentName)) issue(`${at}.endpoint`, `parent resource "${parentName}" is not defined; resources are: ${[...names].join(', ')}`);
-      parent = { resource: parentName, includeFromParent: resource.include_from_parent ?? defaults.include_from_parent ?? [] };
+      else if (!names.has(parentName))
+        issue(
+          `${at}.endpoint`,
+          `parent resource "${parentName}" is not defined; resources are: ${[...names].join(', ')}`,
+        );
+      parent = {
+        resource: parentName,
+        includeFromParent: resource.include_from_parent ?? defaults.include_from_parent ?? [],
+      };
     } else if (resource.include_from_parent !== undefined && resource.include_from_parent.length > 0) {
-      issue(`${at}.include_from_parent`, 'include_from_parent needs a parent resource (a resolve param or a {resources.<parent>.<field>} placeholder)');
+      issue(
+        `${at}.include_from_parent`,
+        'include_from_parent needs a parent resource (a resolve param or a {resources.<parent>.<field>} placeholder)',
+      );
     }
 
     if (paginator) checkPaginator(paginator, where('paginator'), method, `${at}.endpoint.method`, issue);
@@ -234,7 +264,10 @@ export function resolveSource(parsed: SourceConfigParsed, name: string, origin: 
 
     const pk = resource.primary_key ?? defaults.primary_key;
     if (pk === undefined) {
-      issue(`${at}.primary_key`, 'a primary key is required (here or in resource_defaults): it is the Kafka message key and the ClickHouse ORDER BY');
+      issue(
+        `${at}.primary_key`,
+        'a primary key is required (here or in resource_defaults): it is the Kafka message key and the ClickHouse ORDER BY',
+      );
     }
     const disposition = resource.write_disposition ?? defaults.write_disposition;
     const steps = resource.processing_steps ?? defaults.processing_steps ?? [];
@@ -244,7 +277,8 @@ export function resolveSource(parsed: SourceConfigParsed, name: string, origin: 
       tableName: resource.table_name ?? resource.name,
       primaryKey: pk === undefined ? [] : typeof pk === 'string' ? [pk] : [...pk],
       // dlt's default disposition is append.
-      writeDisposition: disposition === undefined ? 'append' : typeof disposition === 'string' ? disposition : disposition.disposition,
+      writeDisposition:
+        disposition === undefined ? 'append' : typeof disposition === 'string' ? disposition : disposition.disposition,
       selected: resource.selected ?? defaults.selected ?? true,
       maxTableNesting: resource.max_table_nesting ?? defaults.max_table_nesting,
       endpoint: {
@@ -260,7 +294,9 @@ export function resolveSource(parsed: SourceConfigParsed, name: string, origin: 
         auth: endpoint.auth === undefined ? undefined : normalizeAuth(endpoint.auth),
       },
       parent,
-      processingSteps: steps.map((s): ProcessingStep => ('filter' in s ? { kind: 'filter', fn: s.filter } : { kind: 'map', fn: s.map })),
+      processingSteps: steps.map((s): ProcessingStep =>
+        'filter' in s ? { kind: 'filter', fn: s.filter } : { kind: 'map', fn: s.map },
+      ),
       concurrency: resource.concurrency ?? defaults.concurrency ?? (parallel ? DEFAULT_CHILD_CONCURRENCY : 1),
       maxPages: resource.max_pages ?? defaults.max_pages,
     };
@@ -287,7 +323,8 @@ export function resolveSource(parsed: SourceConfigParsed, name: string, origin: 
     headers: parsed.client.headers ?? {},
     rateLimit: parsed.client.rate_limit,
     maxResponseBytes: parsed.client.max_response_bytes,
-    timeoutMs: parsed.client.timeout_seconds === undefined ? undefined : Math.round(parsed.client.timeout_seconds * 1000),
+    timeoutMs:
+      parsed.client.timeout_seconds === undefined ? undefined : Math.round(parsed.client.timeout_seconds * 1000),
     maxParallelResources: parsed.max_parallel_resources,
     resources,
   });
@@ -319,13 +356,21 @@ type Report = (path: string, message: string) => void;
 function checkExpression(expr: string, contexts: readonly string[], at: string, issue: Report): void {
   const [context, ...rest] = expr.split('.');
   if (!context || !contexts.includes(context)) {
-    const hint = context === 'incremental' ? ' ({incremental.*} needs endpoint.incremental or an incremental param)' : '';
-    issue(at, `placeholder {${expr}} is not valid: expressions start with ${contexts.map((c) => `${c}.`).join(' or ')}${hint}; write {{ and }} for literal braces`);
+    const hint =
+      context === 'incremental' ? ' ({incremental.*} needs endpoint.incremental or an incremental param)' : '';
+    issue(
+      at,
+      `placeholder {${expr}} is not valid: expressions start with ${contexts.map((c) => `${c}.`).join(' or ')}${hint}; write {{ and }} for literal braces`,
+    );
     return;
   }
-  if (context === 'resources' && rest.length < 2) issue(at, `placeholder {${expr}} must read resources.<parent>.<field>`);
+  if (context === 'resources' && rest.length < 2)
+    issue(at, `placeholder {${expr}} must read resources.<parent>.<field>`);
   if (context === 'incremental' && (rest.length !== 1 || !INCREMENTAL_KEYS.has(rest[0] as string))) {
-    issue(at, `placeholder {${expr}}: incremental offers ${[...INCREMENTAL_KEYS].map((k) => `incremental.${k}`).join(', ')}`);
+    issue(
+      at,
+      `placeholder {${expr}}: incremental offers ${[...INCREMENTAL_KEYS].map((k) => `incremental.${k}`).join(', ')}`,
+    );
   }
 }
 
@@ -367,28 +412,52 @@ function checkPaginator(p: PaginatorConfig, at: string, method: string, methodAt
       both('limit_param', 'limit_body_path');
       if (p.offset_body_path !== undefined) bodyPaths.push('offset_body_path');
       if (p.limit_body_path !== undefined) bodyPaths.push('limit_body_path');
-      if (p.total_path === null && p.maximum_offset === undefined && p.has_more_path === undefined && !p.stop_after_empty_page) {
-        issue(at, 'this paginator can never stop: give total_path, maximum_offset or has_more_path, or keep stop_after_empty_page');
+      if (
+        p.total_path === null &&
+        p.maximum_offset === undefined &&
+        p.has_more_path === undefined &&
+        !p.stop_after_empty_page
+      ) {
+        issue(
+          at,
+          'this paginator can never stop: give total_path, maximum_offset or has_more_path, or keep stop_after_empty_page',
+        );
       }
       break;
     case 'page_number':
       both('page_param', 'page_body_path');
       if (p.page_body_path !== undefined) bodyPaths.push('page_body_path');
-      if (p.total_path === null && p.maximum_page === undefined && p.has_more_path === undefined && !p.stop_after_empty_page) {
-        issue(at, 'this paginator can never stop: give total_path, maximum_page or has_more_path, or keep stop_after_empty_page');
+      if (
+        p.total_path === null &&
+        p.maximum_page === undefined &&
+        p.has_more_path === undefined &&
+        !p.stop_after_empty_page
+      ) {
+        issue(
+          at,
+          'this paginator can never stop: give total_path, maximum_page or has_more_path, or keep stop_after_empty_page',
+        );
       }
       break;
     default:
       break;
   }
-  if ((p.type === 'offset' || p.type === 'page_number') && p.total_path !== null) checkPath(p.total_path, `${at}.total_path`, issue);
-  if ((p.type === 'offset' || p.type === 'page_number') && p.has_more_path !== undefined) checkPath(p.has_more_path, `${at}.has_more_path`, issue);
-  if (bodyPaths.length > 0 && method !== 'POST') issue(methodAt, `${bodyPaths.join(' and ')} put pagination in a JSON body: use method POST`);
+  if ((p.type === 'offset' || p.type === 'page_number') && p.total_path !== null)
+    checkPath(p.total_path, `${at}.total_path`, issue);
+  if ((p.type === 'offset' || p.type === 'page_number') && p.has_more_path !== undefined)
+    checkPath(p.has_more_path, `${at}.has_more_path`, issue);
+  if (bodyPaths.length > 0 && method !== 'POST')
+    issue(methodAt, `${bodyPaths.join(' and ')} put pagination in a JSON body: use method POST`);
 }
 
-function resolveIncremental(config: Partial<IncrementalConfig> & { cursor_path: DataSelector }, at: string, issue: Report): ResolvedIncremental {
+function resolveIncremental(
+  config: Partial<IncrementalConfig> & { cursor_path: DataSelector },
+  at: string,
+  issue: Report,
+): ResolvedIncremental {
   checkPath(config.cursor_path, `${at}.cursor_path`, issue);
-  if (config.end_value !== undefined && config.initial_value === undefined) issue(`${at}.initial_value`, 'end_value needs initial_value (as in dlt)');
+  if (config.end_value !== undefined && config.initial_value === undefined)
+    issue(`${at}.initial_value`, 'end_value needs initial_value (as in dlt)');
   return {
     cursorPath: config.cursor_path,
     initialValue: config.initial_value,

@@ -25,7 +25,10 @@ export function parseTemplate(text: string): TemplatePart[] {
       const close = text.indexOf('}', i + 1);
       if (close < 0) throw new TemplateSyntaxError(`unclosed "{" in "${text}" (write {{ for a literal brace)`);
       const expr = text.slice(i + 1, close).trim();
-      if (!EXPRESSION.test(expr)) throw new TemplateSyntaxError(`"{${expr}}" in "${text}" is not a placeholder (write {{ and }} for literal braces)`);
+      if (!EXPRESSION.test(expr))
+        throw new TemplateSyntaxError(
+          `"{${expr}}" in "${text}" is not a placeholder (write {{ and }} for literal braces)`,
+        );
       if (literal) parts.push({ literal });
       literal = '';
       parts.push({ expr });
@@ -97,7 +100,9 @@ export function expandValue(value: unknown, lookup: Lookup, preserveTypes = fals
   }
   if (Array.isArray(value)) return value.map((item) => expandValue(item, lookup, preserveTypes));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [expandString(k, lookup), expandValue(v, lookup, preserveTypes)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [expandString(k, lookup), expandValue(v, lookup, preserveTypes)]),
+    );
   }
   return value;
 }

@@ -18,7 +18,11 @@ export interface BatchPolicy {
   readonly maxWaitMs: number;
 }
 
-export const DEFAULT_BATCH_POLICY: BatchPolicy = Object.freeze({ maxRecords: 20_000, maxBytes: 16 * 1024 * 1024, maxWaitMs: 1_000 });
+export const DEFAULT_BATCH_POLICY: BatchPolicy = Object.freeze({
+  maxRecords: 20_000,
+  maxBytes: 16 * 1024 * 1024,
+  maxWaitMs: 1_000,
+});
 
 export class BatchPolicyError extends Error {
   readonly code = 'BATCH_POLICY';
@@ -36,9 +40,14 @@ export function batchPolicy(overrides: Partial<BatchPolicy> = {}): BatchPolicy {
   for (const [name, value] of Object.entries(overrides) as [keyof BatchPolicy, number | undefined][]) {
     if (value === undefined) continue;
     const range = LIMITS[name];
-    if (!range) throw new BatchPolicyError(`unknown batch policy field "${String(name)}"; known: ${Object.keys(LIMITS).join(', ')}`);
+    if (!range)
+      throw new BatchPolicyError(
+        `unknown batch policy field "${String(name)}"; known: ${Object.keys(LIMITS).join(', ')}`,
+      );
     if (!Number.isInteger(value) || value < range[0] || value > range[1]) {
-      throw new BatchPolicyError(`batch policy ${name} must be an integer from ${range[0]} to ${range[1]}, got ${String(value)}`);
+      throw new BatchPolicyError(
+        `batch policy ${name} must be an integer from ${range[0]} to ${range[1]}, got ${String(value)}`,
+      );
     }
     policy[name] = value;
   }
@@ -46,7 +55,9 @@ export function batchPolicy(overrides: Partial<BatchPolicy> = {}): BatchPolicy {
 }
 
 /** kafkajs consumer settings that make the broker do the time-based half of the policy. */
-export function fetchSettings(policy: BatchPolicy): Pick<ConsumerConfig, 'minBytes' | 'maxBytes' | 'maxBytesPerPartition' | 'maxWaitTimeInMs'> {
+export function fetchSettings(
+  policy: BatchPolicy,
+): Pick<ConsumerConfig, 'minBytes' | 'maxBytes' | 'maxBytesPerPartition' | 'maxWaitTimeInMs'> {
   return {
     minBytes: policy.maxBytes,
     maxWaitTimeInMs: policy.maxWaitMs,
@@ -64,7 +75,10 @@ export function messageBytes(message: Pick<KafkaMessage, 'key' | 'value'>): numb
  * Splits one partition's fetched messages into consecutive chunks within the policy. A single message
  * larger than `maxBytes` is a chunk of its own: it is never split and never stuck.
  */
-export function splitBatch<M extends Pick<KafkaMessage, 'key' | 'value'>>(messages: readonly M[], policy: BatchPolicy): M[][] {
+export function splitBatch<M extends Pick<KafkaMessage, 'key' | 'value'>>(
+  messages: readonly M[],
+  policy: BatchPolicy,
+): M[][] {
   const chunks: M[][] = [];
   let current: M[] = [];
   let bytes = 0;

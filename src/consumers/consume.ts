@@ -5,7 +5,13 @@
 // docs/consumers.md explains the guarantees and the operations around them.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
-import { loadResourceCodec, loadSchemaHistory, SchemaDecoder, type ResourceCodec, type WriterSchema } from '../avro/schema-store.js';
+import {
+  loadResourceCodec,
+  loadSchemaHistory,
+  SchemaDecoder,
+  type ResourceCodec,
+  type WriterSchema,
+} from '../avro/schema-store.js';
 import type { ResolvedSource } from '../config/source.js';
 import { deadLetterTopic, ensureTopics, producerConfig, retryRetriable, topicName } from '../kafka/client.js';
 import type { Logger } from '../log.js';
@@ -84,8 +90,19 @@ export type ConsumerEvent =
       readonly ms: number;
     }
   | { readonly type: 'committed'; readonly topic: string; readonly partition: number; readonly offset: string }
-  | { readonly type: 'insert-failed'; readonly topic: string; readonly partition: number; readonly attempt: number; readonly error: Error }
-  | { readonly type: 'dead-lettered'; readonly topic: string; readonly partition: number; readonly offsets: readonly string[] }
+  | {
+      readonly type: 'insert-failed';
+      readonly topic: string;
+      readonly partition: number;
+      readonly attempt: number;
+      readonly error: Error;
+    }
+  | {
+      readonly type: 'dead-lettered';
+      readonly topic: string;
+      readonly partition: number;
+      readonly offsets: readonly string[];
+    }
   | { readonly type: 'deleted'; readonly topic: string; readonly runId: string; readonly keys: number };
 
 export interface TableReport {
@@ -158,7 +175,15 @@ export async function consume(options: ConsumeOptions): Promise<ConsumeReport> {
       evolution: new TableEvolution(options.clickhouse, spec, r.tableName, logger, options.topology ?? SINGLE_SERVER),
       keyOf: compileRecordKey(r.primaryKey),
       keyFields: r.primaryKey,
-      report: { topic, table: `${spec.database}.${spec.table}`, records: 0, rows: 0, inserts: 0, deadLetters: 0, deleted: 0 },
+      report: {
+        topic,
+        table: `${spec.database}.${spec.table}`,
+        records: 0,
+        rows: 0,
+        inserts: 0,
+        deadLetters: 0,
+        deleted: 0,
+      },
     });
   }
   // The other resources' schemas too, when present: a record on the wrong topic is then named as such.
@@ -171,7 +196,9 @@ export async function consume(options: ConsumeOptions): Promise<ConsumeReport> {
   for (const plan of plans.values()) await sink.ensureTable(plan.spec);
 
   const topics = [...plans.keys()];
-  const controlTopics = [...plans.values()].filter((p) => p.spec.writeDisposition === 'replace').map((p) => controlTopic(p.topic));
+  const controlTopics = [...plans.values()]
+    .filter((p) => p.spec.writeDisposition === 'replace')
+    .map((p) => controlTopic(p.topic));
   const groupId = options.groupId ?? `streamtap.${source.name}`;
   const controlGroupId = `${groupId}.control`;
   const outage = new OutageLog(logger);
@@ -194,7 +221,10 @@ export async function consume(options: ConsumeOptions): Promise<ConsumeReport> {
     ...fetchSettings(policy),
     ...(options.heartbeatIntervalMs ? { heartbeatInterval: options.heartbeatIntervalMs } : {}),
   });
-  const control = controlTopics.length > 0 ? options.kafka.consumer({ groupId: controlGroupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 1_000 }) : undefined;
+  const control =
+    controlTopics.length > 0
+      ? options.kafka.consumer({ groupId: controlGroupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 1_000 })
+      : undefined;
   let shutdown: ConsumeReport['shutdown'] = 'clean';
   try {
     await retryRetriable(() => admin.connect());
@@ -205,7 +235,8 @@ export async function consume(options: ConsumeOptions): Promise<ConsumeReport> {
     await retryRetriable(() => dlqProducer.connect());
     const caughtUp = options.until === 'caught-up';
     const dataProgress = caughtUp ? await retryRetriable(() => CatchUp.start(admin, groupId, topics)) : undefined;
-    const controlProgress = caughtUp && control ? await retryRetriable(() => CatchUp.start(admin, controlGroupId, controlTopics)) : undefined;
+    const controlProgress =
+      caughtUp && control ? await retryRetriable(() => CatchUp.start(admin, controlGroupId, controlTopics)) : undefined;
     const allDone = (): boolean => Boolean(dataProgress?.done() && (!controlProgress || controlProgress.done()));
     const aim = async (): Promise<void> => {
       await retryRetriable(() => dataProgress?.aim(admin) ?? Promise.resolve());
@@ -226,7 +257,18 @@ export async function consume(options: ConsumeOptions): Promise<ConsumeReport> {
         .then(aim)
         .then(() => allDone() && finish(), finish);
 
-      const context: BatchContext = { policy, retry, decoder, sink, dlqProducer, outage, logger, emit, stopping: stopping.signal, timing };
+      const context: BatchContext = {
+        policy,
+        retry,
+        decoder,
+        sink,
+        dlqProducer,
+        outage,
+        logger,
+        emit,
+        stopping: stopping.signal,
+        timing,
+      };
       watch(consumer, logger, finish);
       await retryRetriable(() => consumer.connect());
       await consumer.subscribe({ topics, fromBeginning: true });
@@ -268,7 +310,8 @@ export async function consume(options: ConsumeOptions): Promise<ConsumeReport> {
       await Promise.allSettled([consumer.disconnect(), control?.disconnect()]);
       await Promise.allSettled([dlqProducer.disconnect(), admin.disconnect()]);
     });
-    if (shutdown === 'timed-out') logger.error('Kafka connections did not close in time; giving up on a clean shutdown');
+    if (shutdown === 'timed-out')
+      logger.error('Kafka connections did not close in time; giving up on a clean shutdown');
   }
   return report(shutdown);
 }
@@ -289,7 +332,10 @@ function watch(consumer: Consumer, logger: Logger, finish: (error?: Error) => vo
     if (!event.payload.restart) finish(event.payload.error);
   });
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
-    logger.info({ groupId: event.payload.groupId, memberId: event.payload.memberId, assignment: event.payload.memberAssignment }, 'joined consumer group');
+    logger.info(
+      { groupId: event.payload.groupId, memberId: event.payload.memberId, assignment: event.payload.memberAssignment },
+      'joined consumer group',
+    );
   });
 }
 
@@ -334,7 +380,11 @@ async function consumeBatch(
  * rejoins, and the partition's new owner replays the chunk with the same token, which ClickHouse drops.
  */
 async function commit(payload: EachBatchPayload, next: bigint): Promise<void> {
-  const offsets = { topics: [{ topic: payload.batch.topic, partitions: [{ partition: payload.batch.partition, offset: next.toString() }] }] };
+  const offsets = {
+    topics: [
+      { topic: payload.batch.topic, partitions: [{ partition: payload.batch.partition, offset: next.toString() }] },
+    ],
+  };
   await retryRetriable(() => payload.commitOffsetsIfNecessary(offsets), 3);
 }
 
@@ -342,7 +392,12 @@ async function commit(payload: EachBatchPayload, next: bigint): Promise<void> {
  * Decodes a chunk, inserts the latest row per key, dead-letters what cannot be loaded.
  * False when the chunk was abandoned (stopping, or the partition was revoked): nothing may be committed.
  */
-async function loadChunk(payload: EachBatchPayload, plan: TopicPlan, chunk: readonly KafkaMessage[], ctx: BatchContext): Promise<boolean> {
+async function loadChunk(
+  payload: EachBatchPayload,
+  plan: TopicPlan,
+  chunk: readonly KafkaMessage[],
+  ctx: BatchContext,
+): Promise<boolean> {
   const { topic, partition } = payload.batch;
   const keyed: Keyed<Pending>[] = [];
   const dead: Message[] = [];
@@ -369,12 +424,17 @@ async function loadChunk(payload: EachBatchPayload, plan: TopicPlan, chunk: read
   if (rejected === undefined) return false;
   const ms = Date.now() - started;
   for (const { item, error } of rejected) {
-    dead.push(deadLetter(item.message, origin(item.message), new PoisonMessageError('CLICKHOUSE_REJECTED', error.message)));
+    dead.push(
+      deadLetter(item.message, origin(item.message), new PoisonMessageError('CLICKHOUSE_REJECTED', error.message)),
+    );
     deadOffsets.push(item.message.offset);
   }
   if (dead.length > 0) {
     await ctx.dlqProducer.send({ topic: deadLetterTopic(topic), messages: dead, acks: -1 });
-    ctx.logger.warn({ topic, partition, count: dead.length, dlq: deadLetterTopic(topic) }, 'messages that cannot be loaded were sent to the dead-letter topic');
+    ctx.logger.warn(
+      { topic, partition, count: dead.length, dlq: deadLetterTopic(topic) },
+      'messages that cannot be loaded were sent to the dead-letter topic',
+    );
     ctx.emit({ type: 'dead-lettered', topic, partition, offsets: deadOffsets });
   }
   const rows = latest.length - rejected.length;
@@ -382,12 +442,26 @@ async function loadChunk(payload: EachBatchPayload, plan: TopicPlan, chunk: read
   plan.report.rows += rows;
   plan.report.deadLetters += dead.length;
   if (latest.length > 0) plan.report.inserts++;
-  ctx.emit({ type: 'inserted', topic, partition, firstOffset: first.offset, lastOffset: last.offset, records: chunk.length, rows, ms });
+  ctx.emit({
+    type: 'inserted',
+    topic,
+    partition,
+    firstOffset: first.offset,
+    lastOffset: last.offset,
+    records: chunk.length,
+    rows,
+    ms,
+  });
   return true;
 }
 
-function decodeRecord(message: KafkaMessage, plan: TopicPlan, decoder: SchemaDecoder): ReturnType<SchemaDecoder['decode']> {
-  if (!message.value || message.value.length === 0) throw new PoisonMessageError('EMPTY_MESSAGE', 'message has no value');
+function decodeRecord(
+  message: KafkaMessage,
+  plan: TopicPlan,
+  decoder: SchemaDecoder,
+): ReturnType<SchemaDecoder['decode']> {
+  if (!message.value || message.value.length === 0)
+    throw new PoisonMessageError('EMPTY_MESSAGE', 'message has no value');
   let decoded: ReturnType<SchemaDecoder['decode']>;
   try {
     decoded = decoder.decode(message.value);
@@ -396,7 +470,10 @@ function decodeRecord(message: KafkaMessage, plan: TopicPlan, decoder: SchemaDec
     throw new PoisonMessageError('AVRO_DECODE', `cannot decode the Avro body: ${(error as Error).message}`);
   }
   if (decoded.codec.resource !== plan.codec.resource) {
-    throw new PoisonMessageError('SCHEMA_MISMATCH', `message is a ${decoded.codec.resource} record, but ${plan.topic} holds ${plan.resource} records`);
+    throw new PoisonMessageError(
+      'SCHEMA_MISMATCH',
+      `message is a ${decoded.codec.resource} record, but ${plan.topic} holds ${plan.resource} records`,
+    );
   }
   const value = decoded.value;
   for (const key of plan.keyFields) {
@@ -437,7 +514,9 @@ async function insertWithRetry(
     for (let attempt = 1; ; attempt++) {
       try {
         const started = Date.now();
-        await whileHeartbeating(payload, () => ctx.sink.insert(plan.spec, { rows: part.map((p) => p.row), dedupToken: partToken }));
+        await whileHeartbeating(payload, () =>
+          ctx.sink.insert(plan.spec, { rows: part.map((p) => p.row), dedupToken: partToken }),
+        );
         ctx.timing.insertMs += Date.now() - started;
         ctx.outage.recovered(plan.report.table);
         if (resume) {
@@ -455,7 +534,13 @@ async function insertWithRetry(
           return right === undefined ? undefined : [...left, ...right];
         }
         ctx.outage.failed(plan.report.table, error as Error);
-        ctx.emit({ type: 'insert-failed', topic: plan.topic, partition: payload.batch.partition, attempt, error: error as Error });
+        ctx.emit({
+          type: 'insert-failed',
+          topic: plan.topic,
+          partition: payload.batch.partition,
+          attempt,
+          error: error as Error,
+        });
         resume ??= payload.pause();
         if (!payload.isRunning() || payload.isStale() || ctx.stopping.aborted) return undefined;
         if (!(await sleepUnlessAborted(retryDelayMs(ctx.retry, attempt), ctx.stopping))) return undefined;
@@ -498,13 +583,19 @@ async function applyRunCompletions(
     try {
       completion = decodeRunCompletion(message.value);
     } catch (error) {
-      ctx.logger.error({ err: error, topic: batch.topic, offset: message.offset }, 'skipping an unreadable control message');
+      ctx.logger.error(
+        { err: error, topic: batch.topic, offset: message.offset },
+        'skipping an unreadable control message',
+      );
     }
     const plan = completion ? plans.get(completion.topic) : undefined;
     if (completion && plan && plan.spec.writeDisposition === 'replace') {
       if (!(await applyOne(payload, plan, completion, env))) return;
     } else if (completion) {
-      ctx.logger.warn({ topic: completion.topic, runId: completion.runId }, 'control message for a topic this consumer does not load as replace; skipped');
+      ctx.logger.warn(
+        { topic: completion.topic, runId: completion.runId },
+        'control message for a topic this consumer does not load as replace; skipped',
+      );
     }
     payload.resolveOffset(message.offset);
     const next = BigInt(message.offset) + 1n;
@@ -531,7 +622,10 @@ async function applyOne(
       const keys = await ctx.sink.markMissingDeleted(plan.spec, completion);
       ctx.outage.recovered(plan.report.table);
       plan.report.deleted += keys;
-      ctx.logger.info({ table: plan.report.table, runId: completion.runId, keys }, 'completed full extraction: keys it no longer returned are marked deleted');
+      ctx.logger.info(
+        { table: plan.report.table, runId: completion.runId, keys },
+        'completed full extraction: keys it no longer returned are marked deleted',
+      );
       ctx.emit({ type: 'deleted', topic: plan.topic, runId: completion.runId, keys });
       return true;
     } catch (error) {

@@ -39,7 +39,10 @@ export function tableStatements(spec: TableSpec, topology: ClickHouseTopology = 
   const replicated = topology.replicated ?? true;
   const localName = topology.distributed ? `${spec.table}_local` : spec.table;
   const engine = replicated
-    ? engineSql(spec, 'Replicated', [sqlString(topology.replicationPath ?? DEFAULT_REPLICATION_PATH), sqlString('{replica}')])
+    ? engineSql(spec, 'Replicated', [
+        sqlString(topology.replicationPath ?? DEFAULT_REPLICATION_PATH),
+        sqlString('{replica}'),
+      ])
     : engineSql(spec);
   // Replicated tables deduplicate by token within replicated_deduplication_window (default 1000 inserts
   // per table, kept in Keeper); the non-replicated window only matters for plain MergeTree replicas.

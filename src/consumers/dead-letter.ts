@@ -6,7 +6,13 @@ import { deadLetterHeaders, HEADER } from '../producers/headers.js';
 /** A message the consumer can never load, whatever it retries; `code` is the reason in the DLQ headers. */
 export class PoisonMessageError extends Error {
   constructor(
-    readonly code: 'EMPTY_MESSAGE' | 'AVRO_DECODE' | 'SCHEMA_MISMATCH' | 'MISSING_PRIMARY_KEY' | 'ROW_MAPPING' | 'CLICKHOUSE_REJECTED',
+    readonly code:
+      | 'EMPTY_MESSAGE'
+      | 'AVRO_DECODE'
+      | 'SCHEMA_MISMATCH'
+      | 'MISSING_PRIMARY_KEY'
+      | 'ROW_MAPPING'
+      | 'CLICKHOUSE_REJECTED',
     message: string,
   ) {
     super(message);
@@ -21,7 +27,11 @@ export interface MessageOrigin {
 }
 
 /** The dead letter for `message`: original key, value and headers plus why and where from. */
-export function deadLetter(message: Pick<KafkaMessage, 'key' | 'value' | 'headers'>, origin: MessageOrigin, error: Error & { code?: string }): Message {
+export function deadLetter(
+  message: Pick<KafkaMessage, 'key' | 'value' | 'headers'>,
+  origin: MessageOrigin,
+  error: Error & { code?: string },
+): Message {
   return {
     key: message.key,
     value: message.value,
@@ -48,7 +58,8 @@ const DEAD_LETTER_HEADER_NAMES: ReadonlySet<string> = new Set([
 /** Headers as they were before a message was dead-lettered (a replayed message fails afresh). */
 export function withoutDeadLetterHeaders(headers: IHeaders): IHeaders {
   const out: IHeaders = {};
-  for (const [name, value] of Object.entries(headers)) if (!DEAD_LETTER_HEADER_NAMES.has(name) && value !== undefined) out[name] = value;
+  for (const [name, value] of Object.entries(headers))
+    if (!DEAD_LETTER_HEADER_NAMES.has(name) && value !== undefined) out[name] = value;
   return out;
 }
 

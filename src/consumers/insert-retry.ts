@@ -11,12 +11,18 @@ export interface InsertRetryPolicy {
   readonly random: () => number;
 }
 
-export const DEFAULT_INSERT_RETRY: InsertRetryPolicy = Object.freeze({ initialMs: 250, maxMs: 30_000, random: Math.random });
+export const DEFAULT_INSERT_RETRY: InsertRetryPolicy = Object.freeze({
+  initialMs: 250,
+  maxMs: 30_000,
+  random: Math.random,
+});
 
 export function insertRetryPolicy(overrides: Partial<InsertRetryPolicy> = {}): InsertRetryPolicy {
   const policy = { ...DEFAULT_INSERT_RETRY, ...overrides };
   if (!(policy.initialMs >= 0) || !(policy.maxMs >= policy.initialMs)) {
-    throw new Error(`insert retry: need 0 <= initialMs <= maxMs, got initialMs=${policy.initialMs} maxMs=${policy.maxMs}`);
+    throw new Error(
+      `insert retry: need 0 <= initialMs <= maxMs, got initialMs=${policy.initialMs} maxMs=${policy.maxMs}`,
+    );
   }
   return Object.freeze(policy);
 }
@@ -102,12 +108,18 @@ export class OutageLog {
     this.attempts++;
     if (this.since !== undefined) return;
     this.since = this.now();
-    this.logger.error({ table, err: error }, 'ClickHouse insert failed; partitions paused, retrying with backoff, offsets stay uncommitted');
+    this.logger.error(
+      { table, err: error },
+      'ClickHouse insert failed; partitions paused, retrying with backoff, offsets stay uncommitted',
+    );
   }
 
   recovered(table: string): void {
     if (this.since === undefined) return;
-    this.logger.warn({ table, downMs: this.now() - this.since, failedAttempts: this.attempts }, 'ClickHouse accepts inserts again; partitions resumed');
+    this.logger.warn(
+      { table, downMs: this.now() - this.since, failedAttempts: this.attempts },
+      'ClickHouse accepts inserts again; partitions resumed',
+    );
     this.since = undefined;
     this.attempts = 0;
   }

@@ -91,7 +91,9 @@ export async function publishRunCompletion(
   await admin.connect();
   let endOffsets: Record<string, string>;
   try {
-    endOffsets = Object.fromEntries((await admin.fetchTopicOffsets(input.topic)).map((p) => [String(p.partition), p.high]));
+    endOffsets = Object.fromEntries(
+      (await admin.fetchTopicOffsets(input.topic)).map((p) => [String(p.partition), p.high]),
+    );
   } finally {
     await admin.disconnect();
   }

@@ -39,11 +39,22 @@ export function consumerSettings(flags: ConsumerFlags = {}, env: NodeJS.ProcessE
     return n;
   };
   const flag = (name: string, value: string | undefined): boolean | undefined =>
-    value === undefined || value === '' ? undefined : /^(1|true|yes)$/i.test(value) ? true : /^(0|false|no)$/i.test(value) ? false : badFlag(name, value);
+    value === undefined || value === ''
+      ? undefined
+      : /^(1|true|yes)$/i.test(value)
+        ? true
+        : /^(0|false|no)$/i.test(value)
+          ? false
+          : badFlag(name, value);
   const cluster = flags.cluster ?? (env.STREAMTAP_CLICKHOUSE_CLUSTER || undefined);
-  const distributed = flags.distributed ?? flag('STREAMTAP_CLICKHOUSE_DISTRIBUTED', env.STREAMTAP_CLICKHOUSE_DISTRIBUTED);
-  if (distributed && !cluster) throw new Error('a Distributed table needs a cluster: --cluster <name> or STREAMTAP_CLICKHOUSE_CLUSTER');
-  const shutdown = int('--shutdown-timeout-ms / STREAMTAP_SHUTDOWN_TIMEOUT_MS', flags.shutdownTimeoutMs ?? env.STREAMTAP_SHUTDOWN_TIMEOUT_MS);
+  const distributed =
+    flags.distributed ?? flag('STREAMTAP_CLICKHOUSE_DISTRIBUTED', env.STREAMTAP_CLICKHOUSE_DISTRIBUTED);
+  if (distributed && !cluster)
+    throw new Error('a Distributed table needs a cluster: --cluster <name> or STREAMTAP_CLICKHOUSE_CLUSTER');
+  const shutdown = int(
+    '--shutdown-timeout-ms / STREAMTAP_SHUTDOWN_TIMEOUT_MS',
+    flags.shutdownTimeoutMs ?? env.STREAMTAP_SHUTDOWN_TIMEOUT_MS,
+  );
   return {
     batch: batchPolicy({
       maxRecords: int('--batch-records / STREAMTAP_BATCH_RECORDS', flags.batchRecords ?? env.STREAMTAP_BATCH_RECORDS),

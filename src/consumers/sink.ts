@@ -68,8 +68,12 @@ export class ClickHouseSink {
    * the full extraction. Returns how many keys it marked. Idempotent: marked keys are hidden by FINAL,
    * so a second call finds nothing to mark.
    */
-  async markMissingDeleted(spec: TableSpec, run: Pick<RunCompletion, 'runId' | 'startVersion' | 'endVersion'>): Promise<number> {
-    if (spec.writeDisposition !== 'replace') throw new Error(`${spec.database}.${spec.table}: deletes apply to write_disposition replace only`);
+  async markMissingDeleted(
+    spec: TableSpec,
+    run: Pick<RunCompletion, 'runId' | 'startVersion' | 'endVersion'>,
+  ): Promise<number> {
+    if (spec.writeDisposition !== 'replace')
+      throw new Error(`${spec.database}.${spec.table}: deletes apply to write_disposition replace only`);
     const table = targetTable(spec);
     // A subquery: in ClickHouse an alias in the SELECT list (the REPLACEd _version) would shadow the column in WHERE.
     const stale = `SELECT * FROM ${table} FINAL WHERE _version < ${run.startVersion}`;

@@ -15,7 +15,16 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { SchemaDecoder, WriterSchema } from '../avro/schema-store.js';
 import type { Logger } from '../log.js';
 import { latestViewSql, SINGLE_SERVER, type ClickHouseTopology } from './ddl.js';
-import { compileRowMapperFor, parseType, quote, renderType, schemaColumns, widenColumn, type ChType, type TableSpec } from './table-schema.js';
+import {
+  compileRowMapperFor,
+  parseType,
+  quote,
+  renderType,
+  schemaColumns,
+  widenColumn,
+  type ChType,
+  type TableSpec,
+} from './table-schema.js';
 
 export class SchemaEvolutionError extends Error {
   readonly code = 'SCHEMA_INCOMPATIBLE';
@@ -30,7 +39,11 @@ export interface EvolutionPlan {
 }
 
 /** What the table (columns `have`) needs so that it can store records written with `schema`. */
-export function planEvolution(have: ReadonlyMap<string, ChType>, writer: Pick<WriterSchema, 'schema'>, primaryKey: readonly string[]): EvolutionPlan {
+export function planEvolution(
+  have: ReadonlyMap<string, ChType>,
+  writer: Pick<WriterSchema, 'schema'>,
+  primaryKey: readonly string[],
+): EvolutionPlan {
   const add: [string, ChType][] = [];
   const modify: [string, ChType][] = [];
   const errors: string[] = [];
@@ -43,14 +56,20 @@ export function planEvolution(have: ReadonlyMap<string, ChType>, writer: Pick<Wr
     const widened = widenColumn(current, column.ch, column.name);
     if ('error' in widened) errors.push(widened.error);
     else if (widened.changed && primaryKey.includes(column.name)) {
-      errors.push(`${column.name}: a primary key column cannot change type (${renderType(current)} → ${renderType(widened.type)})`);
+      errors.push(
+        `${column.name}: a primary key column cannot change type (${renderType(current)} → ${renderType(widened.type)})`,
+      );
     } else if (widened.changed) modify.push([column.name, widened.type]);
   }
   return { add, modify, errors };
 }
 
 /** The ALTER statements for a plan, on one server or a cluster (local tables first, then the Distributed one). */
-export function evolutionStatements(spec: TableSpec, plan: Pick<EvolutionPlan, 'add' | 'modify'>, topology: ClickHouseTopology = SINGLE_SERVER): string[] {
+export function evolutionStatements(
+  spec: TableSpec,
+  plan: Pick<EvolutionPlan, 'add' | 'modify'>,
+  topology: ClickHouseTopology = SINGLE_SERVER,
+): string[] {
   const clauses = [
     ...plan.add.map(([name, type]) => `ADD COLUMN IF NOT EXISTS ${quote(name)} ${renderType(type)}`),
     ...plan.modify.map(([name, type]) => `MODIFY COLUMN ${quote(name)} ${renderType(type)}`),
@@ -86,7 +105,11 @@ export class TableEvolution {
    * Makes the table fit every schema the messages were written with. False when this table is stopped:
    * the caller must not insert or commit the chunk. `pause` stops fetching the partition.
    */
-  async prepare(messages: readonly { readonly value: Buffer | null }[], decoder: SchemaDecoder, pause?: () => unknown): Promise<boolean> {
+  async prepare(
+    messages: readonly { readonly value: Buffer | null }[],
+    decoder: SchemaDecoder,
+    pause?: () => unknown,
+  ): Promise<boolean> {
     if (!this.error) {
       const writers = this.newWriters(messages, decoder);
       if (writers.size === 0 && !writers.unknown) return true;
@@ -111,7 +134,10 @@ export class TableEvolution {
     return mapper(value);
   }
 
-  private async fitNew(messages: readonly { readonly value: Buffer | null }[], decoder: SchemaDecoder): Promise<boolean> {
+  private async fitNew(
+    messages: readonly { readonly value: Buffer | null }[],
+    decoder: SchemaDecoder,
+  ): Promise<boolean> {
     if (this.error) return false;
     let writers = this.newWriters(messages, decoder);
     if (writers.unknown) {
@@ -125,7 +151,10 @@ export class TableEvolution {
     } catch (error) {
       if (!(error instanceof SchemaEvolutionError)) throw error;
       this.error = error;
-      this.logger.error({ table: this.name, err: error }, 'table consumer stopped: a schema change the table cannot store; offsets stay uncommitted');
+      this.logger.error(
+        { table: this.name, err: error },
+        'table consumer stopped: a schema change the table cannot store; offsets stay uncommitted',
+      );
       return false;
     }
   }
@@ -143,14 +172,18 @@ export class TableEvolution {
   }
 
   /** Writer schemas of this resource in the messages that the table has not been checked against yet. */
-  private newWriters(messages: readonly { readonly value: Buffer | null }[], decoder: SchemaDecoder): Map<bigint, WriterSchema> & { unknown?: boolean } {
+  private newWriters(
+    messages: readonly { readonly value: Buffer | null }[],
+    decoder: SchemaDecoder,
+  ): Map<bigint, WriterSchema> & { unknown?: boolean } {
     const writers: Map<bigint, WriterSchema> & { unknown?: boolean } = new Map();
     let previous: WriterSchema | undefined;
     for (const m of messages) {
       if (!m.value) continue;
       const writer = decoder.writerOf(m.value);
       if (!writer) writers.unknown = true;
-      else if (writer !== previous && writer.resource === this.resource && !this.fitted.has(writer.fingerprint)) writers.set(writer.fingerprint, writer);
+      else if (writer !== previous && writer.resource === this.resource && !this.fitted.has(writer.fingerprint))
+        writers.set(writer.fingerprint, writer);
       previous = writer;
     }
     return writers;
@@ -174,7 +207,12 @@ export class TableEvolution {
         working.set(name, type);
       }
       for (const [name, type] of plan.modify) {
-        if (add.some(([n]) => n === name)) add.splice(add.findIndex(([n]) => n === name), 1, [name, type]);
+        if (add.some(([n]) => n === name))
+          add.splice(
+            add.findIndex(([n]) => n === name),
+            1,
+            [name, type],
+          );
         else modify.set(name, type);
         working.set(name, type);
       }
@@ -193,7 +231,9 @@ export class TableEvolution {
           await this.client.command({ query });
         } catch (error) {
           if (!isServerRefusal(error)) throw error; // down or unreachable: retried like an insert would be
-          throw new SchemaEvolutionError(`${this.name}: ClickHouse refused to change the table for ${writers.map(describeWriter).join(', ')}: ${(error as Error).message}`);
+          throw new SchemaEvolutionError(
+            `${this.name}: ClickHouse refused to change the table for ${writers.map(describeWriter).join(', ')}: ${(error as Error).message}`,
+          );
         }
       }
       this.logger.info(
@@ -234,7 +274,9 @@ export class TableEvolution {
 }
 
 function describeWriter(writer: WriterSchema): string {
-  const file = writer.file.startsWith('schema registry') ? writer.file : relative(process.cwd(), writer.file) || writer.file;
+  const file = writer.file.startsWith('schema registry')
+    ? writer.file
+    : relative(process.cwd(), writer.file) || writer.file;
   return `${file} (version ${writer.version})`;
 }
 

@@ -17,7 +17,8 @@ import type { WriteDisposition } from '../config/schema.js';
 type AvroType = unknown;
 type AvroObject = { readonly [key: string]: unknown };
 
-export type ScalarName = 'String' | 'Int32' | 'Int64' | 'UInt8' | 'UInt64' | 'Float32' | 'Float64' | 'Bool' | 'DateTime64';
+export type ScalarName =
+  'String' | 'Int32' | 'Int64' | 'UInt8' | 'UInt64' | 'Float32' | 'Float64' | 'Bool' | 'DateTime64';
 
 /** A ClickHouse column type, as far as streamtap writes or widens it. */
 export type ChType =
@@ -54,7 +55,8 @@ export function tableSpec(
 ): TableSpec {
   const columns = schemaColumns(schema, primaryKey);
   for (const key of primaryKey) {
-    if (!columns.some((c) => c.name === key)) throw new Error(`${database}.${table}: primary key "${key}" is not a field of the schema`);
+    if (!columns.some((c) => c.name === key))
+      throw new Error(`${database}.${table}: primary key "${key}" is not a field of the schema`);
   }
   return { database, table, columns, primaryKey, writeDisposition };
 }
@@ -85,7 +87,8 @@ export function columnsSql(spec: TableSpec): string {
 export function engineSql(spec: TableSpec, family: '' | 'Replicated' = '', engineArgs: readonly string[] = []): string {
   const key = spec.primaryKey.map(quote).join(', ');
   // merge and replace keep the latest observation of a key; append keeps every observation.
-  if (spec.writeDisposition === 'append') return `${family}MergeTree(${engineArgs.join(', ')}) ORDER BY (${key}, _version)`;
+  if (spec.writeDisposition === 'append')
+    return `${family}MergeTree(${engineArgs.join(', ')}) ORDER BY (${key}, _version)`;
   const versionArgs = spec.writeDisposition === 'replace' ? ['_version', '_is_deleted'] : ['_version'];
   return `${family}ReplacingMergeTree(${[...engineArgs, ...versionArgs].join(', ')}) ORDER BY (${key})`;
 }
@@ -105,7 +108,10 @@ export function compileRowMapper(spec: TableSpec): (record: Record<string, unkno
  * wider than what the schema alone needs: the table evolved). Columns the schema lacks are left out,
  * so ClickHouse fills their defaults: NULL for the Nullable columns a newer schema added.
  */
-export function compileRowMapperFor(schema: AvroRecordSchema, columns: ReadonlyMap<string, ChType>): (record: Record<string, unknown>) => Record<string, unknown> {
+export function compileRowMapperFor(
+  schema: AvroRecordSchema,
+  columns: ReadonlyMap<string, ChType>,
+): (record: Record<string, unknown>) => Record<string, unknown> {
   const named = namedTypes(schema);
   const plan = schema.fields
     .filter((f) => columns.has(f.name))
@@ -173,7 +179,12 @@ function nonNull(type: AvroType): AvroType {
   return branches.length === 1 ? branches[0] : { type: 'union', branches };
 }
 
-function columnType(type: AvroType, named: ReadonlyMap<string, AvroObject>, isKey: boolean, inside: ReadonlySet<string> = new Set()): ChType {
+function columnType(
+  type: AvroType,
+  named: ReadonlyMap<string, AvroObject>,
+  isKey: boolean,
+  inside: ReadonlySet<string> = new Set(),
+): ChType {
   const inner = typeOf(nonNull(type), named, inside);
   const canBeNull = inner.kind === 'scalar' || inner.kind === 'other';
   return isNullableUnion(type) && canBeNull && !isKey ? { kind: 'nullable', inner } : inner;
@@ -191,7 +202,10 @@ function typeOf(type: AvroType, named: ReadonlyMap<string, AvroObject>, inside: 
       // ClickHouse has no recursive types, and no empty tuples.
       if (inside.has(name) || fields.length === 0) return scalar('String');
       const nested = new Set(inside).add(name);
-      return { kind: 'tuple', fields: fields.map((f) => [String(f.name), columnType(f.type, named, false, nested)] as const) };
+      return {
+        kind: 'tuple',
+        fields: fields.map((f) => [String(f.name), columnType(f.type, named, false, nested)] as const),
+      };
     }
     case 'array':
       return { kind: 'array', items: columnType(o.items, named, false, inside) };
@@ -200,7 +214,9 @@ function typeOf(type: AvroType, named: ReadonlyMap<string, AvroObject>, inside: 
     case 'union':
       return scalar('String'); // unions other than ["null", T]: JSON text
     default:
-      return typeof o.type === 'string' && SCALARS[o.type] ? scalar(SCALARS[o.type] as ScalarName) : typeOf(o.type, named, inside);
+      return typeof o.type === 'string' && SCALARS[o.type]
+        ? scalar(SCALARS[o.type] as ScalarName)
+        : typeOf(o.type, named, inside);
   }
 }
 
@@ -239,7 +255,8 @@ const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '
 const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
 const dayPrefixes = new Map<number, string>();
 function dateTimeText(ms: number): string {
-  if (!Number.isInteger(ms) || ms < 0 || ms >= YEAR_10000_MS) return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+  if (!Number.isInteger(ms) || ms < 0 || ms >= YEAR_10000_MS)
+    return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
   const day = Math.floor(ms / DAY_MS);
   let prefix = dayPrefixes.get(day);
   if (prefix === undefined) {
@@ -263,7 +280,12 @@ function cellConverter(type: AvroType, target: ChType, named: ReadonlyMap<string
   return (v) => (v === null || v === undefined ? null : convert(v));
 }
 
-function converter(type: AvroType, target: ChType, named: ReadonlyMap<string, AvroObject>, inside: ReadonlySet<string>): Convert {
+function converter(
+  type: AvroType,
+  target: ChType,
+  named: ReadonlyMap<string, AvroObject>,
+  inside: ReadonlySet<string>,
+): Convert {
   const t = resolve(type, named);
   const o = typeof t === 'object' && t !== null && !Array.isArray(t) ? (t as AvroObject) : undefined;
   const kind = typeof t === 'string' ? t : String(o?.type);
@@ -288,7 +310,10 @@ function converter(type: AvroType, target: ChType, named: ReadonlyMap<string, Av
       .filter((f) => targets.has(String(f.name)))
       .map((f) => {
         const c = converter(nonNull(f.type), targets.get(String(f.name)) as ChType, named, nested);
-        return { name: String(f.name), convert: c === identity ? identity : (v: unknown) => (v === null || v === undefined ? null : c(v)) };
+        return {
+          name: String(f.name),
+          convert: c === identity ? identity : (v: unknown) => (v === null || v === undefined ? null : c(v)),
+        };
       });
     if (fields.every((f) => f.convert === identity)) return identity;
     return (v) => {
@@ -300,11 +325,21 @@ function converter(type: AvroType, target: ChType, named: ReadonlyMap<string, Av
     };
   }
   if (target.kind === 'array' && kind === 'array' && o) {
-    const item = converter(nonNull(o.items), target.items.kind === 'nullable' ? target.items.inner : target.items, named, inside);
+    const item = converter(
+      nonNull(o.items),
+      target.items.kind === 'nullable' ? target.items.inner : target.items,
+      named,
+      inside,
+    );
     return item === identity ? identity : (v) => (Array.isArray(v) ? v.map((x) => (x === null ? null : item(x))) : v);
   }
   if (target.kind === 'map' && kind === 'map' && o) {
-    const value = converter(nonNull(o.values), target.values.kind === 'nullable' ? target.values.inner : target.values, named, inside);
+    const value = converter(
+      nonNull(o.values),
+      target.values.kind === 'nullable' ? target.values.inner : target.values,
+      named,
+      inside,
+    );
     if (value === identity) return identity;
     return (v) => {
       if (v === null || typeof v !== 'object') return v;
@@ -358,7 +393,9 @@ class TypeParser {
         this.expect(',');
         const values = this.type();
         this.expect(')');
-        return key.kind === 'scalar' && key.name === 'String' ? { kind: 'map', values } : { kind: 'other', sql: this.text.slice(start, this.pos) };
+        return key.kind === 'scalar' && key.name === 'String'
+          ? { kind: 'map', values }
+          : { kind: 'other', sql: this.text.slice(start, this.pos) };
       }
       case 'Tuple': {
         const fields: [string, ChType][] = [];
@@ -380,14 +417,17 @@ class TypeParser {
       default: {
         this.skipArguments();
         const sql = this.text.slice(start, this.pos);
-        return name === 'DateTime64' && /^DateTime64\(\s*3\s*,\s*'UTC'\s*\)$/.test(sql) ? scalar('DateTime64', DATETIME_SQL) : { kind: 'other', sql };
+        return name === 'DateTime64' && /^DateTime64\(\s*3\s*,\s*'UTC'\s*\)$/.test(sql)
+          ? scalar('DateTime64', DATETIME_SQL)
+          : { kind: 'other', sql };
       }
     }
   }
 
   end(): void {
     this.space();
-    if (this.pos !== this.text.length) throw new Error(`cannot read the ClickHouse type "${this.text}" past position ${this.pos}`);
+    if (this.pos !== this.text.length)
+      throw new Error(`cannot read the ClickHouse type "${this.text}" past position ${this.pos}`);
   }
 
   private simple(name: string, sql: string): ChType {
@@ -444,7 +484,8 @@ class TypeParser {
   }
 
   private expect(c: string): void {
-    if (!this.accept(c)) throw new Error(`cannot read the ClickHouse type "${this.text}": expected "${c}" at position ${this.pos}`);
+    if (!this.accept(c))
+      throw new Error(`cannot read the ClickHouse type "${this.text}": expected "${c}" at position ${this.pos}`);
   }
 }
 
@@ -453,7 +494,14 @@ class TypeParser {
 
 export type Widening = { readonly type: ChType; readonly changed: boolean } | { readonly error: string };
 
-const NUMERIC_RANK: Partial<Record<ScalarName, number>> = { UInt8: 1, Int32: 2, Int64: 3, UInt64: 3, Float32: 3, Float64: 4 };
+const NUMERIC_RANK: Partial<Record<ScalarName, number>> = {
+  UInt8: 1,
+  Int32: 2,
+  Int64: 3,
+  UInt64: 3,
+  Float32: 3,
+  Float64: 4,
+};
 
 /**
  * The type a column must have to hold what it holds (`have`) and what a schema needs (`want`), or why
@@ -483,7 +531,10 @@ function widenInner(h: ChType, w: ChType, path: string): Widening {
     const wr = NUMERIC_RANK[w.name];
     if (hr !== undefined && wr !== undefined) {
       if (hr >= wr && !(h.name === 'Float32' && w.name === 'Int64')) return { type: h, changed: false };
-      return { type: scalar(wr >= 3 && (h.name.startsWith('Float') || w.name.startsWith('Float')) ? 'Float64' : w.name), changed: true };
+      return {
+        type: scalar(wr >= 3 && (h.name.startsWith('Float') || w.name.startsWith('Float')) ? 'Float64' : w.name),
+        changed: true,
+      };
     }
     return { type: scalar('String'), changed: true }; // e.g. Bool and Int64, DateTime64 and String: text holds both
   }
@@ -517,5 +568,7 @@ function widenInner(h: ChType, w: ChType, path: string): Widening {
     const r = widenColumn(h.values, w.values, `${path}.*`);
     return 'error' in r ? r : { type: { kind: 'map', values: r.type }, changed: r.changed };
   }
-  return { error: `${path}: the table has ${renderType(h)}, the schema needs ${renderType(w)}, and no ClickHouse type holds both` };
+  return {
+    error: `${path}: the table has ${renderType(h)}, the schema needs ${renderType(w)}, and no ClickHouse type holds both`,
+  };
 }

@@ -1,7 +1,14 @@
 // Thin adapter over kafkajs: one place for connection settings, logging and topic creation.
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
-import kafkajs, { type Admin, type Kafka, type KafkaConfig, type LogEntry, type ProducerConfig, type SASLOptions } from 'kafkajs';
+import kafkajs, {
+  type Admin,
+  type Kafka,
+  type KafkaConfig,
+  type LogEntry,
+  type ProducerConfig,
+  type SASLOptions,
+} from 'kafkajs';
 import { ConfigError } from '../config/errors.js';
 import { defaultPartitioner } from './partitioner.js';
 import type { Logger } from '../log.js';
@@ -26,7 +33,15 @@ const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
  */
 export function kafkaSettingsFromEnv(env: NodeJS.ProcessEnv = process.env, override?: string): KafkaSettings {
   const list = override ?? env.KAFKA_BROKERS ?? 'localhost:9092';
-  return { brokers: list.split(',').map((b) => b.trim()).filter(Boolean), ssl: sslFromEnv(env), sasl: saslFromEnv(env), ...(env.KAFKA_CLIENT_ID ? { clientId: env.KAFKA_CLIENT_ID } : {}) };
+  return {
+    brokers: list
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
+    ssl: sslFromEnv(env),
+    sasl: saslFromEnv(env),
+    ...(env.KAFKA_CLIENT_ID ? { clientId: env.KAFKA_CLIENT_ID } : {}),
+  };
 }
 
 function sslFromEnv(env: NodeJS.ProcessEnv): KafkaSettings['ssl'] {
@@ -46,12 +61,16 @@ function saslFromEnv(env: NodeJS.ProcessEnv): SASLOptions | undefined {
   const mechanism = env.KAFKA_SASL_MECHANISM?.trim().toLowerCase();
   if (!mechanism) return undefined;
   if (!(SASL_MECHANISMS as readonly string[]).includes(mechanism)) {
-    throw new ConfigError('KAFKA_SASL_MECHANISM', [{ path: 'kafka.sasl_mechanism', message: `"${mechanism}" is not one of ${SASL_MECHANISMS.join(', ')}` }]);
+    throw new ConfigError('KAFKA_SASL_MECHANISM', [
+      { path: 'kafka.sasl_mechanism', message: `"${mechanism}" is not one of ${SASL_MECHANISMS.join(', ')}` },
+    ]);
   }
   const username = env.KAFKA_SASL_USERNAME;
   const password = env.KAFKA_SASL_PASSWORD;
   if (!username || !password) {
-    throw new ConfigError('KAFKA_SASL_MECHANISM', [{ path: 'kafka.sasl', message: `SASL ${mechanism} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD` }]);
+    throw new ConfigError('KAFKA_SASL_MECHANISM', [
+      { path: 'kafka.sasl', message: `SASL ${mechanism} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD` },
+    ]);
   }
   return { mechanism: mechanism as (typeof SASL_MECHANISMS)[number], username, password } as SASLOptions;
 }
@@ -133,7 +152,11 @@ export function deadLetterTopic(topic: string): string {
  * Some kafkajs calls give up on errors that Kafka marks retriable, e.g. an offset fetch answered
  * COORDINATOR_LOAD_IN_PROGRESS (code 14) while a freshly started broker loads __consumer_offsets.
  */
-export async function retryRetriable<T>(fn: () => Promise<T>, attempts = 10, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<T> {
+export async function retryRetriable<T>(
+  fn: () => Promise<T>,
+  attempts = 10,
+  sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)),
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
@@ -147,5 +170,10 @@ export async function retryRetriable<T>(fn: () => Promise<T>, attempts = 10, sle
 
 /** Producer settings every streamtap producer shares: idempotent, one request in flight, no topic auto-creation, murmur2 key partitioning. */
 export function producerConfig(): ProducerConfig {
-  return { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: defaultPartitioner };
+  return {
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: defaultPartitioner,
+  };
 }

@@ -20,7 +20,11 @@ function murmur2Bytes(data: Buffer, length: number): number {
   let h = SEED ^ length;
   const whole = length & ~3;
   for (let i = 0; i < whole; i += 4) {
-    let k = (data[i] as number) | ((data[i + 1] as number) << 8) | ((data[i + 2] as number) << 16) | ((data[i + 3] as number) << 24);
+    let k =
+      (data[i] as number) |
+      ((data[i + 1] as number) << 8) |
+      ((data[i + 2] as number) << 16) |
+      ((data[i + 3] as number) << 24);
     k = Math.imul(k, M);
     k ^= k >>> 24;
     k = Math.imul(k, M);
@@ -44,11 +48,13 @@ export const defaultPartitioner: ICustomPartitioner = () => {
   const counters = new Map<string, number>();
   return ({ topic, partitionMetadata, message }: PartitionerArgs) => {
     if (message.partition !== null && message.partition !== undefined) return message.partition;
-    if (message.key !== null && message.key !== undefined) return (murmur2(message.key) & 0x7fffffff) % partitionMetadata.length;
+    if (message.key !== null && message.key !== undefined)
+      return (murmur2(message.key) & 0x7fffffff) % partitionMetadata.length;
     const next = (counters.get(topic) ?? randomBytes(4).readUInt32BE(0)) + 1;
     counters.set(topic, next);
     const available = partitionMetadata.filter((p) => p.leader >= 0);
-    if (available.length > 0) return (available[(next & 0x7fffffff) % available.length] as { partitionId: number }).partitionId;
+    if (available.length > 0)
+      return (available[(next & 0x7fffffff) % available.length] as { partitionId: number }).partitionId;
     return (next & 0x7fffffff) % partitionMetadata.length;
   };
 };

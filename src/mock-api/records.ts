@@ -182,21 +182,118 @@ const EVENT_SPACING = 45_000;
 // Vocabulary (invented; emails use reserved .example domains)
 
 const FIRST_NAMES = [
-  'Ada', 'Amara', 'Ben', 'Carlos', 'Chloe', 'Dana', 'Diego', 'Elif', 'Emma', 'Farah', 'Felix', 'Grace',
-  'Hana', 'Hugo', 'Ines', 'Ivan', 'Jade', 'Jonas', 'Kai', 'Kenji', 'Lara', 'Leo', 'Lina', 'Malik', 'Maya',
-  'Mei', 'Nadia', 'Noah', 'Olga', 'Omar', 'Priya', 'Quinn', 'Rafael', 'Rosa', 'Sam', 'Sara', 'Theo', 'Uma',
-  'Victor', 'Wen', 'Yara', 'Yusuf', 'Zoe', 'Aiko', 'Bruno', 'Camille', 'Dmitri', 'Esther',
+  'Ada',
+  'Amara',
+  'Ben',
+  'Carlos',
+  'Chloe',
+  'Dana',
+  'Diego',
+  'Elif',
+  'Emma',
+  'Farah',
+  'Felix',
+  'Grace',
+  'Hana',
+  'Hugo',
+  'Ines',
+  'Ivan',
+  'Jade',
+  'Jonas',
+  'Kai',
+  'Kenji',
+  'Lara',
+  'Leo',
+  'Lina',
+  'Malik',
+  'Maya',
+  'Mei',
+  'Nadia',
+  'Noah',
+  'Olga',
+  'Omar',
+  'Priya',
+  'Quinn',
+  'Rafael',
+  'Rosa',
+  'Sam',
+  'Sara',
+  'Theo',
+  'Uma',
+  'Victor',
+  'Wen',
+  'Yara',
+  'Yusuf',
+  'Zoe',
+  'Aiko',
+  'Bruno',
+  'Camille',
+  'Dmitri',
+  'Esther',
 ];
 const LAST_NAMES = [
-  'Abbott', 'Adeyemi', 'Bauer', 'Becker', 'Costa', 'Dubois', 'Evans', 'Fischer', 'Garcia', 'Haddad',
-  'Hansen', 'Ito', 'Jensen', 'Kaur', 'Kim', 'Kowalski', 'Larsen', 'Lopez', 'Martin', 'Meyer', 'Moreau',
-  'Nakamura', 'Nguyen', 'Novak', 'Okafor', 'Olsen', 'Patel', 'Perez', 'Quinn', 'Rossi', 'Santos', 'Schmidt',
-  'Silva', 'Singh', 'Tanaka', 'Torres', 'Usman', 'Varga', 'Wagner', 'Walsh', 'Weber', 'Xu', 'Yilmaz',
-  'Young', 'Zhang', 'Ziegler', 'Brooks', 'Chen',
+  'Abbott',
+  'Adeyemi',
+  'Bauer',
+  'Becker',
+  'Costa',
+  'Dubois',
+  'Evans',
+  'Fischer',
+  'Garcia',
+  'Haddad',
+  'Hansen',
+  'Ito',
+  'Jensen',
+  'Kaur',
+  'Kim',
+  'Kowalski',
+  'Larsen',
+  'Lopez',
+  'Martin',
+  'Meyer',
+  'Moreau',
+  'Nakamura',
+  'Nguyen',
+  'Novak',
+  'Okafor',
+  'Olsen',
+  'Patel',
+  'Perez',
+  'Quinn',
+  'Rossi',
+  'Santos',
+  'Schmidt',
+  'Silva',
+  'Singh',
+  'Tanaka',
+  'Torres',
+  'Usman',
+  'Varga',
+  'Wagner',
+  'Walsh',
+  'Weber',
+  'Xu',
+  'Yilmaz',
+  'Young',
+  'Zhang',
+  'Ziegler',
+  'Brooks',
+  'Chen',
 ];
 const GUEST_DOMAINS = [
-  'example.com', 'example.org', 'example.net', 'mail.example', 'acme.example', 'globex.example',
-  'initech.example', 'umbrella.example', 'stark.example', 'wayne.example', 'hooli.example', 'vandelay.example',
+  'example.com',
+  'example.org',
+  'example.net',
+  'mail.example',
+  'acme.example',
+  'globex.example',
+  'initech.example',
+  'umbrella.example',
+  'stark.example',
+  'wayne.example',
+  'hooli.example',
+  'vandelay.example',
 ];
 const ORG_NAMES = ['Northwind', 'Bluebird', 'Copperleaf', 'Driftwood', 'Evergreen', 'Foxglove', 'Granite', 'Harbor'];
 const TEAM_NAMES = ['Sales', 'Customer Success', 'Recruiting', 'Support', 'Partnerships', 'Product'];
@@ -210,23 +307,83 @@ interface LinkTemplate {
 }
 
 const LINK_TEMPLATES: readonly LinkTemplate[] = [
-  { name: (f) => `Chat with ${f}`, slug: 'chat', durations: [[15, 30, 45], [30]], description: "Let's find a time to meet!" },
-  { name: () => 'Intro call', slug: 'intro', durations: [[30], [20, 30]], description: 'A quick call to get to know each other.' },
-  { name: () => 'Product demo', slug: 'demo', durations: [[45], [30, 60]], description: 'A live walkthrough tailored to your team.' },
-  { name: (f) => `Office hours with ${f}`, slug: 'office-hours', durations: [[15, 30]], description: 'Bring your questions, no agenda needed.' },
-  { name: () => 'Onboarding session', slug: 'onboarding', durations: [[60], [45, 60]], description: 'We will set up your account together.' },
-  { name: () => 'Customer interview', slug: 'interview', durations: [[30, 45]], description: 'Help us shape the roadmap. Thank you!' },
+  {
+    name: (f) => `Chat with ${f}`,
+    slug: 'chat',
+    durations: [[15, 30, 45], [30]],
+    description: "Let's find a time to meet!",
+  },
+  {
+    name: () => 'Intro call',
+    slug: 'intro',
+    durations: [[30], [20, 30]],
+    description: 'A quick call to get to know each other.',
+  },
+  {
+    name: () => 'Product demo',
+    slug: 'demo',
+    durations: [[45], [30, 60]],
+    description: 'A live walkthrough tailored to your team.',
+  },
+  {
+    name: (f) => `Office hours with ${f}`,
+    slug: 'office-hours',
+    durations: [[15, 30]],
+    description: 'Bring your questions, no agenda needed.',
+  },
+  {
+    name: () => 'Onboarding session',
+    slug: 'onboarding',
+    durations: [[60], [45, 60]],
+    description: 'We will set up your account together.',
+  },
+  {
+    name: () => 'Customer interview',
+    slug: 'interview',
+    durations: [[30, 45]],
+    description: 'Help us shape the roadmap. Thank you!',
+  },
   { name: () => 'Quick sync', slug: 'sync', durations: [[15], [10, 15]], description: 'A short check-in.' },
-  { name: () => 'Strategy session', slug: 'strategy', durations: [[60, 90]], description: 'Deep dive into goals and next steps.' },
-  { name: () => 'Support call', slug: 'support', durations: [[30]], description: 'Screen-share with our support team.' },
+  {
+    name: () => 'Strategy session',
+    slug: 'strategy',
+    durations: [[60, 90]],
+    description: 'Deep dive into goals and next steps.',
+  },
+  {
+    name: () => 'Support call',
+    slug: 'support',
+    durations: [[30]],
+    description: 'Screen-share with our support team.',
+  },
   { name: (f) => `Coffee with ${f}`, slug: 'coffee', durations: [[25, 50]], description: 'Informal virtual coffee.' },
-  { name: () => 'Technical interview', slug: 'tech-interview', durations: [[60]], description: 'Please have a laptop ready.' },
-  { name: () => 'Renewal review', slug: 'renewal', durations: [[30, 45]], description: 'Review usage and plan options.' },
+  {
+    name: () => 'Technical interview',
+    slug: 'tech-interview',
+    durations: [[60]],
+    description: 'Please have a laptop ready.',
+  },
+  {
+    name: () => 'Renewal review',
+    slug: 'renewal',
+    durations: [[30, 45]],
+    description: 'Review usage and plan options.',
+  },
 ];
 
 const LINK_FIELD_TEMPLATES: readonly { type: string; label: string; answers: readonly string[] }[] = [
   { type: 'short_text', label: 'Company', answers: ['Acme', 'Globex', 'Initech', 'Hooli', 'Vandelay', 'Stark'] },
-  { type: 'long_text', label: 'What would you like to discuss?', answers: ['Pricing for our team', 'Integration questions', 'Migrating from our old tool', 'Renewal terms', 'A bug in the export'] },
+  {
+    type: 'long_text',
+    label: 'What would you like to discuss?',
+    answers: [
+      'Pricing for our team',
+      'Integration questions',
+      'Migrating from our old tool',
+      'Renewal terms',
+      'A bug in the export',
+    ],
+  },
   { type: 'dropdown', label: 'Team size', answers: ['1-10', '11-50', '51-200', '200+'] },
   { type: 'phone', label: 'Best number to reach you', answers: ['+15555550142', '+442071838750', '+4930901820'] },
   { type: 'checkbox', label: 'I agree to the recording of this call', answers: ['true', 'false'] },
@@ -249,15 +406,29 @@ const CANCEL_REASONS = [
   'Out sick today.',
   'We decided to go another direction.',
 ];
-const RESCHEDULE_REASONS = ['Travel plans changed.', 'Need more time to prepare.', 'Double-booked, apologies.', 'Moving to a better slot.'];
+const RESCHEDULE_REASONS = [
+  'Travel plans changed.',
+  'Need more time to prepare.',
+  'Double-booked, apologies.',
+  'Moving to a better slot.',
+];
 const SUMMARY_PREFIXES = ['Follow-up', 'Updated', 'Rescoped', 'Kickoff'];
 const SUMMARY_PREFIX_RE = /^(?:Follow-up|Updated|Rescoped|Kickoff): /;
-const ADDRESSES = ['221 Market St, San Francisco', '10 Downing Plaza, London', 'Friedrichstr. 68, Berlin', '5 Rue Cler, Paris', 'Office, 3rd floor'];
+const ADDRESSES = [
+  '221 Market St, San Francisco',
+  '10 Downing Plaza, London',
+  'Friedrichstr. 68, Berlin',
+  '5 Rue Cler, Paris',
+  'Office, 3rd floor',
+];
 const UTM_SOURCES = ['newsletter', 'website', 'linkedin', 'partner', 'webinar'];
 const UTM_MEDIUMS = ['email', 'cpc', 'social', 'referral'];
 
 function slugify(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -365,7 +536,16 @@ export class MockDataset {
           name: `${first} ${last}`,
           slug: `${first.toLowerCase()}-${last.toLowerCase()}`,
         },
-        conferencing: conf < 0.5 ? 'zoom' : conf < 0.8 ? 'google_meet' : conf < 0.9 ? 'microsoft_teams' : conf < 0.95 ? 'phone' : 'none',
+        conferencing:
+          conf < 0.5
+            ? 'zoom'
+            : conf < 0.8
+              ? 'google_meet'
+              : conf < 0.9
+                ? 'microsoft_teams'
+                : conf < 0.95
+                  ? 'phone'
+                  : 'none',
       });
     }
   }
@@ -409,7 +589,9 @@ export class MockDataset {
       state: rng.chance(0.9) ? 'active' : 'disabled',
       slug: round === 0 ? template.slug : `${template.slug}-${round + 1}`,
       name,
-      private_name: rng.chance(0.5) ? `${name} (${rng.pick(['inbound', 'partners', 'VIP', 'Q3 campaign', 'internal'])})` : null,
+      private_name: rng.chance(0.5)
+        ? `${name} (${rng.pick(['inbound', 'partners', 'VIP', 'Q3 campaign', 'internal'])})`
+        : null,
       description: template.description,
       durations,
       default_duration: rng.chance(0.85) ? (durations[0] ?? null) : null,
@@ -498,7 +680,8 @@ export class MockDataset {
     const last = rng.pick(LAST_NAMES);
     const domain = rng.pick(GUEST_DOMAINS);
     const style = rng.int(3);
-    const local = style === 0 ? `${first}.${last}` : style === 1 ? `${first.charAt(0)}${last}` : `${first}${rng.int(100)}`;
+    const local =
+      style === 0 ? `${first}.${last}` : style === 1 ? `${first.charAt(0)}${last}` : `${first}${rng.int(100)}`;
     return {
       first,
       last,
@@ -537,16 +720,43 @@ export class MockDataset {
             const t = LINK_FIELD_TEMPLATES.find((x) => x.type === f.type);
             return { id: f.id, type: f.type, label: f.label, value: t !== undefined ? rng.pick(t.answers) : '' };
           });
-    const organizer = this.attendee(createdMs, index * 4, rng, owner, { organizer: true, scheduler: false }, 'accepted', [], false);
+    const organizer = this.attendee(
+      createdMs,
+      index * 4,
+      rng,
+      owner,
+      { organizer: true, scheduler: false },
+      'accepted',
+      [],
+      false,
+    );
     const scheduler = hasScheduler
-      ? this.attendee(createdMs, index * 4 + 1, rng, guestPerson, { organizer: false, scheduler: true }, 'accepted', fields, rng.chance(0.3))
+      ? this.attendee(
+          createdMs,
+          index * 4 + 1,
+          rng,
+          guestPerson,
+          { organizer: false, scheduler: true },
+          'accepted',
+          fields,
+          rng.chance(0.3),
+        )
       : null;
     const attendees: EventAttendee[] = scheduler !== null ? [organizer, scheduler] : [organizer];
     const extra = rng.float();
     const nGuests = extra < 0.8 ? (scheduler === null ? 1 : 0) : extra < 0.96 ? 1 : 2;
     for (let g = 0; g < nGuests; g++) {
       attendees.push(
-        this.attendee(createdMs, index * 4 + 2 + g, rng, this.guest(rng), { organizer: false, scheduler: false }, rng.pick(['accepted', 'needs_action', 'tentative'] as const), [], false),
+        this.attendee(
+          createdMs,
+          index * 4 + 2 + g,
+          rng,
+          this.guest(rng),
+          { organizer: false, scheduler: false },
+          rng.pick(['accepted', 'needs_action', 'tentative'] as const),
+          [],
+          false,
+        ),
       );
     }
 
@@ -590,7 +800,12 @@ export class MockDataset {
       location = 'Zoom';
     } else if (confType === 'google_meet') {
       const code = `${rng.chars('abcdefghijklmnopqrstuvwxyz', 3)}-${rng.chars('abcdefghijklmnopqrstuvwxyz', 4)}-${rng.chars('abcdefghijklmnopqrstuvwxyz', 3)}`;
-      conferencing = { type: 'google_meet', join_url: `https://meet.google.com/${code}`, meeting_id: code, instructions: null };
+      conferencing = {
+        type: 'google_meet',
+        join_url: `https://meet.google.com/${code}`,
+        meeting_id: code,
+        instructions: null,
+      };
       location = 'Google Meet';
     } else if (confType === 'microsoft_teams') {
       conferencing = {
@@ -616,7 +831,9 @@ export class MockDataset {
       const paid = state !== 'awaiting_checkout' && state !== 'checkout_expired';
       payment = {
         state: paid ? 'paid' : 'awaiting_checkout',
-        url: paid ? `https://dashboard.stripe.com/payments/pi_${rng.chars(ALNUM, 24)}` : `https://checkout.stripe.com/c/pay/cs_live_${rng.chars(ALNUM, 24)}`,
+        url: paid
+          ? `https://dashboard.stripe.com/payments/pi_${rng.chars(ALNUM, 24)}`
+          : `https://checkout.stripe.com/c/pay/cs_live_${rng.chars(ALNUM, 24)}`,
         amount_total: price + tax,
         amount_subtotal: price,
         amount_tax: tax,
@@ -627,10 +844,15 @@ export class MockDataset {
 
     const meta = rng.float();
     const metadata: Record<string, string> =
-      meta < 0.7 ? {} : meta < 0.9 ? { utm_source: rng.pick(UTM_SOURCES), utm_medium: rng.pick(UTM_MEDIUMS) } : { crm_contact_id: `003${rng.chars(ALNUM, 12)}` };
+      meta < 0.7
+        ? {}
+        : meta < 0.9
+          ? { utm_source: rng.pick(UTM_SOURCES), utm_medium: rng.pick(UTM_MEDIUMS) }
+          : { crm_contact_id: `003${rng.chars(ALNUM, 12)}` };
 
     const schedulerName = scheduler !== null ? scheduler.display_name : (attendees[1]?.display_name ?? 'Guest');
-    const summary = link !== null ? `${link.name}: ${schedulerName}` : `${schedulerName} and ${owner.first} ${owner.last}`;
+    const summary =
+      link !== null ? `${link.name}: ${schedulerName}` : `${schedulerName} and ${owner.first} ${owner.last}`;
     const pollSlug = viaPoll ? `poll-${rng.chars(LOWER_ALNUM, 6)}` : '';
 
     const event: SavvyCalEvent = {
@@ -654,7 +876,13 @@ export class MockDataset {
       original_end_at: isoSeconds(origStartMs + duration * MINUTE),
       conferencing,
       link: link !== null ? { id: link.id, slug: link.slug, name: link.name } : null,
-      poll: viaPoll ? { id: `poll_${ulidLike(createdMs - DAY, index, rng, SALT_POLL)}`, name: `Meeting with ${owner.first}`, slug: pollSlug } : null,
+      poll: viaPoll
+        ? {
+            id: `poll_${ulidLike(createdMs - DAY, index, rng, SALT_POLL)}`,
+            name: `Meeting with ${owner.first}`,
+            slug: pollSlug,
+          }
+        : null,
       scope: link !== null ? { ...link.scope } : viaPoll ? { ...owner.personalScope } : null,
       scheduler,
       organizer,

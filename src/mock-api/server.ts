@@ -110,12 +110,17 @@ function validateFaults(plan: FaultPlan | undefined): FaultPlan | undefined {
     throw new RangeError('faults.statuses must be a non-empty array');
   }
   for (const s of plan.statuses) {
-    if (!Number.isInteger(s) || s < 400 || s > 599) throw new RangeError(`fault status must be 400..599, got ${String(s)}`);
+    if (!Number.isInteger(s) || s < 400 || s > 599)
+      throw new RangeError(`fault status must be 400..599, got ${String(s)}`);
   }
   if (plan.retryAfter !== undefined && (typeof plan.retryAfter !== 'string' || plan.retryAfter === '')) {
     throw new RangeError('faults.retryAfter must be a non-empty string');
   }
-  return { every: plan.every, statuses: [...plan.statuses], ...(plan.retryAfter !== undefined ? { retryAfter: plan.retryAfter } : {}) };
+  return {
+    every: plan.every,
+    statuses: [...plan.statuses],
+    ...(plan.retryAfter !== undefined ? { retryAfter: plan.retryAfter } : {}),
+  };
 }
 
 /** Byte-bounded LRU of serialized page bodies (Map iteration order = recency). */
@@ -163,9 +168,11 @@ function parsePage(params: URLSearchParams, resource: CursorResource, count: num
   let limit = DEFAULT_LIMIT;
   const rawLimit = params.get('limit');
   if (rawLimit !== null) {
-    if (!/^\d{1,9}$/.test(rawLimit)) return { ok: false, message: `limit must be an integer between 1 and ${MAX_LIMIT}` };
+    if (!/^\d{1,9}$/.test(rawLimit))
+      return { ok: false, message: `limit must be an integer between 1 and ${MAX_LIMIT}` };
     limit = Number(rawLimit);
-    if (limit < 1 || limit > MAX_LIMIT) return { ok: false, message: `limit must be an integer between 1 and ${MAX_LIMIT}` };
+    if (limit < 1 || limit > MAX_LIMIT)
+      return { ok: false, message: `limit must be an integer between 1 and ${MAX_LIMIT}` };
   }
   const after = params.get('after');
   const before = params.get('before');
@@ -258,12 +265,14 @@ class MockApiServer implements MockApi {
     switch (resource) {
       case 'events': {
         const out: unknown[] = new Array(this.eventCount);
-        for (let i = 0; i < this.eventCount; i++) out[i] = JSON.parse(JSON.stringify(this.dataset.event(i, this.revision)));
+        for (let i = 0; i < this.eventCount; i++)
+          out[i] = JSON.parse(JSON.stringify(this.dataset.event(i, this.revision)));
         return out;
       }
       case 'links': {
         const out: unknown[] = new Array(this.linkCount);
-        for (let i = 0; i < this.linkCount; i++) out[i] = JSON.parse(JSON.stringify(this.dataset.link(i, this.revision)));
+        for (let i = 0; i < this.linkCount; i++)
+          out[i] = JSON.parse(JSON.stringify(this.dataset.link(i, this.revision)));
         return out;
       }
       case 'time_zones':
@@ -326,7 +335,12 @@ class MockApiServer implements MockApi {
       const nth = this.listRequestCount / plan.every; // 1-based fault number
       const status = plan.statuses[(nth - 1) % plan.statuses.length] ?? 503;
       this.faultCount++;
-      this.send(res, status, errorBody(faultMessage(status)), plan.retryAfter !== undefined ? { 'retry-after': plan.retryAfter } : undefined);
+      this.send(
+        res,
+        status,
+        errorBody(faultMessage(status)),
+        plan.retryAfter !== undefined ? { 'retry-after': plan.retryAfter } : undefined,
+      );
       return;
     }
 
@@ -375,7 +389,9 @@ class MockApiServer implements MockApi {
     }
     const before = start > 0 ? JSON.stringify(encodeCursor(resource, start)) : 'null';
     const after = end < count ? JSON.stringify(encodeCursor(resource, end)) : 'null';
-    const body = Buffer.from(`{"entries":[${parts.join(',')}],"metadata":{"before":${before},"after":${after},"limit":${limit}}}`);
+    const body = Buffer.from(
+      `{"entries":[${parts.join(',')}],"metadata":{"before":${before},"after":${after},"limit":${limit}}}`,
+    );
     this.cache.set(key, body);
     return body;
   }

@@ -63,13 +63,7 @@ export interface Payment {
 }
 
 export type EventState =
-  | 'awaiting_approval'
-  | 'awaiting_checkout'
-  | 'confirmed'
-  | 'tentative'
-  | 'canceled'
-  | 'declined'
-  | 'checkout_expired';
+  'awaiting_approval' | 'awaiting_checkout' | 'confirmed' | 'tentative' | 'canceled' | 'declined' | 'checkout_expired';
 
 export interface SavvyCalEvent {
   id: string;

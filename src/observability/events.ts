@@ -15,7 +15,12 @@ export interface PageEvent {
   readonly bytes: number;
   readonly status: number;
   /** live totals of what Kafka acknowledged so far for this resource */
-  readonly published: { readonly records: number; readonly rejected: number; readonly withExtra: number; readonly bytes: number };
+  readonly published: {
+    readonly records: number;
+    readonly rejected: number;
+    readonly withExtra: number;
+    readonly bytes: number;
+  };
 }
 
 export interface RetryEvent {

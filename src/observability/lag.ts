@@ -21,7 +21,9 @@ export async function fetchLag(admin: Admin, groupId: string, topics: readonly s
   const present = topics.filter((t) => existing.has(t));
   if (present.length === 0) return [];
   const committed = new Map<string, bigint>();
-  for (const { topic, partitions } of await retryRetriable(() => admin.fetchOffsets({ groupId, topics: [...present] }))) {
+  for (const { topic, partitions } of await retryRetriable(() =>
+    admin.fetchOffsets({ groupId, topics: [...present] }),
+  )) {
     for (const p of partitions) if (BigInt(p.offset) >= 0n) committed.set(`${topic}:${p.partition}`, BigInt(p.offset));
   }
   const out: PartitionLag[] = [];

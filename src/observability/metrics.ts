@@ -61,41 +61,108 @@ export class Metrics {
   private readonly insertFailures;
   readonly dependencyUp;
   /** per resource, the acknowledged totals already counted, so page events (which carry totals) add deltas */
-  private readonly published = new Map<string, { records: number; withExtra: number; bytes: number; rejected: number }>();
+  private readonly published = new Map<
+    string,
+    { records: number; withExtra: number; bytes: number; rejected: number }
+  >();
 
   constructor(
     readonly source: string,
-    options: { command?: string; version?: string; lag?: () => Promise<readonly LagSample[]>; defaultMetrics?: boolean } = {},
+    options: {
+      command?: string;
+      version?: string;
+      lag?: () => Promise<readonly LagSample[]>;
+      defaultMetrics?: boolean;
+    } = {},
   ) {
     const registers = [this.registry];
-    const counter = (name: string, help: string, labelNames: string[]) => new Counter({ name, help, labelNames, registers });
-    const gauge = (name: string, help: string, labelNames: string[]) => new Gauge({ name, help, labelNames, registers });
-    const histogram = (name: string, help: string, labelNames: string[], buckets: number[]) => new Histogram({ name, help, labelNames, buckets, registers });
+    const counter = (name: string, help: string, labelNames: string[]) =>
+      new Counter({ name, help, labelNames, registers });
+    const gauge = (name: string, help: string, labelNames: string[]) =>
+      new Gauge({ name, help, labelNames, registers });
+    const histogram = (name: string, help: string, labelNames: string[], buckets: number[]) =>
+      new Histogram({ name, help, labelNames, buckets, registers });
     const r = ['source', 'resource'];
     gauge(METRIC.info, 'constant 1, labelled with the command and version', ['source', 'command', 'version']).set(
       { source, command: options.command ?? 'unknown', version: options.version ?? 'unknown' },
       1,
     );
-    this.httpRequests = counter(METRIC.httpRequests, 'HTTP requests to the source API by response status (or "error" for no response)', [...r, 'status']);
+    this.httpRequests = counter(
+      METRIC.httpRequests,
+      'HTTP requests to the source API by response status (or "error" for no response)',
+      [...r, 'status'],
+    );
     this.httpRetries = counter(METRIC.httpRetries, 'HTTP requests retried (429, 5xx, network errors)', r);
     this.httpResponseBytes = counter(METRIC.httpResponseBytes, 'response body bytes of successful pages', r);
     this.pages = counter(METRIC.pages, 'pages extracted', r);
-    this.pageRecords = histogram(METRIC.pageRecords, 'records per extracted page', r, [0, 1, 10, 50, 100, 250, 500, 1000, 5000]);
+    this.pageRecords = histogram(
+      METRIC.pageRecords,
+      'records per extracted page',
+      r,
+      [0, 1, 10, 50, 100, 250, 500, 1000, 5000],
+    );
     this.recordsProduced = counter(METRIC.recordsProduced, 'records published to Kafka and acknowledged', r);
     this.producedBytes = counter(METRIC.producedBytes, 'Avro bytes of the records published to Kafka', r);
-    this.unknownFieldRecords = counter(METRIC.unknownFieldRecords, 'records with fields the schema does not know (kept in _extra)', r);
-    this.deadLetters = counter(METRIC.deadLetters, 'records or messages sent to a dead-letter topic, by stage (produce, consume)', ['source', 'topic', 'stage']);
-    this.extractions = counter(METRIC.extractions, 'finished extractions of a resource by outcome (success, failure)', [...r, 'outcome']);
-    this.lastSuccess = gauge(METRIC.lastExtractionSuccess, '1 when the last extraction of the resource succeeded, 0 when it failed', r);
-    this.lastTimestamp = gauge(METRIC.lastExtractionTimestamp, 'unix time the last extraction of the resource finished', r);
-    this.lastRecords = gauge(METRIC.lastExtractionRecords, 'records published by the last extraction of the resource', r);
+    this.unknownFieldRecords = counter(
+      METRIC.unknownFieldRecords,
+      'records with fields the schema does not know (kept in _extra)',
+      r,
+    );
+    this.deadLetters = counter(
+      METRIC.deadLetters,
+      'records or messages sent to a dead-letter topic, by stage (produce, consume)',
+      ['source', 'topic', 'stage'],
+    );
+    this.extractions = counter(METRIC.extractions, 'finished extractions of a resource by outcome (success, failure)', [
+      ...r,
+      'outcome',
+    ]);
+    this.lastSuccess = gauge(
+      METRIC.lastExtractionSuccess,
+      '1 when the last extraction of the resource succeeded, 0 when it failed',
+      r,
+    );
+    this.lastTimestamp = gauge(
+      METRIC.lastExtractionTimestamp,
+      'unix time the last extraction of the resource finished',
+      r,
+    );
+    this.lastRecords = gauge(
+      METRIC.lastExtractionRecords,
+      'records published by the last extraction of the resource',
+      r,
+    );
     this.lastDuration = gauge(METRIC.lastExtractionDuration, 'wall time of the last extraction of the resource', r);
-    this.recordsConsumed = counter(METRIC.recordsConsumed, 'Kafka messages consumed and committed (rows plus dead letters)', ['source', 'topic']);
-    this.rowsInserted = counter(METRIC.rowsInserted, 'rows inserted into ClickHouse (latest per key within a batch)', ['source', 'topic']);
-    this.insertBatchRows = histogram(METRIC.insertBatchRows, 'rows per ClickHouse insert', ['source', 'topic'], [1, 10, 100, 500, 1000, 5000, 10_000, 50_000, 100_000]);
-    this.insertDuration = histogram(METRIC.insertDuration, 'duration of successful ClickHouse inserts', ['source', 'topic'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]);
-    this.insertFailures = counter(METRIC.insertFailures, 'failed ClickHouse insert attempts (retried with backoff)', ['source', 'topic']);
-    this.dependencyUp = gauge(METRIC.dependencyUp, '1 when the last readiness check reached the dependency (kafka, clickhouse)', ['dependency']);
+    this.recordsConsumed = counter(
+      METRIC.recordsConsumed,
+      'Kafka messages consumed and committed (rows plus dead letters)',
+      ['source', 'topic'],
+    );
+    this.rowsInserted = counter(METRIC.rowsInserted, 'rows inserted into ClickHouse (latest per key within a batch)', [
+      'source',
+      'topic',
+    ]);
+    this.insertBatchRows = histogram(
+      METRIC.insertBatchRows,
+      'rows per ClickHouse insert',
+      ['source', 'topic'],
+      [1, 10, 100, 500, 1000, 5000, 10_000, 50_000, 100_000],
+    );
+    this.insertDuration = histogram(
+      METRIC.insertDuration,
+      'duration of successful ClickHouse inserts',
+      ['source', 'topic'],
+      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    );
+    this.insertFailures = counter(METRIC.insertFailures, 'failed ClickHouse insert attempts (retried with backoff)', [
+      'source',
+      'topic',
+    ]);
+    this.dependencyUp = gauge(
+      METRIC.dependencyUp,
+      '1 when the last readiness check reached the dependency (kafka, clickhouse)',
+      ['dependency'],
+    );
     const lag = options.lag;
     if (lag) {
       new Gauge({
@@ -105,11 +172,13 @@ export class Metrics {
         registers,
         async collect() {
           this.reset();
-          for (const s of await lag().catch(() => [])) this.set({ source, topic: s.topic, partition: String(s.partition) }, Number(s.lag));
+          for (const s of await lag().catch(() => []))
+            this.set({ source, topic: s.topic, partition: String(s.partition) }, Number(s.lag));
         },
       });
     }
-    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: DEFAULT_METRICS_PREFIX });
+    if (options.defaultMetrics !== false)
+      collectDefaultMetrics({ register: this.registry, prefix: DEFAULT_METRICS_PREFIX });
   }
 
   text(): Promise<string> {
@@ -146,7 +215,8 @@ export class Metrics {
     this.addPublished(result.resource, result.topic, result);
     // The attempt that made the resource give up is a request too; retried ones were counted by onRetry.
     const status = (error as { context?: { status?: number } } | undefined)?.context?.status;
-    if (error !== undefined && (error as { code?: string }).code?.startsWith('HTTP_')) this.httpRequests.inc({ ...labels, status: status === undefined ? 'error' : String(status) });
+    if (error !== undefined && (error as { code?: string }).code?.startsWith('HTTP_'))
+      this.httpRequests.inc({ ...labels, status: status === undefined ? 'error' : String(status) });
     this.extractions.inc({ ...labels, outcome: result.ok ? 'success' : 'failure' });
     this.lastSuccess.set(labels, result.ok ? 1 : 0);
     this.lastTimestamp.set(labels, Date.now() / 1000);
@@ -155,14 +225,24 @@ export class Metrics {
     this.published.delete(result.resource);
   }
 
-  private addPublished(resource: string, topic: string, now: { records: number; withExtra: number; bytes: number; rejected: number }): void {
+  private addPublished(
+    resource: string,
+    topic: string,
+    now: { records: number; withExtra: number; bytes: number; rejected: number },
+  ): void {
     const before = this.published.get(resource) ?? { records: 0, withExtra: 0, bytes: 0, rejected: 0 };
     const labels = { source: this.source, resource };
     if (now.records > before.records) this.recordsProduced.inc(labels, now.records - before.records);
     if (now.bytes > before.bytes) this.producedBytes.inc(labels, now.bytes - before.bytes);
     if (now.withExtra > before.withExtra) this.unknownFieldRecords.inc(labels, now.withExtra - before.withExtra);
-    if (now.rejected > before.rejected) this.deadLetters.inc({ source: this.source, topic, stage: 'produce' }, now.rejected - before.rejected);
-    this.published.set(resource, { records: now.records, withExtra: now.withExtra, bytes: now.bytes, rejected: now.rejected });
+    if (now.rejected > before.rejected)
+      this.deadLetters.inc({ source: this.source, topic, stage: 'produce' }, now.rejected - before.rejected);
+    this.published.set(resource, {
+      records: now.records,
+      withExtra: now.withExtra,
+      bytes: now.bytes,
+      rejected: now.rejected,
+    });
   }
 
   private onConsumer(e: ConsumerEvent): void {

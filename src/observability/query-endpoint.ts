@@ -49,7 +49,9 @@ export function checkReadOnly(sql: string): string {
     .replace(/;\s*$/, '')
     .trim();
   if (!READ_ONLY_START.test(text)) {
-    throw new QueryRefusedError('a running consumer answers read-only queries only (SELECT, WITH, SHOW, DESCRIBE, EXPLAIN, EXISTS); stop it to run this statement');
+    throw new QueryRefusedError(
+      'a running consumer answers read-only queries only (SELECT, WITH, SHOW, DESCRIBE, EXPLAIN, EXISTS); stop it to run this statement',
+    );
   }
   if (text.includes(';')) throw new QueryRefusedError('one statement at a time, please (no ";" inside the query)');
   return text;
@@ -78,7 +80,8 @@ export function withdraw(file: string): void {
 export function readAdvertisement(file: string): Advertisement | undefined {
   try {
     const ad = JSON.parse(readFileSync(file, 'utf8')) as Partial<Advertisement>;
-    if (typeof ad.url === 'string' && typeof ad.token === 'string' && typeof ad.pid === 'number') return ad as Advertisement;
+    if (typeof ad.url === 'string' && typeof ad.token === 'string' && typeof ad.pid === 'number')
+      return ad as Advertisement;
   } catch {
     // absent or half-written: as if no consumer advertised
   }

@@ -28,8 +28,16 @@ export function maskValue(value: string | undefined): string | undefined {
 }
 
 /** Keys whose values pino masks in every log object (pino redact paths, one and two levels deep). */
-export const REDACT_PATHS: readonly string[] = ['password', 'token', 'authorization', 'apiKey', 'api_key', 'secret', 'sasl.password', 'headers.authorization']
-  .flatMap((key) => [key, `*.${key}`]);
+export const REDACT_PATHS: readonly string[] = [
+  'password',
+  'token',
+  'authorization',
+  'apiKey',
+  'api_key',
+  'secret',
+  'sasl.password',
+  'headers.authorization',
+].flatMap((key) => [key, `*.${key}`]);
 
 export const REDACT_MASK = MASK;
 

@@ -82,7 +82,9 @@ export async function readLastRuns(kafka: Kafka, source: string): Promise<Map<st
   try {
     if (!(await admin.listTopics()).includes(topic)) return last;
     const offsets = await admin.fetchTopicOffsets(topic);
-    const targets = new Map(offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)]));
+    const targets = new Map(
+      offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)]),
+    );
     if (targets.size === 0) return last;
     // kafkajs has no assign(): a throwaway group reads the topic, and is deleted afterwards.
     const groupId = `streamtap.status.${randomBytes(6).toString('hex')}`;

@@ -48,7 +48,11 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     const entries = await Promise.all(
       Object.entries(options.checks).map(async ([name, check]): Promise<[string, CheckResult]> => {
         try {
-          await withTimeout(check(), options.checkTimeoutMs ?? 3_000, `${name} did not answer within ${options.checkTimeoutMs ?? 3_000} ms`);
+          await withTimeout(
+            check(),
+            options.checkTimeoutMs ?? 3_000,
+            `${name} did not answer within ${options.checkTimeoutMs ?? 3_000} ms`,
+          );
           failingSince.delete(name);
           options.metrics?.dependencyUp.set({ dependency: name }, 1);
           return [name, { ok: true }];
@@ -74,9 +78,14 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
       json(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', checks });
     } else if (req.method === 'GET' && path === '/healthz') {
       const checks = await runChecks();
-      const stale = [...failingSince.entries()].filter(([, since]) => now() - since > unhealthyAfter).map(([name]) => name);
+      const stale = [...failingSince.entries()]
+        .filter(([, since]) => now() - since > unhealthyAfter)
+        .map(([name]) => name);
       json(res, stale.length === 0 ? 200 : 503, {
-        status: stale.length === 0 ? 'ok' : `unreachable for more than ${Math.round(unhealthyAfter / 1000)} s: ${stale.join(', ')}`,
+        status:
+          stale.length === 0
+            ? 'ok'
+            : `unreachable for more than ${Math.round(unhealthyAfter / 1000)} s: ${stale.join(', ')}`,
         checks,
       });
     } else if (req.method === 'POST' && path === '/query' && options.query) {
@@ -107,7 +116,11 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
   };
 }
 
-async function serveQuery(req: IncomingMessage, res: ServerResponse, query: NonNullable<OpsServerOptions['query']>): Promise<void> {
+async function serveQuery(
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: NonNullable<OpsServerOptions['query']>,
+): Promise<void> {
   const remote = req.socket.remoteAddress ?? '';
   if (!isLoopback(remote)) return json(res, 403, { error: 'queries are served to local clients only' });
   if (req.headers.authorization !== `Bearer ${query.token}`) return json(res, 401, { error: 'missing or wrong token' });

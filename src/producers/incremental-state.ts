@@ -22,9 +22,12 @@ export function stateKey(source: string, resource: string): string {
 /** The topic spec when any resource of the run (or a parent it reads from) is incremental; else nothing. */
 export function stateTopicSpecs(source: ResolvedSource, run: readonly ResolvedResource[], topic: string): TopicSpec[] {
   const byName = new Map(source.resources.map((r) => [r.name, r]));
-  const needs = (r: ResolvedResource | undefined): boolean => !!r && (r.endpoint.incremental !== undefined || needs(r.parent ? byName.get(r.parent.resource) : undefined));
+  const needs = (r: ResolvedResource | undefined): boolean =>
+    !!r && (r.endpoint.incremental !== undefined || needs(r.parent ? byName.get(r.parent.resource) : undefined));
   // One partition: the topic is tiny, and one partition keeps every key's history in order for readers.
-  return run.some(needs) ? [{ topic, partitions: 1, config: { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.1' } }] : [];
+  return run.some(needs)
+    ? [{ topic, partitions: 1, config: { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.1' } }]
+    : [];
 }
 
 export class StateLoadError extends Error {
@@ -50,7 +53,9 @@ export class IncrementalStateStore {
     } finally {
       await admin.disconnect();
     }
-    const remaining = new Map(offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high) - 1n]));
+    const remaining = new Map(
+      offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high) - 1n]),
+    );
     if (remaining.size === 0) return out;
 
     const groupId = `streamtap-state-reader-${randomBytes(6).toString('hex')}`;
@@ -60,7 +65,10 @@ export class IncrementalStateStore {
       await consumer.subscribe({ topic: this.topic, fromBeginning: true });
       await new Promise<void>((resolve, reject) => {
         const timeoutMs = this.options.timeoutMs ?? 30_000;
-        const timer = setTimeout(() => reject(new StateLoadError(`reading ${this.topic} took longer than ${timeoutMs} ms`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new StateLoadError(`reading ${this.topic} took longer than ${timeoutMs} ms`)),
+          timeoutMs,
+        );
         consumer
           .run({
             autoCommit: false,
@@ -94,7 +102,9 @@ export class IncrementalStateStore {
 
   /** Writes a state through the run's one idempotent producer, after the records it covers. */
   async save(sender: SerialSender, source: string, resource: string, state: IncrementalState): Promise<void> {
-    await sender.send([{ topic: this.topic, messages: [{ key: stateKey(source, resource), value: JSON.stringify(state) }] }]);
+    await sender.send([
+      { topic: this.topic, messages: [{ key: stateKey(source, resource), value: JSON.stringify(state) }] },
+    ]);
   }
 
   /** Forgets a resource's state: the next run starts from initial_value. */
@@ -118,8 +128,18 @@ export class IncrementalStateStore {
 
 function parseState(value: Buffer, key: string): IncrementalState {
   const parsed = JSON.parse(value.toString('utf8')) as Partial<IncrementalState>;
-  if ((typeof parsed.lastValue !== 'string' && typeof parsed.lastValue !== 'number') || typeof parsed.cursorPath !== 'string') {
-    throw new StateLoadError(`state ${key} is not a streamtap incremental state: ${value.toString('utf8').slice(0, 200)}`);
+  if (
+    (typeof parsed.lastValue !== 'string' && typeof parsed.lastValue !== 'number') ||
+    typeof parsed.cursorPath !== 'string'
+  ) {
+    throw new StateLoadError(
+      `state ${key} is not a streamtap incremental state: ${value.toString('utf8').slice(0, 200)}`,
+    );
   }
-  return { lastValue: parsed.lastValue, cursorPath: parsed.cursorPath, updatedAt: String(parsed.updatedAt ?? ''), runId: parsed.runId };
+  return {
+    lastValue: parsed.lastValue,
+    cursorPath: parsed.cursorPath,
+    updatedAt: String(parsed.updatedAt ?? ''),
+    runId: parsed.runId,
+  };
 }

@@ -65,7 +65,8 @@ export function selectResources(source: ResolvedSource, names: readonly string[]
   if (!names || names.length === 0) return source.resources.filter((r) => r.selected);
   return names.map((name) => {
     const found = source.resources.find((r) => r.name === name);
-    if (!found) throw new Error(`unknown resource "${name}"; the source has: ${source.resources.map((r) => r.name).join(', ')}`);
+    if (!found)
+      throw new Error(`unknown resource "${name}"; the source has: ${source.resources.map((r) => r.name).join(', ')}`);
     return found;
   });
 }
@@ -77,7 +78,15 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
   // Everything that can fail without the network fails first: schemas, secrets.
   const codecs = new Map<string, ResourceCodec>();
   // With SCHEMA_REGISTRY_URL, each schema is registered under <topic>-value first (Confluent wire format).
-  for (const r of resources) codecs.set(r.name, await withWireFormat(await loadResourceCodec(options.schemasDir, source.name, r.tableName), topicName(source.name, r.tableName), options.schemaRegistry));
+  for (const r of resources)
+    codecs.set(
+      r.name,
+      await withWireFormat(
+        await loadResourceCodec(options.schemasDir, source.name, r.tableName),
+        topicName(source.name, r.tableName),
+        options.schemaRegistry,
+      ),
+    );
   const retries = new Map<string, number>();
   const client = new RestClient(source, {
     secrets: options.secrets,
@@ -85,8 +94,23 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
     ...(options.retry ? { retry: options.retry } : {}),
     onRetry: (resource, event) => {
       retries.set(resource, (retries.get(resource) ?? 0) + 1);
-      options.observer?.retry?.({ resource, attempt: event.attempt, delayMs: event.delayMs, status: event.error.context.status, code: event.error.code });
-      logger.warn({ resource, attempt: event.attempt, delayMs: event.delayMs, code: event.error.code, status: event.error.context.status }, 'retrying request');
+      options.observer?.retry?.({
+        resource,
+        attempt: event.attempt,
+        delayMs: event.delayMs,
+        status: event.error.context.status,
+        code: event.error.code,
+      });
+      logger.warn(
+        {
+          resource,
+          attempt: event.attempt,
+          delayMs: event.delayMs,
+          code: event.error.code,
+          status: event.error.context.status,
+        },
+        'retrying request',
+      );
     },
   });
 
@@ -99,7 +123,11 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
       resources.flatMap((r) => {
         const topic = topicName(source.name, r.tableName);
         const control = r.writeDisposition === 'replace' ? [{ topic: controlTopic(topic), partitions: 1 }] : [];
-        return [{ topic, partitions: options.partitions ?? 3 }, { topic: deadLetterTopic(topic), partitions: 1 }, ...control];
+        return [
+          { topic, partitions: options.partitions ?? 3 },
+          { topic: deadLetterTopic(topic), partitions: 1 },
+          ...control,
+        ];
       }),
     );
     if (stateTopics.length > 0) await ensureTopics(admin, stateTopics);
@@ -137,7 +165,15 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
             session,
             onPage: (page) => {
               pages++;
-              options.observer?.page?.({ resource: resource.name, topic, page: page.number, records: page.records.length, bytes: page.bytes, status: page.status, published: counts });
+              options.observer?.page?.({
+                resource: resource.name,
+                topic,
+                page: page.number,
+                records: page.records.length,
+                bytes: page.bytes,
+                status: page.status,
+                published: counts,
+              });
               if (page.number % 100 === 0) log.info({ pages: page.number }, 'extracting');
             },
           });
@@ -157,23 +193,48 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
             counts,
           );
           await session.complete(resource.name, true);
-          if (counts.rejected > 0) log.warn({ rejected: counts.rejected, dlq: deadLetterTopic(topic) }, 'records sent to the dead-letter topic');
+          if (counts.rejected > 0)
+            log.warn(
+              { rejected: counts.rejected, dlq: deadLetterTopic(topic) },
+              'records sent to the dead-letter topic',
+            );
           const drift = counts.withExtra > 0 ? schemaDrift.get(source.name, resource.tableName) : undefined;
           if (drift) {
-            const { message, paths } = driftReport(drift, codecs.get(resource.name)?.file ?? resource.tableName, counts.withExtra);
+            const { message, paths } = driftReport(
+              drift,
+              codecs.get(resource.name)?.file ?? resource.tableName,
+              counts.withExtra,
+            );
             log.warn({ records: counts.withExtra, paths }, message);
           }
           if (resource.writeDisposition === 'replace' && counts.rejected === 0) {
             // A complete, clean full extraction: consumers may now mark the keys it did not return as deleted.
-            const args = { source: source.name, resource: resource.name, topic, runId, startVersion, endVersion: nextVersion() };
+            const args = {
+              source: source.name,
+              resource: resource.name,
+              topic,
+              runId,
+              startVersion,
+              endVersion: nextVersion(),
+            };
             await publishRunCompletion(options.kafka, (batches) => sender.send(batches), args);
           }
           log.info({ pages, ...counts, ms: Date.now() - started }, 'resource done');
-          return observed(options.observer, report(resource.name, topic, counts.rejected === 0, pages, counts, retries, started));
+          return observed(
+            options.observer,
+            report(resource.name, topic, counts.rejected === 0, pages, counts, retries, started),
+          );
         } catch (error) {
           await session.complete(resource.name, false);
           log.error({ err: error, pages }, 'resource failed');
-          return observed(options.observer, { ...report(resource.name, topic, false, pages, counts, retries, started), error: (error as Error).message }, error);
+          return observed(
+            options.observer,
+            {
+              ...report(resource.name, topic, false, pages, counts, retries, started),
+              error: (error as Error).message,
+            },
+            error,
+          );
         }
       }),
     );
@@ -198,5 +259,13 @@ function report(
   retries: Map<string, number>,
   started: number,
 ): ResourceReport {
-  return { resource, topic, ok, pages, ...counts, retries: retries.get(resource) ?? 0, durationMs: Date.now() - started };
+  return {
+    resource,
+    topic,
+    ok,
+    pages,
+    ...counts,
+    retries: retries.get(resource) ?? 0,
+    durationMs: Date.now() - started,
+  };
 }

@@ -111,7 +111,11 @@ export async function publishResource(
     }
     try {
       const key = target.keyOf(item.data);
-      const { bytes, extra } = target.codec.write(item.data, { extractedAt, runId: target.runId, nextVersion: target.nextVersion });
+      const { bytes, extra } = target.codec.write(item.data, {
+        extractedAt,
+        runId: target.runId,
+        nextVersion: target.nextVersion,
+      });
       if (extra !== null) counts.withExtra++;
       counts.bytes += bytes.length;
       batchBytes += bytes.length;

@@ -7,10 +7,13 @@ export class MissingKeyError extends Error {
 export function compileKeyOf(primaryKey: readonly string[]): (record: unknown) => string {
   const fields = [...primaryKey];
   const read = (record: unknown, field: string): string | number => {
-    const value = record !== null && typeof record === 'object' ? (record as Record<string, unknown>)[field] : undefined;
+    const value =
+      record !== null && typeof record === 'object' ? (record as Record<string, unknown>)[field] : undefined;
     if (typeof value === 'string' && value !== '') return value;
     if (typeof value === 'number' && Number.isFinite(value)) return value;
-    throw new MissingKeyError(`record has no usable primary key "${field}" (got ${value === undefined ? 'nothing' : JSON.stringify(value)})`);
+    throw new MissingKeyError(
+      `record has no usable primary key "${field}" (got ${value === undefined ? 'nothing' : JSON.stringify(value)})`,
+    );
   };
   if (fields.length === 1) {
     const field = fields[0] as string;

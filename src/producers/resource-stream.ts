@@ -31,7 +31,11 @@ export interface ResourceStreamOptions extends ExtractOptions {
   readonly onPage?: (page: ExtractedPage) => void;
 }
 
-export function resourceStream(resource: ResolvedResource, client: RestClient, options: ResourceStreamOptions = {}): Readable {
+export function resourceStream(
+  resource: ResolvedResource,
+  client: RestClient,
+  options: ResourceStreamOptions = {},
+): Readable {
   async function* records(): AsyncGenerator<ResourceStreamItem> {
     try {
       for await (const page of extractPages(resource, client, options)) {

@@ -47,7 +47,11 @@ export function createAuth(config: AuthConfig | undefined, options: AuthOptions)
     case undefined:
     case 'bearer': {
       const value = `Bearer ${secret(config.token)}`;
-      return { type: 'bearer', apply: async ({ headers }) => void (headers.authorization = value), invalidate: () => false };
+      return {
+        type: 'bearer',
+        apply: async ({ headers }) => void (headers.authorization = value),
+        invalidate: () => false,
+      };
     }
     case 'api_key': {
       const key = secret(config.api_key);
@@ -59,18 +63,27 @@ export function createAuth(config: AuthConfig | undefined, options: AuthOptions)
         const cookie = `${name}=${encodeURIComponent(key)}`;
         return {
           type: 'api_key',
-          apply: async ({ headers }) => void (headers.cookie = headers.cookie ? `${headers.cookie}; ${cookie}` : cookie),
+          apply: async ({ headers }) =>
+            void (headers.cookie = headers.cookie ? `${headers.cookie}; ${cookie}` : cookie),
           invalidate: () => false,
         };
       }
-      return { type: 'api_key', apply: async ({ headers }) => void (headers[name.toLowerCase()] = key), invalidate: () => false };
+      return {
+        type: 'api_key',
+        apply: async ({ headers }) => void (headers[name.toLowerCase()] = key),
+        invalidate: () => false,
+      };
     }
     case 'http_basic': {
       const user = typeof config.username === 'string' ? config.username : secret(config.username);
       const encoded = Buffer.from(`${user}:${secret(config.password)}`).toString('base64');
       options.redactor.add(encoded);
       const value = `Basic ${encoded}`;
-      return { type: 'http_basic', apply: async ({ headers }) => void (headers.authorization = value), invalidate: () => false };
+      return {
+        type: 'http_basic',
+        apply: async ({ headers }) => void (headers.authorization = value),
+        invalidate: () => false,
+      };
     }
     case 'oauth2_client_credentials':
       return new OAuth2ClientCredentials(config, secret, options);
@@ -103,8 +116,13 @@ class OAuth2ClientCredentials implements Auth {
     private readonly options: AuthOptions,
   ) {
     const clientId = typeof config.client_id === 'string' ? config.client_id : secret(config.client_id);
-    this.form = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret(config.client_secret) });
-    for (const [k, v] of Object.entries(config.access_token_request_data ?? {})) if (v !== null) this.form.set(k, String(v));
+    this.form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: secret(config.client_secret),
+    });
+    for (const [k, v] of Object.entries(config.access_token_request_data ?? {}))
+      if (v !== null) this.form.set(k, String(v));
     this.url = new URL(config.access_token_url);
     this.now = options.now ?? Date.now;
     this.margin = options.refreshMarginMs ?? 60_000;
@@ -140,8 +158,19 @@ class OAuth2ClientCredentials implements Auth {
   private async obtain(signal?: AbortSignal): Promise<string> {
     this.requests++;
     const res = await this.options.fetchToken(this.url, this.form, signal);
-    const body = res.body as { access_token?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown } | null;
-    if (res.status < 200 || res.status >= 300 || !body || typeof body.access_token !== 'string' || body.access_token === '') {
+    const body = res.body as {
+      access_token?: unknown;
+      expires_in?: unknown;
+      error?: unknown;
+      error_description?: unknown;
+    } | null;
+    if (
+      res.status < 200 ||
+      res.status >= 300 ||
+      !body ||
+      typeof body.access_token !== 'string' ||
+      body.access_token === ''
+    ) {
       // The token endpoint's own error fields are safe to show; the body as a whole might hold a token.
       const why =
         body && typeof body.error === 'string'
@@ -149,16 +178,23 @@ class OAuth2ClientCredentials implements Auth {
           : res.status >= 200 && res.status < 300
             ? 'the response has no access_token'
             : 'no error description';
-      throw new RestError('AUTH_TOKEN_FAILED', `oauth2 token request failed (HTTP ${res.status}): ${why.slice(0, 200)}`, res.status >= 500 || res.status === 429, {
-        resource: '(auth)',
-        url: redactUrl(this.url),
-        status: res.status,
-      });
+      throw new RestError(
+        'AUTH_TOKEN_FAILED',
+        `oauth2 token request failed (HTTP ${res.status}): ${why.slice(0, 200)}`,
+        res.status >= 500 || res.status === 429,
+        {
+          resource: '(auth)',
+          url: redactUrl(this.url),
+          status: res.status,
+        },
+      );
     }
     this.token = body.access_token;
     this.options.redactor.add(this.token);
     const seconds = Number(body.expires_in);
-    this.renewAt = this.renewalTime(Number.isFinite(seconds) && seconds > 0 ? seconds : this.config.default_token_expiration);
+    this.renewAt = this.renewalTime(
+      Number.isFinite(seconds) && seconds > 0 ? seconds : this.config.default_token_expiration,
+    );
     return this.token;
   }
 }

@@ -65,7 +65,8 @@ export class RestClient {
     };
     // Every secret resolves here, so a missing one fails before the first request.
     this.auth = createAuth(source.auth, authOptions);
-    for (const r of source.resources) if (r.endpoint.auth) this.authByResource.set(r.name, createAuth(r.endpoint.auth, authOptions));
+    for (const r of source.resources)
+      if (r.endpoint.auth) this.authByResource.set(r.name, createAuth(r.endpoint.auth, authOptions));
     this.limiter = new RateLimiter({
       requestsPerSecond: source.rateLimit?.requests_per_second,
       burst: source.rateLimit?.burst,
@@ -89,7 +90,8 @@ export class RestClient {
     try {
       return await withRetry(() => this.attempt(resource, page, auth, opts), this.retry, {
         signal: opts.signal,
-        onRetry: (event) => this.options.onRetry?.(resource, { ...event, error: this.redactor.redactError(event.error) }),
+        onRetry: (event) =>
+          this.options.onRetry?.(resource, { ...event, error: this.redactor.redactError(event.error) }),
       });
     } catch (error) {
       throw this.redactor.redactError(error);
@@ -103,11 +105,23 @@ export class RestClient {
       let req: HttpRequest;
       // A 401 may only mean the token expired early: renew it once and try again at once, not after a backoff.
       for (let renewed = false; ; renewed = true) {
-        const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'streamtap/0.1', ...lower(this.source.headers), ...lower(opts.headers ?? {}) };
+        const headers: Record<string, string> = {
+          accept: 'application/json',
+          'user-agent': 'streamtap/0.1',
+          ...lower(this.source.headers),
+          ...lower(opts.headers ?? {}),
+        };
         if (page.json !== undefined) headers['content-type'] = 'application/json';
         const url = new URL(page.url);
         await auth.apply({ url, headers }, opts.signal);
-        req = { url, method: page.method, headers, body: page.json === undefined ? undefined : JSON.stringify(page.json), resource, signal: opts.signal };
+        req = {
+          url,
+          method: page.method,
+          headers,
+          body: page.json === undefined ? undefined : JSON.stringify(page.json),
+          resource,
+          signal: opts.signal,
+        };
         res = await this.http.send(req);
         if (res.status !== 401 || renewed || !auth.invalidate()) break;
       }
@@ -126,16 +140,29 @@ export class RestClient {
       const rule = typeof action === 'function' ? { action: [action] } : action;
       if (rule.status_code !== undefined && !statusMatches(rule.status_code, current().status)) continue;
       if (rule.content !== undefined && !(view ? bodyText(view.body) : text).includes(rule.content)) continue;
-      if (rule.action === 'ignore') return { status: current().status, headers: current().headers, body: null, bytes: res.body.length, ignored: true };
-      if (rule.action === 'retry') {
-        throw new RestError('RESPONSE_ACTION', `a response action marked this response for retry${rule.content ? ` (body contains ${JSON.stringify(rule.content)})` : ''}`, true, {
-          resource: req.resource,
-          url: redactUrl(req.url),
+      if (rule.action === 'ignore')
+        return {
           status: current().status,
-          retryAfterMs: parseRetryAfter(res.headers['retry-after'], this.now()),
-        });
+          headers: current().headers,
+          body: null,
+          bytes: res.body.length,
+          ignored: true,
+        };
+      if (rule.action === 'retry') {
+        throw new RestError(
+          'RESPONSE_ACTION',
+          `a response action marked this response for retry${rule.content ? ` (body contains ${JSON.stringify(rule.content)})` : ''}`,
+          true,
+          {
+            resource: req.resource,
+            url: redactUrl(req.url),
+            status: current().status,
+            retryAfterMs: parseRetryAfter(res.headers['retry-after'], this.now()),
+          },
+        );
       }
-      for (const hook of Array.isArray(rule.action) ? rule.action : [rule.action as ResponseHook]) view = hook(current()) ?? current();
+      for (const hook of Array.isArray(rule.action) ? rule.action : [rule.action as ResponseHook])
+        view = hook(current()) ?? current();
     }
     const status = view?.status ?? res.status;
     if (status < 200 || status >= 300) throw statusError({ ...res, status }, req, this.retry.retryStatuses, this.now());
@@ -149,7 +176,11 @@ export class RestClient {
     const req: HttpRequest = {
       url,
       method: 'POST',
-      headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'streamtap/0.1' },
+      headers: {
+        accept: 'application/json',
+        'content-type': 'application/x-www-form-urlencoded',
+        'user-agent': 'streamtap/0.1',
+      },
       body: form.toString(),
       resource: '(oauth2 token)',
       signal,
@@ -157,7 +188,8 @@ export class RestClient {
     const res = await withRetry(
       async () => {
         const r = await this.http.send(req);
-        if (this.retry.retryStatuses.has(r.status)) throw statusError({ ...r, body: Buffer.alloc(0) }, req, this.retry.retryStatuses, this.now());
+        if (this.retry.retryStatuses.has(r.status))
+          throw statusError({ ...r, body: Buffer.alloc(0) }, req, this.retry.retryStatuses, this.now());
         return r;
       },
       this.retry,
@@ -192,13 +224,20 @@ function bodyText(body: unknown): string {
   return typeof body === 'string' ? body : JSON.stringify(body);
 }
 
-function parseJson(text: string, contentType: string | string[] | undefined, req: HttpRequest, status: number): unknown {
+function parseJson(
+  text: string,
+  contentType: string | string[] | undefined,
+  req: HttpRequest,
+  status: number,
+): unknown {
   try {
     return JSON.parse(text);
   } catch {
     const head = text.trimStart().slice(0, 120).replace(/\s+/g, ' ');
     const looksHtml = /^<(!doctype|html|head|body)/i.test(head) || /text\/html/i.test(String(contentType ?? ''));
-    const what = looksHtml ? 'an HTML page (often a proxy error or login page served with 200)' : `not JSON (content-type ${String(contentType ?? 'none')})`;
+    const what = looksHtml
+      ? 'an HTML page (often a proxy error or login page served with 200)'
+      : `not JSON (content-type ${String(contentType ?? 'none')})`;
     throw new RestError('BODY_NOT_JSON', `response body is ${what}: ${JSON.stringify(head)}`, false, {
       resource: req.resource,
       url: redactUrl(req.url),

@@ -4,7 +4,18 @@ import { formatSegments, type PathSegment } from './json-path.js';
 import { parseLinkHeader } from './paginators/header-link.js';
 import { headerValue, type PageResponse } from './paginators/paginator.js';
 
-const RECORD_KEYS = new Set(['data', 'items', 'results', 'entries', 'records', 'rows', 'entities', 'payload', 'content', 'objects']);
+const RECORD_KEYS = new Set([
+  'data',
+  'items',
+  'results',
+  'entries',
+  'records',
+  'rows',
+  'entities',
+  'payload',
+  'content',
+  'objects',
+]);
 const NEXT_KEYS = ['next', 'nextpage', 'nexturl'];
 const NEXT_DICT_KEYS = ['href', 'url'];
 
@@ -19,7 +30,8 @@ export function detectRecordsPath(body: unknown): readonly PathSegment[] {
     if (depth > 2) return;
     for (const [key, child] of Object.entries(value)) {
       if (Array.isArray(child)) lists.push({ depth, path: [...path, key], key });
-      else if (child !== null && typeof child === 'object') walk(child as Record<string, unknown>, [...path, key], depth + 1);
+      else if (child !== null && typeof child === 'object')
+        walk(child as Record<string, unknown>, [...path, key], depth + 1);
     }
   };
   walk(body as Record<string, unknown>, [], 0);
@@ -27,7 +39,8 @@ export function detectRecordsPath(body: unknown): readonly PathSegment[] {
   return (lists.find((l) => RECORD_KEYS.has(l.key.toLowerCase())) ?? lists[0])?.path ?? [];
 }
 
-export type DetectedPaginator = { type: 'header_link' } | { type: 'json_link'; next_url_path: string } | { type: 'single_page' };
+export type DetectedPaginator =
+  { type: 'header_link' } | { type: 'json_link'; next_url_path: string } | { type: 'single_page' };
 
 /** dlt's order: a `Link: rel="next"` header, then a `next`-like key in the body holding a URL (or null), else one page. */
 export function detectPaginator(response: PageResponse): DetectedPaginator {
@@ -57,5 +70,8 @@ function findNextPath(value: unknown, path: string[], depth: number): string[] |
 
 // A cursor such as "c2" under `next` is not a link; following it as a relative URL would fetch nonsense.
 function looksLikeLink(value: unknown): boolean {
-  return value === null || (typeof value === 'string' && (/^https?:\/\//i.test(value) || value.startsWith('/') || value.startsWith('?')));
+  return (
+    value === null ||
+    (typeof value === 'string' && (/^https?:\/\//i.test(value) || value.startsWith('/') || value.startsWith('?')))
+  );
 }

@@ -40,9 +40,15 @@ export class RestError extends Error {
 
   withAttempts(attempts: number): RestError {
     const message = this.message.slice(0, this.message.lastIndexOf(' ('));
-    return new RestError(this.code, `${message}; gave up after ${attempts} attempts`, false, { ...this.context, attempts }, {
-      cause: this,
-    });
+    return new RestError(
+      this.code,
+      `${message}; gave up after ${attempts} attempts`,
+      false,
+      { ...this.context, attempts },
+      {
+        cause: this,
+      },
+    );
   }
 }
 
@@ -97,7 +103,12 @@ export class SecretRedactor {
     const cause = error.cause instanceof RestError ? this.redactError(error.cause) : error.cause;
     if (message === error.message && url === error.context.url && cause === error.cause) return error;
     const clean = Object.create(RestError.prototype) as RestError;
-    Object.assign(clean, error, { message, context: { ...error.context, url }, stack: this.redact(error.stack ?? ''), cause });
+    Object.assign(clean, error, {
+      message,
+      context: { ...error.context, url },
+      stack: this.redact(error.stack ?? ''),
+      cause,
+    });
     return clean as E;
   }
 }

@@ -86,17 +86,33 @@ export class HttpClient {
         }
         chunks.push(chunk);
       }
-      return { status: res.statusCode, headers: res.headers, body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size) };
+      return {
+        status: res.statusCode,
+        headers: res.headers,
+        body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size),
+      };
     } catch (error) {
       if (error instanceof RestError) throw error;
       if (req.signal?.aborted) throw error;
       if (timeout.aborted) {
-        throw new RestError('HTTP_TIMEOUT', `no complete response within ${this.timeoutMs} ms`, true, { resource: req.resource, url }, { cause: error });
+        throw new RestError(
+          'HTTP_TIMEOUT',
+          `no complete response within ${this.timeoutMs} ms`,
+          true,
+          { resource: req.resource, url },
+          { cause: error },
+        );
       }
       const code = (error as { code?: string }).code ?? '';
-      throw new RestError('HTTP_NETWORK', `network error ${code || (error as Error).message}`, RETRIABLE_NETWORK.has(code), { resource: req.resource, url }, {
-        cause: error,
-      });
+      throw new RestError(
+        'HTTP_NETWORK',
+        `network error ${code || (error as Error).message}`,
+        RETRIABLE_NETWORK.has(code),
+        { resource: req.resource, url },
+        {
+          cause: error,
+        },
+      );
     }
   }
 
@@ -106,12 +122,22 @@ export class HttpClient {
 }
 
 /** Turns a non-2xx response into a RestError, retriable when the policy says so. */
-export function statusError(res: HttpResponse, req: HttpRequest, retryStatuses: ReadonlySet<number>, now: number): RestError {
+export function statusError(
+  res: HttpResponse,
+  req: HttpRequest,
+  retryStatuses: ReadonlySet<number>,
+  now: number,
+): RestError {
   const snippet = res.body.subarray(0, 200).toString('utf8').replace(/\s+/g, ' ').trim();
-  return new RestError('HTTP_STATUS', `HTTP ${res.status}${snippet ? `: ${snippet}` : ''}`, retryStatuses.has(res.status), {
-    resource: req.resource,
-    url: redactUrl(req.url),
-    status: res.status,
-    retryAfterMs: parseRetryAfter(res.headers['retry-after'], now),
-  });
+  return new RestError(
+    'HTTP_STATUS',
+    `HTTP ${res.status}${snippet ? `: ${snippet}` : ''}`,
+    retryStatuses.has(res.status),
+    {
+      resource: req.resource,
+      url: redactUrl(req.url),
+      status: res.status,
+      retryAfterMs: parseRetryAfter(res.headers['retry-after'], now),
+    },
+  );
 }

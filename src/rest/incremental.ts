@@ -81,7 +81,15 @@ export class IncrementalCursor {
   /** Values for `{incremental.*}` placeholders and start_param/end_param, after `convert`. */
   placeholder(key: string): unknown {
     const raw =
-      key === 'start_value' ? this.startValue : key === 'initial_value' ? this.config.initialValue : key === 'end_value' ? this.config.endValue : key === 'last_value' ? this.last : undefined;
+      key === 'start_value'
+        ? this.startValue
+        : key === 'initial_value'
+          ? this.config.initialValue
+          : key === 'end_value'
+            ? this.config.endValue
+            : key === 'last_value'
+              ? this.last
+              : undefined;
     if (raw === undefined) return null;
     return this.config.convert ? this.config.convert(raw) : raw;
   }
@@ -92,17 +100,22 @@ export class IncrementalCursor {
     if (value === MISSING || value === null || value === undefined) {
       if (this.config.onCursorValueMissing === 'raise') {
         const keys = record && typeof record === 'object' ? Object.keys(record).slice(0, 12).join(', ') : typeof record;
-        throw new IncrementalCursorError(`a record has no incremental cursor "${this.cursorPath}" (fields: ${keys}); set on_cursor_value_missing to include or exclude`);
+        throw new IncrementalCursorError(
+          `a record has no incremental cursor "${this.cursorPath}" (fields: ${keys}); set on_cursor_value_missing to include or exclude`,
+        );
       }
       this.missing++;
       return this.config.onCursorValueMissing === 'include' ? 'keep' : 'drop';
     }
     if (typeof value !== 'string' && typeof value !== 'number') {
-      throw new IncrementalCursorError(`incremental cursor "${this.cursorPath}" must be a string or a number, got ${JSON.stringify(value).slice(0, 60)}`);
+      throw new IncrementalCursorError(
+        `incremental cursor "${this.cursorPath}" must be a string or a number, got ${JSON.stringify(value).slice(0, 60)}`,
+      );
     }
     // "ahead" is the direction last_value_func moves in: later for max, earlier for min.
     const ahead = (a: CursorValue, b: CursorValue): number => this.sign * compareCursor(a, b);
-    const forward = this.config.rowOrder === undefined ? undefined : this.config.rowOrder === (this.sign === 1 ? 'asc' : 'desc');
+    const forward =
+      this.config.rowOrder === undefined ? undefined : this.config.rowOrder === (this.sign === 1 ? 'asc' : 'desc');
     if (this.startValue !== undefined) {
       const c = ahead(value, this.startValue);
       if (c < 0 || (c === 0 && this.config.rangeStart === 'open')) return forward === false ? 'stop' : 'drop';

@@ -76,7 +76,8 @@ export class RateLimiter {
 
   get description(): string {
     const parts: string[] = [];
-    if (this.interval > 0) parts.push(`${(1000 / this.interval).toFixed(2).replace(/\.?0+$/, '')} req/s (burst ${this.burst})`);
+    if (this.interval > 0)
+      parts.push(`${(1000 / this.interval).toFixed(2).replace(/\.?0+$/, '')} req/s (burst ${this.burst})`);
     if (this.concurrency) parts.push(`${this.concurrency.limit} in flight`);
     return parts.length > 0 ? parts.join(', ') : 'none';
   }

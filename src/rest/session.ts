@@ -195,7 +195,12 @@ export class ExtractionSession {
   }
 
   private walk(node: Node): AsyncIterable<ExtractedPage> {
-    const common = { signal: this.options.signal, cursor: node.cursor, budget: node.budget, ...(this.options.now ? { now: this.options.now } : {}) };
+    const common = {
+      signal: this.options.signal,
+      cursor: node.cursor,
+      budget: node.budget,
+      ...(this.options.now ? { now: this.options.now } : {}),
+    };
     if (!node.parent) return walkPages(node.resource, this.client, common);
     const parent = node.parent;
     const edge = parent.edges[parent.children.indexOf(node)] as Channel<ExtractedPage>;
@@ -203,7 +208,12 @@ export class ExtractionSession {
     return this.childPages(node, parent, edge, common);
   }
 
-  private async *childPages(node: Node, parent: Node, edge: Channel<ExtractedPage>, common: Parameters<typeof walkPages>[2]): AsyncGenerator<ExtractedPage> {
+  private async *childPages(
+    node: Node,
+    parent: Node,
+    edge: Channel<ExtractedPage>,
+    common: Parameters<typeof walkPages>[2],
+  ): AsyncGenerator<ExtractedPage> {
     const abort = new AbortController();
     const signal = this.options.signal ? AbortSignal.any([this.options.signal, abort.signal]) : abort.signal;
     const out = new Channel<ExtractedPage>(this.hwm);
@@ -212,7 +222,13 @@ export class ExtractionSession {
         for await (const page of edge) yield* page.records;
       } catch (error) {
         const why = error instanceof Error ? error.message : String(error);
-        throw new RestError('HTTP_STATUS', `parent resource "${parent.resource.name}" failed: ${why}`, false, { resource: node.resource.name, url: '(parent)' }, { cause: error });
+        throw new RestError(
+          'HTTP_STATUS',
+          `parent resource "${parent.resource.name}" failed: ${why}`,
+          false,
+          { resource: node.resource.name, url: '(parent)' },
+          { cause: error },
+        );
       }
     }
     const parentRecords = records();
@@ -221,7 +237,11 @@ export class ExtractionSession {
       for (;;) {
         const next = await parentRecords.next();
         if (next.done || signal.aborted) return;
-        for await (const page of walkPages(node.resource, this.client, { ...common, signal, parentRecord: next.value })) {
+        for await (const page of walkPages(node.resource, this.client, {
+          ...common,
+          signal,
+          parentRecord: next.value,
+        })) {
           if (!(await out.push(page))) return;
         }
       }

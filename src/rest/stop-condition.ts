@@ -21,7 +21,8 @@ type Node =
 export type StopCondition = (body: unknown) => boolean;
 
 const MAX_LENGTH = 500;
-const TOKEN = /\s*(?:(\d+(?:\.\d+)?)|('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|(==|!=|<=|>=|<|>|\(|\))|([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*|\[(?:\d+|'[^'\]]*'|"[^"\]]*")\])*))/y;
+const TOKEN =
+  /\s*(?:(\d+(?:\.\d+)?)|('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|(==|!=|<=|>=|<|>|\(|\))|([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*|\[(?:\d+|'[^'\]]*'|"[^"\]]*")\])*))/y;
 
 export function compileStopCondition(source: string): StopCondition {
   if (source.length > MAX_LENGTH) throw new StopConditionError(`stop condition longer than ${MAX_LENGTH} characters`);
@@ -92,7 +93,8 @@ export function compileStopCondition(source: string): StopCondition {
     if (lower === 'true') return { kind: 'literal', value: true };
     if (lower === 'false') return { kind: 'literal', value: false };
     if (/^\d/.test(t)) return { kind: 'literal', value: Number(t) };
-    if (t.startsWith("'") || t.startsWith('"')) return { kind: 'literal', value: t.slice(1, -1).replace(/\\(.)/g, '$1') };
+    if (t.startsWith("'") || t.startsWith('"'))
+      return { kind: 'literal', value: t.slice(1, -1).replace(/\\(.)/g, '$1') };
     if (t === 'len' && peek() === '(') {
       take();
       const arg = parseValue();

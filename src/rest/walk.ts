@@ -48,7 +48,11 @@ export const DEFAULT_MAX_PAGES = 1_000_000;
 /** request fingerprints remembered for loop detection; a loop longer than this is caught by max_pages */
 const LOOP_WINDOW = 10_000;
 
-export async function* walkPages(resource: ResolvedResource, client: RestClient, options: WalkOptions = {}): AsyncGenerator<ExtractedPage> {
+export async function* walkPages(
+  resource: ResolvedResource,
+  client: RestClient,
+  options: WalkOptions = {},
+): AsyncGenerator<ExtractedPage> {
   const now = options.now ?? Date.now;
   const budget = options.budget ?? { used: 0, max: resource.maxPages ?? DEFAULT_MAX_PAGES };
   const endpoint = resource.endpoint;
@@ -62,12 +66,14 @@ export async function* walkPages(resource: ResolvedResource, client: RestClient,
   try {
     request = firstRequest(resource, client, lookup, options.cursor);
   } catch (error) {
-    if (error instanceof TemplateValueError || error instanceof ParentFieldError) fail('PARENT_FIELD_MISSING', error.message, client.url('/'), undefined, error);
+    if (error instanceof TemplateValueError || error instanceof ParentFieldError)
+      fail('PARENT_FIELD_MISSING', error.message, client.url('/'), undefined, error);
     throw error;
   }
   const headers = Object.fromEntries(Object.entries(endpoint.headers).map(([k, v]) => [k, expandString(v, lookup)]));
   const paginator = createPaginator(endpoint.paginator);
-  const stopText = endpoint.paginator && 'stop_condition' in endpoint.paginator ? endpoint.paginator.stop_condition : undefined;
+  const stopText =
+    endpoint.paginator && 'stop_condition' in endpoint.paginator ? endpoint.paginator.stop_condition : undefined;
   const stop = stopText ? compileStopCondition(stopText) : undefined;
   const selector = endpoint.dataSelector === undefined ? undefined : compilePath(endpoint.dataSelector);
   paginator.init(request);
@@ -75,19 +81,37 @@ export async function* walkPages(resource: ResolvedResource, client: RestClient,
 
   for (let number = 1; ; number++) {
     if (budget.used >= budget.max) {
-      fail('MAX_PAGES', `more than ${budget.max} pages in one run; raise max_pages if this is expected`, request.url, undefined, undefined);
+      fail(
+        'MAX_PAGES',
+        `more than ${budget.max} pages in one run; raise max_pages if this is expected`,
+        request.url,
+        undefined,
+        undefined,
+      );
     }
     budget.used++;
     // Whatever the paginator, asking for the very same request twice is a loop.
-    const fingerprint = createHash('sha1').update(`${request.method} ${request.url.href} ${request.json === undefined ? '' : JSON.stringify(request.json)}`).digest('base64');
+    const fingerprint = createHash('sha1')
+      .update(`${request.method} ${request.url.href} ${request.json === undefined ? '' : JSON.stringify(request.json)}`)
+      .digest('base64');
     if (seen.has(fingerprint)) {
-      fail('CURSOR_LOOP', `the ${paginator.description} paginator asked for the same request twice; stopping instead of looping`, request.url, undefined, undefined);
+      fail(
+        'CURSOR_LOOP',
+        `the ${paginator.description} paginator asked for the same request twice; stopping instead of looping`,
+        request.url,
+        undefined,
+        undefined,
+      );
     }
     if (seen.size >= LOOP_WINDOW) seen.delete(seen.values().next().value as string);
     seen.add(fingerprint);
 
     const url = redactUrl(request.url);
-    const response = await client.fetch(resource.name, request, { signal: options.signal, actions: endpoint.responseActions, headers });
+    const response = await client.fetch(resource.name, request, {
+      signal: options.signal,
+      actions: endpoint.responseActions,
+      headers,
+    });
     if (response.ignored) return;
     const path = selector ?? detectRecordsPath(response.body);
     const received = selectRecords(response.body, path, selector !== undefined, resource.name, url, response.status);
@@ -113,7 +137,8 @@ export async function* walkPages(resource: ResolvedResource, client: RestClient,
         });
       }
     } catch (error) {
-      if (error instanceof IncrementalCursorError) fail('INCREMENTAL_CURSOR_INVALID', error.message, request.url, response.status, error);
+      if (error instanceof IncrementalCursorError)
+        fail('INCREMENTAL_CURSOR_INVALID', error.message, request.url, response.status, error);
       throw error;
     }
     if (resource.parent && resource.parent.includeFromParent.length > 0) {
@@ -146,13 +171,19 @@ function placeholderLookup(resource: ResolvedResource, options: WalkOptions): Lo
     if (context === 'incremental') return options.cursor?.placeholder(name ?? '') ?? null;
     if (context === 'resources') {
       const field = rest.join('.');
-      if (options.parentRecord === undefined) throw new ParentFieldError(`placeholder {${expr}} needs a record of resource "${name}"`);
+      if (options.parentRecord === undefined)
+        throw new ParentFieldError(`placeholder {${expr}} needs a record of resource "${name}"`);
       let segments = compiled.get(field);
       if (!segments) compiled.set(field, (segments = compilePath(field)));
       const value = readPath(options.parentRecord, segments);
       if (value === MISSING || value === undefined) {
-        const keys = options.parentRecord && typeof options.parentRecord === 'object' ? Object.keys(options.parentRecord).slice(0, 12).join(', ') : typeof options.parentRecord;
-        throw new ParentFieldError(`resource "${resource.name}" needs field "${field}" of its parent "${name}", which a parent record lacks (its fields: ${keys})`);
+        const keys =
+          options.parentRecord && typeof options.parentRecord === 'object'
+            ? Object.keys(options.parentRecord).slice(0, 12).join(', ')
+            : typeof options.parentRecord;
+        throw new ParentFieldError(
+          `resource "${resource.name}" needs field "${field}" of its parent "${name}", which a parent record lacks (its fields: ${keys})`,
+        );
       }
       return value;
     }
@@ -160,7 +191,12 @@ function placeholderLookup(resource: ResolvedResource, options: WalkOptions): Lo
   };
 }
 
-function firstRequest(resource: ResolvedResource, client: RestClient, lookup: Lookup, cursor: IncrementalCursor | undefined): PageRequest {
+function firstRequest(
+  resource: ResolvedResource,
+  client: RestClient,
+  lookup: Lookup,
+  cursor: IncrementalCursor | undefined,
+): PageRequest {
   const endpoint = resource.endpoint;
   const url = client.url(expandString(endpoint.path, lookup));
   const set = (key: string, value: unknown): void => {
@@ -168,17 +204,26 @@ function firstRequest(resource: ResolvedResource, client: RestClient, lookup: Lo
     if (value === null || value === undefined) return;
     url.searchParams.set(key, typeof value === 'object' ? JSON.stringify(value) : String(value));
   };
-  for (const [key, value] of Object.entries(endpoint.params)) set(expandString(key, lookup), expandValue(value, lookup, true));
+  for (const [key, value] of Object.entries(endpoint.params))
+    set(expandString(key, lookup), expandValue(value, lookup, true));
   const inc = endpoint.incremental;
   if (inc && cursor) {
     if (inc.startParam) set(inc.startParam, cursor.placeholder('start_value'));
     if (inc.endParam) set(inc.endParam, cursor.placeholder('end_value'));
   }
-  const json = endpoint.json === undefined ? undefined : (expandValue(endpoint.json, lookup, true) as Record<string, unknown>);
+  const json =
+    endpoint.json === undefined ? undefined : (expandValue(endpoint.json, lookup, true) as Record<string, unknown>);
   return { url, method: endpoint.method, json };
 }
 
-function selectRecords(body: unknown, path: readonly PathSegment[], configured: boolean, resource: string, url: string, status: number): readonly unknown[] {
+function selectRecords(
+  body: unknown,
+  path: readonly PathSegment[],
+  configured: boolean,
+  resource: string,
+  url: string,
+  status: number,
+): readonly unknown[] {
   const found = readPath(body, path);
   if (Array.isArray(found)) return found;
   // `"data": null` on an empty page is the API saying "nothing", not a wrong selector.
@@ -186,13 +231,19 @@ function selectRecords(body: unknown, path: readonly PathSegment[], configured: 
   // dlt: a selector that lands on one object (a single-entity endpoint, `$`) yields that object as the record.
   if (found !== MISSING && typeof found === 'object') return [found];
   if (!configured) return found === MISSING ? [] : [found];
-  const keys = body && typeof body === 'object' && !Array.isArray(body) ? Object.keys(body).slice(0, 10).join(', ') : typeof body;
+  const keys =
+    body && typeof body === 'object' && !Array.isArray(body) ? Object.keys(body).slice(0, 10).join(', ') : typeof body;
   const what = found === MISSING ? 'nothing' : typeof found;
-  throw new RestError('SELECTOR_NO_LIST', `data_selector "${formatSegments(path)}" found ${what}, not a list (top-level: ${Array.isArray(body) ? 'a list' : keys})`, false, {
-    resource,
-    url,
-    status,
-  });
+  throw new RestError(
+    'SELECTOR_NO_LIST',
+    `data_selector "${formatSegments(path)}" found ${what}, not a list (top-level: ${Array.isArray(body) ? 'a list' : keys})`,
+    false,
+    {
+      resource,
+      url,
+      status,
+    },
+  );
 }
 
 function withParentFields(record: unknown, resource: ResolvedResource, parentRecord: unknown, url: URL): unknown {
@@ -201,7 +252,12 @@ function withParentFields(record: unknown, resource: ResolvedResource, parentRec
   const out: Record<string, unknown> = { ...(record as Record<string, unknown>) };
   for (const field of parent.includeFromParent) {
     if (!parentRecord || typeof parentRecord !== 'object' || !Object.hasOwn(parentRecord, field)) {
-      throw new RestError('PARENT_FIELD_MISSING', `include_from_parent: the "${parent.resource}" record has no field "${field}"`, false, { resource: resource.name, url: redactUrl(url) });
+      throw new RestError(
+        'PARENT_FIELD_MISSING',
+        `include_from_parent: the "${parent.resource}" record has no field "${field}"`,
+        false,
+        { resource: resource.name, url: redactUrl(url) },
+      );
     }
     // dlt's naming: _<parent>_<field>
     out[`_${parent.resource}_${field}`] = (parentRecord as Record<string, unknown>)[field];
@@ -215,9 +271,18 @@ function applySteps(records: unknown[], resource: ResolvedResource, url: URL, st
   resource.processingSteps.forEach((step, index) => {
     try {
       // A map that returns nothing drops the record, as a dlt map returning None does.
-      out = step.kind === 'filter' ? out.filter((r) => Boolean(step.fn(r))) : out.map((r) => step.fn(r)).filter((r) => r !== undefined && r !== null);
+      out =
+        step.kind === 'filter'
+          ? out.filter((r) => Boolean(step.fn(r)))
+          : out.map((r) => step.fn(r)).filter((r) => r !== undefined && r !== null);
     } catch (error) {
-      throw new RestError('PROCESSING_STEP_FAILED', `processing_steps[${index}] (${step.kind}) threw: ${(error as Error).message}`, false, { resource: resource.name, url: redactUrl(url), status }, { cause: error });
+      throw new RestError(
+        'PROCESSING_STEP_FAILED',
+        `processing_steps[${index}] (${step.kind}) threw: ${(error as Error).message}`,
+        false,
+        { resource: resource.name, url: redactUrl(url), status },
+        { cause: error },
+      );
     }
   });
   return out;

@@ -10,7 +10,13 @@ import { brokers, uniqueSource } from '../support/pipeline.js';
 function streamtap(args: string[], env: Record<string, string> = {}) {
   const result = spawnSync(process.execPath, ['bin/streamtap.js', ...args], {
     encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', KAFKA_BROKERS: brokers, STREAMTAP_LOG_LEVEL: 'warn', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      KAFKA_BROKERS: brokers,
+      STREAMTAP_LOG_LEVEL: 'warn',
+      ...env,
+    },
     timeout: 180_000,
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -35,7 +41,14 @@ test('streamtap run --mock-api: produces, consumes until caught up, prints FINAL
   assert.match(run.stdout, new RegExp(`${name}\\.timezones\\s+\\d+`));
   assert.match(run.stdout, /streamtap sql "SELECT \* FROM .* FINAL LIMIT 5"/);
 
-  const sql = streamtap(['sql', `SELECT count() AS n, uniqExact(id) AS ids FROM ${name}.events FINAL`, '--data-dir', dataDir, '--format', 'json']);
+  const sql = streamtap([
+    'sql',
+    `SELECT count() AS n, uniqExact(id) AS ids FROM ${name}.events FINAL`,
+    '--data-dir',
+    dataDir,
+    '--format',
+    'json',
+  ]);
   assert.equal(sql.code, 0, sql.stderr);
   // UInt64 prints as a string from a server and as a number from the embedded engine.
   const counts = JSON.parse(sql.stdout.trim()) as { n: string | number; ids: string | number };
@@ -53,7 +66,9 @@ test('a missing secret exits 2 before any request, naming the variables to set',
 test('a config error exits 2 and names the path of the bad key', () => {
   const dir = mkdtempSync(join(tmpdir(), 'streamtap-cli-'));
   const file = join(dir, 'bad.json');
-  const config = JSON.parse(readFileSync('pipelines/savvycal.json', 'utf8')) as { resources: { endpoint: { paginator?: Record<string, unknown> } }[] };
+  const config = JSON.parse(readFileSync('pipelines/savvycal.json', 'utf8')) as {
+    resources: { endpoint: { paginator?: Record<string, unknown> } }[];
+  };
   config.resources[1]!.endpoint.paginator!.cursor_path = 42;
   writeFileSync(file, JSON.stringify(config));
   const run = streamtap(['produce', file], { API_KEY: 'x' });
@@ -72,7 +87,8 @@ test('a resource without a schema file exits 2 and says which file is expected',
 test('--help lists the commands', () => {
   const help = streamtap(['--help']);
   assert.equal(help.code, 0);
-  for (const command of ['produce', 'consume', 'run', 'sql', 'mock-api']) assert.match(help.stdout, new RegExp(`\\b${command}\\b`));
+  for (const command of ['produce', 'consume', 'run', 'sql', 'mock-api'])
+    assert.match(help.stdout, new RegExp(`\\b${command}\\b`));
   const runHelp = streamtap(['run', '--help']);
   assert.match(runHelp.stdout, /--mock-api/);
 });

@@ -11,7 +11,14 @@ import { runProduce } from '../../src/cli/commands.js';
 import { consume } from '../../src/consumers/consume.js';
 import { createKafka, kafkaSettingsFromEnv } from '../../src/kafka/client.js';
 import { startMockApi, type MockApi } from '../../src/mock-api/index.js';
-import { assertFinalEvents, committedOffsets, count, endOffsets, faultyClickHouse, waitFor } from '../support/consumer-fixtures.js';
+import {
+  assertFinalEvents,
+  committedOffsets,
+  count,
+  endOffsets,
+  faultyClickHouse,
+  waitFor,
+} from '../support/consumer-fixtures.js';
 import { startServer, type TestServer } from '../support/http-server.js';
 import { closeSharedClickHouse, seedContext, sharedClickHouse, testLogger } from '../support/pipeline.js';
 
@@ -50,7 +57,9 @@ before(async () => {
   proxy = await startServer((req, res, url) => {
     void (async () => {
       if (url.pathname === '/v1/events') await holdPage?.(++pages);
-      const upstream = await fetch(`${api.url}${url.pathname}${url.search}`, { headers: { authorization: req.headers.authorization ?? '' } });
+      const upstream = await fetch(`${api.url}${url.pathname}${url.search}`, {
+        headers: { authorization: req.headers.authorization ?? '' },
+      });
       res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
       res.end(Buffer.from(await upstream.arrayBuffer()));
     })();
@@ -105,7 +114,12 @@ test('broker stopped and restarted while consuming, then while producing: FINAL 
   try {
     await waitFor('the broker to stop under the consumer', () => restarted !== undefined, 60_000);
     await restarted;
-    await waitFor('the consumer to catch up after the broker came back', async () => (await count(ch, `SELECT count() AS n FROM ${db}.events FINAL`)) === 2000 && caughtUp(), 180_000, 500);
+    await waitFor(
+      'the consumer to catch up after the broker came back',
+      async () => (await count(ch, `SELECT count() AS n FROM ${db}.events FINAL`)) === 2000 && caughtUp(),
+      180_000,
+      500,
+    );
     await assertFinalEvents(ch, db, api.records('events'));
 
     // 2. While producing (and consuming): the broker stops while the producer holds the 10th page of 25.
@@ -123,7 +137,12 @@ test('broker stopped and restarted while consuming, then while producing: FINAL 
     // kafkajs retries a send for about 40 s; a broker that took longer to come back fails the run, and
     // the next run (as a scheduler would start it) extracts everything again.
     if (!second.ok) assert.equal((await runProduce(ctx, ['events'], { sleep: async () => undefined })).ok, true);
-    await waitFor('the consumer to load the second extraction', async () => (await count(ch, `SELECT count() AS n FROM ${db}.events FINAL`)) === 2500 && caughtUp(), 180_000, 500);
+    await waitFor(
+      'the consumer to load the second extraction',
+      async () => (await count(ch, `SELECT count() AS n FROM ${db}.events FINAL`)) === 2500 && caughtUp(),
+      180_000,
+      500,
+    );
     await assertFinalEvents(ch, db, api.records('events'));
   } finally {
     stop.abort();

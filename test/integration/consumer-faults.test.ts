@@ -38,12 +38,18 @@ after(async () => {
 function eventsOnly(ctx: Context, writeDisposition?: 'replace'): Context {
   const source = {
     ...ctx.source,
-    resources: ctx.source.resources.map((r) => (r.name === 'events' && writeDisposition ? { ...r, writeDisposition } : r)),
+    resources: ctx.source.resources.map((r) =>
+      r.name === 'events' && writeDisposition ? { ...r, writeDisposition } : r,
+    ),
   };
   return { ...ctx, source };
 }
 
-function consumeEvents(ctx: Context, ch: ClickHouseClient, extra: Partial<ConsumeOptions> = {}): Promise<ConsumeReport> {
+function consumeEvents(
+  ctx: Context,
+  ch: ClickHouseClient,
+  extra: Partial<ConsumeOptions> = {},
+): Promise<ConsumeReport> {
   return consume({
     source: ctx.source,
     kafka: ctx.kafka,
@@ -70,12 +76,24 @@ test('a replay of the same offsets adds no rows: the dedup token makes ClickHous
 
   // Another group reads the same offsets from the start: every chunk carries a token ClickHouse has seen.
   const events: ConsumerEvent[] = [];
-  const replay = await consumeEvents(ctx, ch, { groupId: `${db}.replay`, batch: { maxRecords: 100 }, onEvent: (e) => events.push(e) });
+  const replay = await consumeEvents(ctx, ch, {
+    groupId: `${db}.replay`,
+    batch: { maxRecords: 100 },
+    onEvent: (e) => events.push(e),
+  });
   assert.equal(replay.tables[0]?.records, 1000);
   assert.ok(events.filter((e) => e.type === 'inserted').length >= 10, 'the replay sent its inserts');
-  assert.equal(await count(ch, `SELECT count() AS n FROM ${db}.events`), 1000, 'the replayed inserts were dropped: still 1,000 raw rows');
+  assert.equal(
+    await count(ch, `SELECT count() AS n FROM ${db}.events`),
+    1000,
+    'the replayed inserts were dropped: still 1,000 raw rows',
+  );
   await assertFinalEvents(ch, db, api.records('events'));
-  assert.equal(await count(ch, `SELECT count() AS n FROM ${db}.events_latest`), 1000, 'the _latest view shows one row per key');
+  assert.equal(
+    await count(ch, `SELECT count() AS n FROM ${db}.events_latest`),
+    1000,
+    'the _latest view shows one row per key',
+  );
 });
 
 test('ClickHouse down for 6 inserts: partition paused, nothing committed, one log line each way, then every row lands', async () => {
@@ -87,7 +105,11 @@ test('ClickHouse down for 6 inserts: partition paused, nothing committed, one lo
   const faulty = faultyClickHouse(ch, { failFirst: 6 });
   const { logger, lines } = capturingLogger();
   const events: ConsumerEvent[] = [];
-  const report = await consumeEvents({ ...ctx, logger }, faulty.client, { groupId, batch: { maxRecords: 250 }, onEvent: (e) => events.push(e) });
+  const report = await consumeEvents({ ...ctx, logger }, faulty.client, {
+    groupId,
+    batch: { maxRecords: 250 },
+    onEvent: (e) => events.push(e),
+  });
 
   assert.equal(faulty.stats.failures, 6);
   const failures = events.filter((e) => e.type === 'insert-failed');
@@ -120,10 +142,19 @@ test('poison messages interleaved with good ones: every good record lands, every
   Object.assign(tz, { _extra: null, _extracted_at: Date.now(), _run_id: 'x', _version: 1 });
   const poisons: { reason: string; message: { key: string; value: Buffer | null } }[] = [];
   for (let i = 0; i < 2; i++) {
-    poisons.push({ reason: 'AVRO_DECODE', message: { key: `poison-${i}-a`, value: Buffer.from(`not avro at all ${i}`) } });
+    poisons.push({
+      reason: 'AVRO_DECODE',
+      message: { key: `poison-${i}-a`, value: Buffer.from(`not avro at all ${i}`) },
+    });
     poisons.push({ reason: 'EMPTY_MESSAGE', message: { key: `poison-${i}-b`, value: null } });
-    poisons.push({ reason: 'SCHEMA_MISMATCH', message: { key: `poison-${i}-c`, value: tzCodec.encode({ ...tz, id: `tz-${i}` }) } });
-    poisons.push({ reason: 'MISSING_PRIMARY_KEY', message: { key: `poison-${i}-d`, value: encode({ ...good[i], id: '' }, 1).value as Buffer } });
+    poisons.push({
+      reason: 'SCHEMA_MISMATCH',
+      message: { key: `poison-${i}-c`, value: tzCodec.encode({ ...tz, id: `tz-${i}` }) },
+    });
+    poisons.push({
+      reason: 'MISSING_PRIMARY_KEY',
+      message: { key: `poison-${i}-d`, value: encode({ ...good[i], id: '' }, 1).value as Buffer },
+    });
     const unknown = Buffer.concat([Buffer.from([0xc3, 0x01]), Buffer.from(`fp${i}xxxxx`), Buffer.from('body')]);
     poisons.push({ reason: 'AVRO_DECODE', message: { key: `poison-${i}-e`, value: unknown } });
   }
@@ -149,12 +180,28 @@ test('poison messages interleaved with good ones: every good record lands, every
   assert.equal(report.tables[0]?.records, 210);
   assert.equal(report.tables[0]?.deadLetters, 11, '10 poison messages and 1 row ClickHouse refused');
   assert.ok(faulty.stats.rejections >= 2, 'the chunk was bisected down to the refused row');
-  await assertFinalEvents(ch, db, good.filter((r) => r.id !== rejectedId));
+  await assertFinalEvents(
+    ch,
+    db,
+    good.filter((r) => r.id !== rejectedId),
+  );
 
   const entries = await inspectDeadLetters(ctx.kafka, dlq);
   assert.equal(entries.length, 11);
   const reasons = entries.map((e) => e.errorClass).sort();
-  assert.deepEqual(reasons, ['AVRO_DECODE', 'AVRO_DECODE', 'AVRO_DECODE', 'AVRO_DECODE', 'CLICKHOUSE_REJECTED', 'EMPTY_MESSAGE', 'EMPTY_MESSAGE', 'MISSING_PRIMARY_KEY', 'MISSING_PRIMARY_KEY', 'SCHEMA_MISMATCH', 'SCHEMA_MISMATCH']);
+  assert.deepEqual(reasons, [
+    'AVRO_DECODE',
+    'AVRO_DECODE',
+    'AVRO_DECODE',
+    'AVRO_DECODE',
+    'CLICKHOUSE_REJECTED',
+    'EMPTY_MESSAGE',
+    'EMPTY_MESSAGE',
+    'MISSING_PRIMARY_KEY',
+    'MISSING_PRIMARY_KEY',
+    'SCHEMA_MISMATCH',
+    'SCHEMA_MISMATCH',
+  ]);
   const byKey = new Map(entries.map((e) => [e.key, e]));
   for (const p of poisons) {
     const entry = byKey.get(p.message.key);
@@ -175,7 +222,11 @@ test('poison messages interleaved with good ones: every good record lands, every
   // The fix: ClickHouse accepts the row now. Replay sends all 11 back; the refused row lands, the 10 poison fail again.
   const replay = await replayDeadLetters(ctx.kafka, dlq);
   assert.deepEqual(replay, { replayed: 11, notReplayable: 0, byTopic: { [topic]: 11 } });
-  assert.deepEqual(await replayDeadLetters(ctx.kafka, dlq, { dryRun: true }), { replayed: 0, notReplayable: 0, byTopic: {} }, 'replay resumes where it stopped');
+  assert.deepEqual(
+    await replayDeadLetters(ctx.kafka, dlq, { dryRun: true }),
+    { replayed: 0, notReplayable: 0, byTopic: {} },
+    'replay resumes where it stopped',
+  );
   const again = await consumeEvents(ctx, ch);
   assert.equal(again.tables[0]?.records, 11);
   assert.equal(again.tables[0]?.deadLetters, 10);
@@ -216,8 +267,16 @@ test('replace: a completed full extraction marks missing keys deleted; an interr
     failOnPage = undefined;
     assert.deepEqual(await run(), { ok: true, deleted: 50 }, 'run 3: complete without the first 50 records');
     await assertFinalEvents(ch, db, all.slice(50));
-    assert.equal(await count(ch, `SELECT count() AS n FROM ${db}.events WHERE _is_deleted = 1`), 50, 'one delete mark per missing key');
-    assert.equal(await count(ch, `SELECT count() AS n FROM ${db}.events_latest`), 250, 'the _latest view hides deleted keys');
+    assert.equal(
+      await count(ch, `SELECT count() AS n FROM ${db}.events WHERE _is_deleted = 1`),
+      50,
+      'one delete mark per missing key',
+    );
+    assert.equal(
+      await count(ch, `SELECT count() AS n FROM ${db}.events_latest`),
+      250,
+      'the _latest view hides deleted keys',
+    );
 
     serving = all;
     assert.deepEqual(await run(), { ok: true, deleted: 0 }, 'run 4: the 50 come back with newer versions');

@@ -24,7 +24,17 @@ const schema: AvroRecordSchema = {
     { name: 'at', type: n({ type: 'long', logicalType: 'timestamp-millis' }) },
     { name: 'tags', type: n({ type: 'array', items: 'string' }) },
     { name: 'meta', type: n({ type: 'map', values: 'string' }) },
-    { name: 'owner', type: n({ type: 'record', name: 'Owner', fields: [{ name: 'email', type: n('string') }, { name: 'since', type: n({ type: 'long', logicalType: 'timestamp-millis' }) }] }) },
+    {
+      name: 'owner',
+      type: n({
+        type: 'record',
+        name: 'Owner',
+        fields: [
+          { name: 'email', type: n('string') },
+          { name: 'since', type: n({ type: 'long', logicalType: 'timestamp-millis' }) },
+        ],
+      }),
+    },
     ...(ENVELOPE_FIELDS as unknown as AvroRecordSchema['fields']),
   ],
 };
@@ -63,9 +73,13 @@ interface NoteRow {
   owner: { email: string | null; since: string | null };
 }
 
-test('with the embedded engine the sink writes through chdb raw insert', { skip: Boolean(process.env.CLICKHOUSE_URL) }, async () => {
-  assert.ok(embeddedRawInsert(await sharedClickHouse()), 'an embedded client has a raw insert');
-});
+test(
+  'with the embedded engine the sink writes through chdb raw insert',
+  { skip: Boolean(process.env.CLICKHOUSE_URL) },
+  async () => {
+    assert.ok(embeddedRawInsert(await sharedClickHouse()), 'an embedded client has a raw insert');
+  },
+);
 
 test('insert: exactly the rows, values intact; the same token again adds nothing, a new one does', async () => {
   const ch = await sharedClickHouse();
@@ -78,7 +92,10 @@ test('insert: exactly the rows, values intact; the same token again adds nothing
   await sink.insert(spec, { rows: first, dedupToken: 'notes-0-0-2499-1' });
   assert.equal(await rowCount(ch), 2_500, 'the replay was dropped');
 
-  const got = await queryRows<NoteRow>(ch, 'SELECT id, text, at, tags, meta, owner FROM writer_test.notes ORDER BY _version');
+  const got = await queryRows<NoteRow>(
+    ch,
+    'SELECT id, text, at, tags, meta, owner FROM writer_test.notes ORDER BY _version',
+  );
   assert.equal(got.length, 2_500);
   records(0, 2_500).forEach((r, i) => {
     const row = got[i] as NoteRow;
@@ -90,7 +107,10 @@ test('insert: exactly the rows, values intact; the same token again adds nothing
     assert.equal(row.owner.email, (r.owner as { email: string } | null)?.email ?? null);
   });
 
-  await sink.insert(spec, { rows: records(2_500, 10).map((r) => sink.encode(toRow(r))), dedupToken: 'notes-0-2500-2509-1' });
+  await sink.insert(spec, {
+    rows: records(2_500, 10).map((r) => sink.encode(toRow(r))),
+    dedupToken: 'notes-0-2500-2509-1',
+  });
   assert.equal(await rowCount(ch), 2_510);
 });
 
@@ -102,8 +122,12 @@ test('insert errors: a value the engine cannot parse is rejected data; a missing
   const [good] = records(0, 1).map(compileRowMapper(spec));
   await assert.rejects(
     sink.insert(spec, { rows: [sink.encode({ ...good, at: 'not a time' })], dedupToken: 'strict-bad' }),
-    (error: Error & { code?: string }) => isRejectedData(error) && /\d+/.test(String(error.code)) && /DateTime/i.test(error.message),
+    (error: Error & { code?: string }) =>
+      isRejectedData(error) && /\d+/.test(String(error.code)) && /DateTime/i.test(error.message),
   );
   await ch.command({ query: 'DROP TABLE writer_test.strict' });
-  await assert.rejects(sink.insert(spec, { rows: [sink.encode(good as Record<string, unknown>)], dedupToken: 'strict-gone' }), (error: Error) => isMissingTable(error));
+  await assert.rejects(
+    sink.insert(spec, { rows: [sink.encode(good as Record<string, unknown>)], dedupToken: 'strict-gone' }),
+    (error: Error) => isMissingTable(error),
+  );
 });

@@ -12,7 +12,14 @@ import { runProduce } from '../../src/cli/commands.js';
 import type { Context } from '../../src/cli/context.js';
 import { startMockApi, type MockApi } from '../../src/mock-api/index.js';
 import savvycal from '../../pipelines/savvycal.js';
-import { assertEventRows, committedOffsets, endOffsets, finalEventsQuery, waitFor, type EventRow } from '../support/consumer-fixtures.js';
+import {
+  assertEventRows,
+  committedOffsets,
+  endOffsets,
+  finalEventsQuery,
+  waitFor,
+  type EventRow,
+} from '../support/consumer-fixtures.js';
 import { brokers, seedContext } from '../support/pipeline.js';
 
 const TOKEN = 'consumer-process-token';
@@ -34,7 +41,12 @@ interface Proc {
 
 function start(args: readonly string[]): Proc {
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, API_KEY: TOKEN, KAFKA_BROKERS: brokers, STREAMTAP_LOG_LEVEL: process.env.STREAMTAP_TEST_LOG ?? 'warn' },
+    env: {
+      ...process.env,
+      API_KEY: TOKEN,
+      KAFKA_BROKERS: brokers,
+      STREAMTAP_LOG_LEVEL: process.env.STREAMTAP_TEST_LOG ?? 'warn',
+    },
     stdio: ['ignore', 'pipe', process.env.STREAMTAP_TEST_LOG ? 'inherit' : 'ignore'],
   });
   const lines: string[] = [];
@@ -44,21 +56,41 @@ function start(args: readonly string[]): Proc {
     rest = parts.pop() ?? '';
     lines.push(...parts);
   });
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   return { child, lines, exit };
 }
 
 const cli = (...argv: string[]): Proc => start(['bin/streamtap.js', ...argv]);
 
-function driver(ctx: Context, dataDir: string, groupId: string, holdAfter: number, hold: 'forever' | 'until-signal'): Proc {
-  const args = { source: ctx.source, schemasDir: ctx.schemasDir, dataDir, brokers, groupId, maxRecords: 200, holdAfter, hold };
+function driver(
+  ctx: Context,
+  dataDir: string,
+  groupId: string,
+  holdAfter: number,
+  hold: 'forever' | 'until-signal',
+): Proc {
+  const args = {
+    source: ctx.source,
+    schemasDir: ctx.schemasDir,
+    dataDir,
+    brokers,
+    groupId,
+    maxRecords: 200,
+    holdAfter,
+    hold,
+  };
   return start(['--import', 'tsx', 'test/support/consumer-driver.ts', JSON.stringify(args)]);
 }
 
 /** The context's source as a config file the CLI loads (named after the source). */
 function configFile(ctx: Context): string {
   const file = join(mkdtempSync(join(tmpdir(), 'streamtap-cfg-')), `${ctx.source.name}.json`);
-  const raw = structuredClone(savvycal) as { client: { base_url: string }; resources: { endpoint: { params?: Record<string, unknown> } }[] };
+  const raw = structuredClone(savvycal) as {
+    client: { base_url: string };
+    resources: { endpoint: { params?: Record<string, unknown> } }[];
+  };
   raw.client.base_url = api.url;
   writeFileSync(file, JSON.stringify(raw));
   return file;
@@ -76,7 +108,8 @@ async function rawCount(dataDir: string, db: string): Promise<number> {
   return Number(row?.n);
 }
 
-const sum = (offsets: Map<number, bigint>): number => [...offsets.values()].reduce((a, o) => a + (o > 0n ? Number(o) : 0), 0);
+const sum = (offsets: Map<number, bigint>): number =>
+  [...offsets.values()].reduce((a, o) => a + (o > 0n ? Number(o) : 0), 0);
 
 async function producedContext(): Promise<Context> {
   const ctx = seedContext(api.url, TOKEN, { limit: 100 });
@@ -86,7 +119,22 @@ async function producedContext(): Promise<Context> {
 }
 
 function consumeArgs(config: string, ctx: Context, dataDir: string, groupId: string): string[] {
-  return ['consume', config, '--data-dir', dataDir, '--schemas', ctx.schemasDir, '--brokers', brokers, '--batch-records', '200', '--group', groupId, '-r', 'events'];
+  return [
+    'consume',
+    config,
+    '--data-dir',
+    dataDir,
+    '--schemas',
+    ctx.schemasDir,
+    '--brokers',
+    brokers,
+    '--batch-records',
+    '200',
+    '--group',
+    groupId,
+    '-r',
+    'events',
+  ];
 }
 
 test('SIGKILL after an insert was accepted and before its commit; the restarted CLI replays it and ClickHouse drops the replay', async () => {
@@ -105,7 +153,11 @@ test('SIGKILL after an insert was accepted and before its commit; the restarted 
   const restarted = cli(...consumeArgs(configFile(ctx), ctx, dataDir, groupId), '--until-caught-up');
   assert.equal((await restarted.exit).code, 0);
   assert.equal(sum(await committedOffsets(ctx.kafka, groupId, `${db}.events`)), EVENTS);
-  assert.equal(await rawCount(dataDir, db), EVENTS, 'the replayed chunk carried the same token and was dropped: 2,000 raw rows, no duplicate');
+  assert.equal(
+    await rawCount(dataDir, db),
+    EVENTS,
+    'the replayed chunk carried the same token and was dropped: 2,000 raw rows, no duplicate',
+  );
   assertEventRows(await cliRows<EventRow>(dataDir, finalEventsQuery(db)), api.records('events'));
 });
 
@@ -119,10 +171,17 @@ test('SIGTERM in the middle of a batch: the chunk in flight is finished and comm
   await waitFor('the second insert', () => consumer.lines.includes('HELD 2'), 90_000);
   consumer.child.kill('SIGTERM');
   assert.deepEqual(await consumer.exit, { code: 0, signal: null });
-  const done = JSON.parse(consumer.lines.find((l) => l.startsWith('DONE '))?.slice(5) ?? '{}') as { inserts: number; shutdown: string };
+  const done = JSON.parse(consumer.lines.find((l) => l.startsWith('DONE '))?.slice(5) ?? '{}') as {
+    inserts: number;
+    shutdown: string;
+  };
   assert.equal(done.inserts, 2, 'no chunk started after the signal');
   assert.equal(done.shutdown, 'clean');
-  assert.equal(sum(await committedOffsets(ctx.kafka, groupId, `${db}.events`)), 400, 'the chunk in flight was committed after it was inserted');
+  assert.equal(
+    sum(await committedOffsets(ctx.kafka, groupId, `${db}.events`)),
+    400,
+    'the chunk in flight was committed after it was inserted',
+  );
   assert.equal(await rawCount(dataDir, db), 400);
 
   const rest = cli(...consumeArgs(configFile(ctx), ctx, dataDir, groupId), '--until-caught-up');
@@ -148,7 +207,10 @@ test('the CLI consumer: SIGTERM stops it cleanly with exit 0; a second signal ex
   polite.child.kill('SIGTERM');
   assert.deepEqual(await polite.exit, { code: 0, signal: null });
   assert.ok(Date.now() - sent < 30_000, `stopped within the shutdown bound (${Date.now() - sent} ms)`);
-  assert.ok(polite.lines.some((l) => l.startsWith(`${db}.events`) && l.includes(String(EVENTS))), 'it printed what it loaded');
+  assert.ok(
+    polite.lines.some((l) => l.startsWith(`${db}.events`) && l.includes(String(EVENTS))),
+    'it printed what it loaded',
+  );
 
   const impatient = cli(...consumeArgs(config, ctx, mkdtempSync(join(tmpdir(), 'streamtap-sig-')), `${db}.impatient`));
   await waitFor('the second CLI consumer to catch up', () => caughtUp(`${db}.impatient`), 90_000, 250);

@@ -8,7 +8,14 @@ import { after, before, test } from 'node:test';
 import { runProduce } from '../../src/cli/commands.js';
 import { consume, type ConsumeReport } from '../../src/consumers/consume.js';
 import { startMockApi, type MockApi } from '../../src/mock-api/index.js';
-import { assertFinalEvents, committedOffsets, count, endOffsets, faultyClickHouse, waitFor } from '../support/consumer-fixtures.js';
+import {
+  assertFinalEvents,
+  committedOffsets,
+  count,
+  endOffsets,
+  faultyClickHouse,
+  waitFor,
+} from '../support/consumer-fixtures.js';
 import { closeSharedClickHouse, seedContext, sharedClickHouse } from '../support/pipeline.js';
 
 const TOKEN = 'consumer-rebalance-token';
@@ -60,7 +67,14 @@ test('two consumers in one group, a rebalance while one is inside a batch: nothi
       if (n !== 3) return;
       // Inside A's third batch insert: B joins, and A stays here until the coordinator is rebalancing.
       runB = consumerFor('B', b.client, stopB.signal);
-      states.push(await waitFor('the group to start rebalancing', async () => ((await groupState()) === 'PreparingRebalance' ? 'PreparingRebalance' : undefined), 30_000, 50));
+      states.push(
+        await waitFor(
+          'the group to start rebalancing',
+          async () => ((await groupState()) === 'PreparingRebalance' ? 'PreparingRebalance' : undefined),
+          30_000,
+          50,
+        ),
+      );
     },
   });
   const b = faultyClickHouse(ch, {});

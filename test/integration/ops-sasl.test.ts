@@ -23,7 +23,11 @@ async function freePort(): Promise<number> {
 }
 
 function kafkaScript(command: 'start' | 'stop'): void {
-  const result = spawnSync('bash', ['scripts/kafka.sh', command], { encoding: 'utf8', env: { ...process.env, ...brokerEnv }, timeout: 180_000 });
+  const result = spawnSync('bash', ['scripts/kafka.sh', command], {
+    encoding: 'utf8',
+    env: { ...process.env, ...brokerEnv },
+    timeout: 180_000,
+  });
   assert.equal(result.status, 0, `kafka.sh ${command}: ${result.stderr}`);
 }
 
@@ -49,18 +53,32 @@ after(() => {
 });
 
 function sasl(mechanism: string, password: string = SECRETS.kafkaPassword): Record<string, string> {
-  return { KAFKA_BROKERS: saslBrokers, KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: USER, KAFKA_SASL_PASSWORD: password, STREAMTAP_LOG_LEVEL: 'info' };
+  return {
+    KAFKA_BROKERS: saslBrokers,
+    KAFKA_SASL_MECHANISM: mechanism,
+    KAFKA_SASL_USERNAME: USER,
+    KAFKA_SASL_PASSWORD: password,
+    STREAMTAP_LOG_LEVEL: 'info',
+  };
 }
 
 test('SCRAM-SHA-256: run produces, consumes and loads every record over SASL; status reads it back with SCRAM-SHA-512', () => {
   const { file, name, schemasDir, dataDir } = uniqueConfig();
-  const run = streamtap(['run', file, '--mock-api', '--data-dir', dataDir, '--schemas', schemasDir], sasl('scram-sha-256'));
+  const run = streamtap(
+    ['run', file, '--mock-api', '--data-dir', dataDir, '--schemas', schemasDir],
+    sasl('scram-sha-256'),
+  );
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, new RegExp(`${name}\\.events\\s+5000`));
 
-  const status = streamtap(['status', file, '--data-dir', dataDir, '--schemas', schemasDir, '--json'], sasl('scram-sha-512'));
+  const status = streamtap(
+    ['status', file, '--data-dir', dataDir, '--schemas', schemasDir, '--json'],
+    sasl('scram-sha-512'),
+  );
   assert.equal(status.code, 0, status.stderr);
-  const report = JSON.parse(status.stdout) as { resources: { resource: string; lastRun: { outcome: string } | null; lag: string; rows: number }[] };
+  const report = JSON.parse(status.stdout) as {
+    resources: { resource: string; lastRun: { outcome: string } | null; lag: string; rows: number }[];
+  };
   const events = report.resources.find((r) => r.resource === 'events');
   assert.deepEqual([events?.lastRun?.outcome, events?.lag, events?.rows], ['success', '0', 5000]);
 });
@@ -68,7 +86,22 @@ test('SCRAM-SHA-256: run produces, consumes and loads every record over SASL; st
 test('PLAIN over the same listener, with the mechanism and user given as flags and the password from the env', () => {
   const { file, schemasDir } = uniqueConfig();
   const env = { KAFKA_BROKERS: saslBrokers, KAFKA_SASL_PASSWORD: SECRETS.kafkaPassword };
-  const produced = streamtap(['produce', file, '--mock-api', '--schemas', schemasDir, '-r', 'timezones', '--kafka-sasl-mechanism', 'plain', '--kafka-sasl-username', USER], env);
+  const produced = streamtap(
+    [
+      'produce',
+      file,
+      '--mock-api',
+      '--schemas',
+      schemasDir,
+      '-r',
+      'timezones',
+      '--kafka-sasl-mechanism',
+      'plain',
+      '--kafka-sasl-username',
+      USER,
+    ],
+    env,
+  );
   assert.equal(produced.code, 0, produced.stderr);
   assert.match(produced.stdout, /timezones\s+ok/);
 });
@@ -76,8 +109,14 @@ test('PLAIN over the same listener, with the mechanism and user given as flags a
 test('a wrong password fails fast with exit 1 and says so, without printing either password', () => {
   const { file, schemasDir } = uniqueConfig();
   const wrong = 'wrong-pw-e8c1f7a2';
-  const result = streamtap(['produce', file, '--mock-api', '--schemas', schemasDir, '-r', 'timezones'], sasl('scram-sha-512', wrong));
+  const result = streamtap(
+    ['produce', file, '--mock-api', '--schemas', schemasDir, '-r', 'timezones'],
+    sasl('scram-sha-512', wrong),
+  );
   assert.equal(result.code, 1);
   assert.match(result.stderr, /streamtap: SASL SCRAM SHA512 authentication failed/);
-  assert.ok(!result.stderr.includes(wrong) && !result.stdout.includes(wrong), 'the wrong password is not printed either');
+  assert.ok(
+    !result.stderr.includes(wrong) && !result.stdout.includes(wrong),
+    'the wrong password is not printed either',
+  );
 });

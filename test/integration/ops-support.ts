@@ -23,22 +23,36 @@ export interface Result {
 }
 
 export function baseEnv(env: Record<string, string> = {}): Record<string, string> {
-  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', KAFKA_BROKERS: brokers, STREAMTAP_LOG_LEVEL: 'warn', ...env };
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/tmp',
+    KAFKA_BROKERS: brokers,
+    STREAMTAP_LOG_LEVEL: 'warn',
+    ...env,
+  };
 }
 
 export function assertNoSecrets(...texts: string[]): void {
-  for (const text of texts) for (const secret of Object.values(SECRETS)) assert.ok(!text.includes(secret), `a secret was printed: ${secret}`);
+  for (const text of texts)
+    for (const secret of Object.values(SECRETS)) assert.ok(!text.includes(secret), `a secret was printed: ${secret}`);
 }
 
 export function streamtap(args: string[], env: Record<string, string> = {}): Result {
-  const result = spawnSync(process.execPath, ['bin/streamtap.js', ...args], { encoding: 'utf8', env: baseEnv(env), timeout: 180_000 });
+  const result = spawnSync(process.execPath, ['bin/streamtap.js', ...args], {
+    encoding: 'utf8',
+    env: baseEnv(env),
+    timeout: 180_000,
+  });
   assertNoSecrets(result.stdout, result.stderr);
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** As streamtap(), without blocking this process's event loop (for servers running in the test process). */
 export async function streamtapAsync(args: string[], env: Record<string, string> = {}): Promise<Result> {
-  const child = spawn(process.execPath, ['bin/streamtap.js', ...args], { env: baseEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/streamtap.js', ...args], {
+    env: baseEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -71,7 +85,10 @@ export class Background {
   readonly exited: Promise<number | null>;
 
   constructor(args: string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, ['bin/streamtap.js', ...args], { env: baseEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, ['bin/streamtap.js', ...args], {
+      env: baseEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child.stdout?.on('data', (d: Buffer) => (this.stdout += d.toString()));
     createInterface({ input: this.child.stderr! }).on('line', (line) => {
       this.stderr += `${line}\n`;
@@ -89,7 +106,10 @@ export class Background {
   waitFor(predicate: (lines: Record<string, unknown>[]) => boolean, what: string, ms = 120_000): Promise<void> {
     if (predicate(this.lines)) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; stderr:\n${this.stderr.slice(-3000)}`)), ms);
+      const timer = setTimeout(
+        () => reject(new Error(`timed out waiting for ${what}; stderr:\n${this.stderr.slice(-3000)}`)),
+        ms,
+      );
       const done = (): void => {
         clearTimeout(timer);
         resolve();
@@ -117,14 +137,18 @@ export class Background {
 }
 
 /** The seed JSON config under a unique source name; `mutate` may change it (e.g. break one resource). */
-export function uniqueConfig(mutate: (config: { resources: { name: string; endpoint: { path: string } }[] }) => void = () => {}): {
+export function uniqueConfig(
+  mutate: (config: { resources: { name: string; endpoint: { path: string } }[] }) => void = () => {},
+): {
   file: string;
   name: string;
   schemasDir: string;
   dataDir: string;
 } {
   const { name, schemasDir } = uniqueSource();
-  const config = JSON.parse(readFileSync('pipelines/savvycal.json', 'utf8')) as { resources: { name: string; endpoint: { path: string } }[] };
+  const config = JSON.parse(readFileSync('pipelines/savvycal.json', 'utf8')) as {
+    resources: { name: string; endpoint: { path: string } }[];
+  };
   mutate(config);
   const dir = mkdtempSync(join(tmpdir(), 'streamtap-ops-'));
   const file = join(dir, `${name}.json`);

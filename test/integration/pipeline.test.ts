@@ -13,7 +13,12 @@ const sleeps: number[] = [];
 const retry = { sleep: async (ms: number) => void sleeps.push(ms) };
 
 before(async () => {
-  api = await startMockApi({ token: TOKEN, events: 5000, links: 40, faults: { every: 9, statuses: [429, 503], retryAfter: '1' } });
+  api = await startMockApi({
+    token: TOKEN,
+    events: 5000,
+    links: 40,
+    faults: { every: 9, statuses: [429, 503], retryAfter: '1' },
+  });
 });
 after(async () => {
   await api.close();
@@ -42,7 +47,10 @@ test('run: 5,000 events in pages of 100, links and time zones land in ClickHouse
   assert.equal(produced.ok, true, JSON.stringify(produced.resources));
   assert.ok(api.stats.faults > 0, 'the stand-in injected faults');
   assert.equal(sleeps.length, api.stats.faults, 'every fault was retried once, after the Retry-After wait');
-  assert.ok(sleeps.every((ms) => ms === 1000), `Retry-After: 1 honoured: ${sleeps.join(',')}`);
+  assert.ok(
+    sleeps.every((ms) => ms === 1000),
+    `Retry-After: 1 honoured: ${sleeps.join(',')}`,
+  );
   const byName = Object.fromEntries(produced.resources.map((r) => [r.resource, r]));
   assert.equal(byName.events?.records, 5000);
   assert.equal(byName.events?.pages, 50);
@@ -50,8 +58,13 @@ test('run: 5,000 events in pages of 100, links and time zones land in ClickHouse
 
   await runConsume(ctx(), ch, 'caught-up');
   const counts = Object.fromEntries((await tableCounts(ctx(), ch)).map((c) => [c.table.split('.')[1], c.rows]));
-  const distinct = (resource: 'events' | 'links' | 'time_zones') => new Set(api.records(resource).map((r) => (r as { id: string }).id)).size;
-  assert.deepEqual(counts, { events: distinct('events'), scheduling_links: distinct('links'), timezones: distinct('time_zones') });
+  const distinct = (resource: 'events' | 'links' | 'time_zones') =>
+    new Set(api.records(resource).map((r) => (r as { id: string }).id)).size;
+  assert.deepEqual(counts, {
+    events: distinct('events'),
+    scheduling_links: distinct('links'),
+    timezones: distinct('time_zones'),
+  });
   assert.equal(counts.events, 5000);
 
   // A sample of rows equals the API's records, field for field.
@@ -67,7 +80,9 @@ test('a second run after the API changed and added records: FINAL shows the new 
   const before = new Map(api.records('events').map((r) => [(r as { id: string }).id, r as Record<string, unknown>]));
   api.update({ revision: 2, events: 5300, links: 45 });
   const now = api.records('events') as Record<string, unknown>[];
-  const changed = now.filter((r) => before.has(r.id as string) && JSON.stringify(before.get(r.id as string)) !== JSON.stringify(r));
+  const changed = now.filter(
+    (r) => before.has(r.id as string) && JSON.stringify(before.get(r.id as string)) !== JSON.stringify(r),
+  );
   assert.ok(changed.length > 100, `the stand-in changed ${changed.length} records`);
 
   const produced = await runProduce(ctx(), undefined, retry);
@@ -81,7 +96,10 @@ test('a second run after the API changed and added records: FINAL shows the new 
   assert.equal(Number(stats?.n), 5300);
   assert.equal(Number(stats?.ids), 5300);
   assert.ok(Number(stats?.raw) >= 5300, 'both observations were inserted; FINAL picks the latest');
-  const ids = changed.slice(0, 50).map((r) => `'${String(r.id)}'`).join(',');
+  const ids = changed
+    .slice(0, 50)
+    .map((r) => `'${String(r.id)}'`)
+    .join(',');
   const rows = await queryRows<EventRow>(ch, `SELECT * FROM ${db}.events FINAL WHERE id IN (${ids})`);
   assert.equal(rows.length, 50);
   const current = new Map(now.map((r) => [r.id as string, r]));

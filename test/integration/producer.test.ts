@@ -34,7 +34,11 @@ function setup(baseUrl: string) {
       resources: [
         {
           name: 'items',
-          endpoint: { path: '/items', data_selector: 'data', paginator: { type: 'cursor', cursor_path: 'next', cursor_param: 'page' } },
+          endpoint: {
+            path: '/items',
+            data_selector: 'data',
+            paginator: { type: 'cursor', cursor_path: 'next', cursor_param: 'page' },
+          },
         },
         { name: 'other', endpoint: { path: '/other' } },
       ],
@@ -63,7 +67,9 @@ test('records without a key go to <topic>.dlq with the reason; unknown and misty
   assert.equal(report.resources.find((r) => r.resource === 'other')?.ok, true);
 
   const decoder = new IndependentDecoder(schemasDir);
-  const published = (await readTopic(kafka, `${source.name}.items`)).map((m) => decoder.decode(m.value as Buffer).value);
+  const published = (await readTopic(kafka, `${source.name}.items`)).map(
+    (m) => decoder.decode(m.value as Buffer).value,
+  );
   const byId = new Map(published.map((v) => [v.id, v]));
   assert.deepEqual([...byId.keys()].sort(), ['r1', 'r2', 'r3', 'r4']);
   assert.deepEqual(JSON.parse(String(byId.get('r2')?._extra)), { colour: 'blue' });

@@ -22,7 +22,12 @@ const schemasDir = mkdtempSync(join(tmpdir(), 'streamtap-inc-schemas-'));
 mkdirSync(join(schemasDir, sourceName));
 writeFileSync(
   join(schemasDir, sourceName, 'items.avsc'),
-  JSON.stringify({ type: 'record', name: 'Items', namespace: `streamtap.${sourceName}`, fields: [{ name: 'id', type: 'long' }, { name: 'ts', type: 'long' }, ...ENVELOPE_FIELDS] }),
+  JSON.stringify({
+    type: 'record',
+    name: 'Items',
+    namespace: `streamtap.${sourceName}`,
+    fields: [{ name: 'id', type: 'long' }, { name: 'ts', type: 'long' }, ...ENVELOPE_FIELDS],
+  }),
 );
 
 // The API: records with ts, filtered by ?since= (inclusive), two per page.
@@ -59,9 +64,21 @@ const source = parseSourceConfig(
 /** One producer run with its own Kafka client, as a producer on another machine would have. */
 async function run() {
   const before = server.requests.length;
-  const report = await produce({ source, kafka: testKafka(), schemasDir, secrets: { env: {} }, logger: testLogger(), stateTopic, partitions: 1 });
+  const report = await produce({
+    source,
+    kafka: testKafka(),
+    schemasDir,
+    secrets: { env: {} },
+    logger: testLogger(),
+    stateTopic,
+    partitions: 1,
+  });
   const sinces = server.requests.slice(before).map((r) => r.url.searchParams.get('since'));
-  return { report, since: sinces[0], state: (await new IncrementalStateStore(testKafka(), stateTopic).load(sourceName)).get('items') };
+  return {
+    report,
+    since: sinces[0],
+    state: (await new IncrementalStateStore(testKafka(), stateTopic).load(sourceName)).get('items'),
+  };
 }
 
 const add = (...ts: number[]) => dataset.push(...ts.map((t) => ({ id: t, ts: t })));
@@ -98,12 +115,18 @@ test('incremental state: saved after a run, resumed by a new producer, untouched
   // The state topic is compacted, keyed <source>.<resource>, and holds JSON a person can read.
   const admin = testKafka().admin();
   await admin.connect();
-  const configs = await admin.describeConfigs({ resources: [{ type: 2, name: stateTopic, configNames: ['cleanup.policy'] }], includeSynonyms: false });
+  const configs = await admin.describeConfigs({
+    resources: [{ type: 2, name: stateTopic, configNames: ['cleanup.policy'] }],
+    includeSynonyms: false,
+  });
   await admin.disconnect();
   assert.equal(configs.resources[0]?.configEntries[0]?.configValue, 'compact');
   const messages = await readTopic(testKafka(), stateTopic);
   assert.deepEqual(
-    messages.map((m) => [m.key?.toString(), (JSON.parse(m.value?.toString() ?? 'null') as { lastValue: number }).lastValue]),
+    messages.map((m) => [
+      m.key?.toString(),
+      (JSON.parse(m.value?.toString() ?? 'null') as { lastValue: number }).lastValue,
+    ]),
     [
       [`${sourceName}.items`, 5],
       [`${sourceName}.items`, 8],

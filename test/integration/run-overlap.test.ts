@@ -38,11 +38,18 @@ const expected = (): Record<string, number> => ({
 });
 
 /** Resolves once the consumer has committed `offset` on every partition of `topic` together (sum of next offsets). */
-function committedUpTo(topic: string, total: number, events: ConsumerEvent[], listeners: (() => void)[]): Promise<void> {
+function committedUpTo(
+  topic: string,
+  total: number,
+  events: ConsumerEvent[],
+  listeners: (() => void)[],
+): Promise<void> {
   return new Promise((resolve) => {
     const check = (): void => {
       const next = new Map<number, number>();
-      for (const e of events) if (e.type === 'committed' && e.topic === topic) next.set(e.partition, Math.max(next.get(e.partition) ?? 0, Number(e.offset)));
+      for (const e of events)
+        if (e.type === 'committed' && e.topic === topic)
+          next.set(e.partition, Math.max(next.get(e.partition) ?? 0, Number(e.offset)));
       if ([...next.values()].reduce((a, b) => a + b, 0) >= total) resolve();
     };
     listeners.push(check);
@@ -62,7 +69,9 @@ test('a consumer beside a producer stops only after it has everything written be
   assert.equal((await runProduce(ctx)).ok, true);
   const producerDone = deferred();
   let returned = false;
-  const consuming = runConsume(ctx, ch, 'caught-up', undefined, undefined, undefined, producerDone.promise).finally(() => (returned = true));
+  const consuming = runConsume(ctx, ch, 'caught-up', undefined, undefined, undefined, producerDone.promise).finally(
+    () => (returned = true),
+  );
 
   // It catches up with the first extraction: without catchUpAfter it would stop here.
   await committedUpTo(`${ctx.source.name}.events`, 1200, events, listeners);

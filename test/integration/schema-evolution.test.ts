@@ -81,7 +81,12 @@ const source = () =>
           endpoint: {
             path: '/items',
             data_selector: 'entries',
-            paginator: { type: 'cursor', cursor_param: 'after', cursor_path: 'metadata.after', stop_condition: 'metadata.after is none' },
+            paginator: {
+              type: 'cursor',
+              cursor_param: 'after',
+              cursor_path: 'metadata.after',
+              stop_condition: 'metadata.after is none',
+            },
           },
         },
       ],
@@ -98,18 +103,29 @@ async function runProduce() {
 }
 
 /** Polls until `check` holds; the consumer runs in the background, so there is no event to wait on. */
-async function until<T>(what: string, probe: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => Promise<T>,
+  check: (value: T) => boolean,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     // The column may not exist yet either: that is "not yet", like a smaller count.
     const value = await probe().catch((error: Error) => error);
     if (!(value instanceof Error) && check(value)) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; last: ${value instanceof Error ? value.message : JSON.stringify(value)}`);
+    if (Date.now() > deadline)
+      assert.fail(
+        `timed out waiting for ${what}; last: ${value instanceof Error ? value.message : JSON.stringify(value)}`,
+      );
     await new Promise((r) => setTimeout(r, 250));
   }
 }
 
-const count = (where = '1') => queryRows<{ n: string }>(ch, `SELECT count() AS n FROM ${table} FINAL WHERE ${where}`).then((r) => Number(r[0]?.n ?? 0));
+const count = (where = '1') =>
+  queryRows<{ n: string }>(ch, `SELECT count() AS n FROM ${table} FINAL WHERE ${where}`).then((r) =>
+    Number(r[0]?.n ?? 0),
+  );
 
 let stopConsumer: AbortController;
 let running: Promise<unknown>;
@@ -119,10 +135,22 @@ test('v1: schema infer writes the schema, records reach ClickHouse through a run
   assert.equal(v1?.action, 'created');
   assert.equal(v1?.records, COUNT);
   stopConsumer = new AbortController();
-  running = consume({ source: source(), kafka, clickhouse: ch, schemasDir, logger: testLogger(), until: 'signal', signal: stopConsumer.signal });
+  running = consume({
+    source: source(),
+    kafka,
+    clickhouse: ch,
+    schemasDir,
+    logger: testLogger(),
+    until: 'signal',
+    signal: stopConsumer.signal,
+  });
   running.catch(() => undefined);
   await runProduce();
-  await until('v1 rows', () => count(), (n) => n === COUNT);
+  await until(
+    'v1 rows',
+    () => count(),
+    (n) => n === COUNT,
+  );
 });
 
 test('v2: the API adds a field; schema infer widens to v2; the running consumer adds the columns; old rows read NULL there', async () => {
@@ -134,8 +162,15 @@ test('v2: the API adds a field; schema infer widens to v2; the running consumer 
   assert.match(diff, /^ {2}\+ priority +null \| long$/m);
 
   await runProduce();
-  await until('v2 rows', () => count('priority IS NOT NULL'), (n) => n === COUNT - 1);
-  const columns = await queryRows<{ name: string; type: string }>(ch, `SELECT name, type FROM system.columns WHERE database = '${name}' AND table = 'items'`);
+  await until(
+    'v2 rows',
+    () => count('priority IS NOT NULL'),
+    (n) => n === COUNT - 1,
+  );
+  const columns = await queryRows<{ name: string; type: string }>(
+    ch,
+    `SELECT name, type FROM system.columns WHERE database = '${name}' AND table = 'items'`,
+  );
   const types = Object.fromEntries(columns.map((c) => [c.name, c.type]));
   assert.equal(types.priority, 'Nullable(Int64)');
   assert.equal(types.owner, 'Tuple(email Nullable(String), team Nullable(String))');
@@ -150,12 +185,21 @@ test('v2: the API adds a field; schema infer widens to v2; the running consumer 
     { id: 'item-7', priority: 2, team: 'team-1' },
   ]);
   assert.equal(await count(), COUNT);
-  const latest = await queryRows<{ priority: number; team: string; updated_at: string }>(ch, `SELECT priority, owner.team AS team, updated_at FROM ${name}.items_latest WHERE id = 'item-7'`);
-  assert.deepEqual(latest, [{ priority: 2, team: 'team-1', updated_at: '2024-01-02 00:07:00.000' }], 'the _latest view shows the new columns');
+  const latest = await queryRows<{ priority: number; team: string; updated_at: string }>(
+    ch,
+    `SELECT priority, owner.team AS team, updated_at FROM ${name}.items_latest WHERE id = 'item-7'`,
+  );
+  assert.deepEqual(
+    latest,
+    [{ priority: 2, team: 'team-1', updated_at: '2024-01-02 00:07:00.000' }],
+    'the _latest view shows the new columns',
+  );
 
   // Every message, of either version, decodes with the schema files alone.
   const decoder = new IndependentDecoder(schemasDir);
-  const files = (await readTopic(kafka, `${name}.items`)).map((m) => decoder.decode(m.value as Buffer).file.replace(/.*\//, ''));
+  const files = (await readTopic(kafka, `${name}.items`)).map((m) =>
+    decoder.decode(m.value as Buffer).file.replace(/.*\//, ''),
+  );
   assert.deepEqual(
     Object.fromEntries(['items.v1.avsc', 'items.avsc'].map((f) => [f, files.filter((x) => x === f).length])),
     { 'items.v1.avsc': COUNT, 'items.avsc': COUNT - 1 },
@@ -167,14 +211,26 @@ test('an unknown field and a mistyped value survive to ClickHouse in _extra, cou
   schemaDrift.reset();
   logLines.length = 0;
   await runProduce();
-  await until('the drifted record', () => count(`id = 'item-0' AND _extra IS NOT NULL`), (n) => n === 1);
-  const [row] = await queryRows<{ priority: number | null; _extra: string }>(ch, `SELECT priority, _extra FROM ${table} FINAL WHERE id = 'item-0'`);
+  await until(
+    'the drifted record',
+    () => count(`id = 'item-0' AND _extra IS NOT NULL`),
+    (n) => n === 1,
+  );
+  const [row] = await queryRows<{ priority: number | null; _extra: string }>(
+    ch,
+    `SELECT priority, _extra FROM ${table} FINAL WHERE id = 'item-0'`,
+  );
   assert.equal(row?.priority, null);
   assert.deepEqual(JSON.parse(row?._extra ?? 'null'), { priority: 'urgent', surprise: { deep: true } });
   assert.deepEqual(Object.fromEntries(schemaDrift.get(name, 'items')?.paths ?? []), { priority: 1, surprise: 1 });
-  const hints = logLines.map((l) => JSON.parse(l) as { msg: string; paths?: unknown }).filter((l) => l.msg.includes('schema infer'));
+  const hints = logLines
+    .map((l) => JSON.parse(l) as { msg: string; paths?: unknown })
+    .filter((l) => l.msg.includes('schema infer'));
   assert.equal(hints.length, 1, 'reported once per run');
-  assert.match(hints[0]?.msg ?? '', /^1 evo_\w+\.items records carried fields that .*items\.avsc does not know, .* Run `streamtap schema infer <config> --resource items`/);
+  assert.match(
+    hints[0]?.msg ?? '',
+    /^1 evo_\w+\.items records carried fields that .*items\.avsc does not know, .* Run `streamtap schema infer <config> --resource items`/,
+  );
   assert.deepEqual(hints[0]?.paths, { priority: 1, surprise: 1 });
   stopConsumer.abort();
   await running;
@@ -193,7 +249,9 @@ test('a schema change the table cannot store stops that table with a clear error
   const admin = kafka.admin();
   await admin.connect();
   const committed = async () =>
-    (await admin.fetchOffsets({ groupId: `streamtap.${name}`, topics: [`${name}.items`] }))[0]?.partitions.map((p) => `${p.partition}:${p.offset}`).sort();
+    (await admin.fetchOffsets({ groupId: `streamtap.${name}`, topics: [`${name}.items`] }))[0]?.partitions
+      .map((p) => `${p.partition}:${p.offset}`)
+      .sort();
   const before = await committed();
   const rowsBefore = await queryRows<{ n: string }>(ch, `SELECT count() AS n FROM ${table}`);
   await runProduce();
@@ -201,13 +259,20 @@ test('a schema change the table cannot store stops that table with a clear error
     consume({ source: source(), kafka, clickhouse: ch, schemasDir, logger: testLogger(), until: 'caught-up' }),
     (error: Error & { code?: string }) => {
       assert.equal(error.code, 'SCHEMA_INCOMPATIBLE');
-      assert.match(error.message, /^evo_\w+\.items cannot store records of a newer schema: owner: the table has Tuple\(email Nullable\(String\), team Nullable\(String\)\), the schema needs String/);
+      assert.match(
+        error.message,
+        /^evo_\w+\.items cannot store records of a newer schema: owner: the table has Tuple\(email Nullable\(String\), team Nullable\(String\)\), the schema needs String/,
+      );
       assert.match(error.message, /items\.avsc \(version 3\)/);
       assert.match(error.message, /offsets uncommitted, so nothing is lost/);
       return true;
     },
   );
   assert.deepEqual(await committed(), before, 'no offset was committed');
-  assert.deepEqual(await queryRows<{ n: string }>(ch, `SELECT count() AS n FROM ${table}`), rowsBefore, 'nothing was inserted');
+  assert.deepEqual(
+    await queryRows<{ n: string }>(ch, `SELECT count() AS n FROM ${table}`),
+    rowsBefore,
+    'nothing was inserted',
+  );
   await admin.disconnect();
 });

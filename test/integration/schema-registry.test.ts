@@ -31,7 +31,11 @@ let api: MockApi;
 
 before(async () => {
   if (!url) {
-    const started = spawnSync('bash', ['scripts/schema-registry.sh', 'start'], { env: scriptEnv, encoding: 'utf8', timeout: 600_000 });
+    const started = spawnSync('bash', ['scripts/schema-registry.sh', 'start'], {
+      env: scriptEnv,
+      encoding: 'utf8',
+      timeout: 600_000,
+    });
     if (started.status === 0) {
       url = /SCHEMA_REGISTRY_URL=(\S+)/.exec(started.stdout)?.[1];
       startedHere = true;
@@ -70,7 +74,9 @@ test('registry mode: schemas registered under <topic>-value, Confluent framing o
   for (const resource of ctx.source.resources) {
     const topic = `${ctx.source.name}.${resource.tableName}`;
     assert.ok(subjects.includes(`${topic}-value`), `${topic}-value is registered`);
-    const latest = await registry<{ id: number; schema: string }>(`/subjects/${encodeURIComponent(`${topic}-value`)}/versions/latest`);
+    const latest = await registry<{ id: number; schema: string }>(
+      `/subjects/${encodeURIComponent(`${topic}-value`)}/versions/latest`,
+    );
     const messages = await readTopic(ctx.kafka, topic);
     assert.ok(messages.length > 0);
     for (const m of messages) {
@@ -78,7 +84,11 @@ test('registry mode: schemas registered under <topic>-value, Confluent framing o
       assert.equal(bytes[0], 0, 'magic byte');
       const id = bytes.readUInt32BE(1);
       assert.equal(id, latest.id, 'the id registered for the topic');
-      if (!types.has(id)) types.set(id, avro.Type.forSchema(JSON.parse((await registry<{ schema: string }>(`/schemas/ids/${id}`)).schema)));
+      if (!types.has(id))
+        types.set(
+          id,
+          avro.Type.forSchema(JSON.parse((await registry<{ schema: string }>(`/schemas/ids/${id}`)).schema)),
+        );
       const value = types.get(id)?.fromBuffer(bytes.subarray(5)) as Record<string, unknown>;
       assert.equal(m.key?.toString(), value.id, 'the message key is the primary key');
     }

@@ -57,4 +57,6 @@ const report = await consume({
   partitionsInParallel: 1,
 });
 await ch.close();
-process.stdout.write(`DONE ${JSON.stringify({ inserts: faulty.stats.inserts, tables: report.tables, shutdown: report.shutdown })}\n`);
+process.stdout.write(
+  `DONE ${JSON.stringify({ inserts: faulty.stats.inserts, tables: report.tables, shutdown: report.shutdown })}\n`,
+);

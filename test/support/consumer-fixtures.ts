@@ -9,7 +9,12 @@ import { loadResourceCodec, type ResourceCodec } from '../../src/avro/schema-sto
 import { queryRows } from './pipeline.js';
 
 /** Polls `check` until it returns a truthy value; fails after `timeoutMs` naming what it waited for. */
-export async function waitFor<T>(what: string, check: () => Promise<T> | T, timeoutMs = 60_000, everyMs = 100): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T> | T,
+  timeoutMs = 60_000,
+  everyMs = 100,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -47,7 +52,11 @@ export function faultyClickHouse(inner: ClickHouseClient, faults: InsertFaults):
     const rows = (params as { values?: unknown }).values;
     if (faults.rejectRow && Array.isArray(rows) && rows.some((r) => faults.rejectRow?.(r as Record<string, unknown>))) {
       stats.rejections++;
-      throw new ClickHouseError({ message: "Cannot parse input: expected '\"' (at row 1)", code: '27', type: 'CANNOT_PARSE_INPUT_ASSERTION_FAILED' });
+      throw new ClickHouseError({
+        message: "Cannot parse input: expected '\"' (at row 1)",
+        code: '27',
+        type: 'CANNOT_PARSE_INPUT_ASSERTION_FAILED',
+      });
     }
     const result = await inner.insert(params);
     stats.inserts++;
@@ -69,7 +78,8 @@ export function capturingLogger(): { logger: Logger; lines: Record<string, unkno
   const lines: Record<string, unknown>[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString().split('\n'))
+        if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
@@ -77,7 +87,10 @@ export function capturingLogger(): { logger: Logger; lines: Record<string, unkno
 }
 
 /** Encodes API records as the producer does (envelope included), for tests that write topics themselves. */
-export async function eventEncoder(schemasDir: string, source: string): Promise<{ codec: ResourceCodec; encode: (record: unknown, version: number) => Message }> {
+export async function eventEncoder(
+  schemasDir: string,
+  source: string,
+): Promise<{ codec: ResourceCodec; encode: (record: unknown, version: number) => Message }> {
   const codec = await loadResourceCodec(schemasDir, source, 'events');
   return {
     codec,
@@ -137,7 +150,8 @@ export function finalEventsQuery(db: string): string {
 export function assertEventRows(rows: readonly EventRow[], expected: readonly unknown[]): void {
   const byId = new Map((expected as Record<string, unknown>[]).map((r) => [String(r.id), r]));
   assert.equal(rows.length, byId.size, `FINAL has ${rows.length} rows, expected ${byId.size}`);
-  const time = (v: unknown): number => (v === null || v === undefined ? NaN : Date.parse(String(v).includes('T') ? String(v) : `${String(v)}Z`));
+  const time = (v: unknown): number =>
+    v === null || v === undefined ? NaN : Date.parse(String(v).includes('T') ? String(v) : `${String(v)}Z`);
   for (const row of rows) {
     const api = byId.get(row.id);
     assert.ok(api, `row ${row.id} is one of the expected records`);

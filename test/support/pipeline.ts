@@ -32,10 +32,17 @@ export function testKafka(): Kafka {
 }
 
 /** The seed's config pointed at `baseUrl`, with pages of `limit` records on the paginated resources. */
-export function seedContext(baseUrl: string, token: string, options: { limit?: number; kafka?: Kafka; dataDir?: string } = {}): Context {
+export function seedContext(
+  baseUrl: string,
+  token: string,
+  options: { limit?: number; kafka?: Kafka; dataDir?: string } = {},
+): Context {
   const { name, schemasDir } = uniqueSource();
-  const raw = structuredClone(savvycal) as { resources: { endpoint: { paginator?: unknown; params?: Record<string, unknown> } }[] };
-  for (const r of raw.resources) if (r.endpoint.paginator && options.limit) r.endpoint.params = { limit: options.limit };
+  const raw = structuredClone(savvycal) as {
+    resources: { endpoint: { paginator?: unknown; params?: Record<string, unknown> } }[];
+  };
+  for (const r of raw.resources)
+    if (r.endpoint.paginator && options.limit) r.endpoint.params = { limit: options.limit };
   const env = { API_KEY: token };
   return {
     logger: testLogger(),

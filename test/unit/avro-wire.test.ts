@@ -38,15 +38,24 @@ test('single-object encoding: marker C3 01, the CRC-64-AVRO fingerprint, the bod
   assert.deepEqual([...bytes.subarray(0, 2)], [0xc3, 0x01]);
   assert.equal(bytes.readBigUInt64LE(2), v1.fingerprint);
   const independent = new IndependentDecoder(dir);
-  assert.deepEqual({ ...independent.decode(bytes).value }, { id: 'a', total: 5, placed_at: 1_704_067_200_000, ...envelope });
+  assert.deepEqual(
+    { ...independent.decode(bytes).value },
+    { id: 'a', total: 5, placed_at: 1_704_067_200_000, ...envelope },
+  );
   assert.match(independent.decode(bytes).file, /orders\.v1\.avsc$/);
-  assert.match(independent.decode(v2.encode({ id: 'b', total: 5.5, placed_at: null, coupon: 'X', ...envelope })).file, /orders\.avsc$/);
+  assert.match(
+    independent.decode(v2.encode({ id: 'b', total: 5.5, placed_at: null, coupon: 'X', ...envelope })).file,
+    /orders\.avsc$/,
+  );
 });
 
 test('the decoder knows every version: messages written with v1 and v2 both decode', async () => {
   const { dir, v1, v2 } = await twoVersions();
   const history = await loadSchemaHistory(dir, 'shop', 'orders');
-  assert.deepEqual(history.map((h) => h.version), [1]);
+  assert.deepEqual(
+    history.map((h) => h.version),
+    [1],
+  );
   const decoder = new SchemaDecoder([v2, ...history]);
   const old = decoder.decode(v1.encode({ id: 'a', total: 5, placed_at: null, ...envelope }));
   assert.equal(old.codec.version, 1);
@@ -87,7 +96,10 @@ test('Confluent wire format: magic byte 0, big-endian schema id, body; the decod
   assert.deepEqual(registered, ['shop.orders-value']);
   const bytes = codec.encode({ id: 'a', total: 5, placed_at: null, ...envelope });
   assert.deepEqual([...bytes.subarray(0, 5)], [0, 0, 0, 1, 2]);
-  assert.deepEqual(bytes.subarray(5), confluentEncoder(v1.type, 9)({ id: 'a', total: 5, placed_at: null, ...envelope }).subarray(5));
+  assert.deepEqual(
+    bytes.subarray(5),
+    confluentEncoder(v1.type, 9)({ id: 'a', total: 5, placed_at: null, ...envelope }).subarray(5),
+  );
   const decoder = new SchemaDecoder([v1], { registry: fake });
   await decoder.resolve([bytes]);
   const { codec: writer, value } = decoder.decode(bytes);
@@ -110,7 +122,10 @@ test('schema drift: unknown fields and mistyped values are kept in _extra, count
   assert.equal(count?.records, 2);
   assert.deepEqual(Object.fromEntries(count?.paths ?? []), { total: 1, gift: 2, lines: 1 });
   const report = driftReport(count as DriftCount, v2.file);
-  assert.match(report.message, /^2 shop\.orders records carried fields that .*orders\.avsc does not know, or values that did not fit their type; they are kept in _extra\. Run `streamtap schema infer <config> --resource orders`/);
+  assert.match(
+    report.message,
+    /^2 shop\.orders records carried fields that .*orders\.avsc does not know, or values that did not fit their type; they are kept in _extra\. Run `streamtap schema infer <config> --resource orders`/,
+  );
   assert.deepEqual(report.paths, { gift: 2, total: 1, lines: 1 });
 });
 
@@ -119,10 +134,12 @@ test('registry client: registers once per schema, explains a refused schema, mar
   const server = await startServer((req, res, url) => {
     if (url.pathname === '/subjects/shop.orders-value/versions' && req.method === 'POST') {
       posts++;
-      if (req.headers.authorization !== `Basic ${Buffer.from('u:p').toString('base64')}`) return sendJson(res, 401, { error_code: 401, message: 'who?' });
+      if (req.headers.authorization !== `Basic ${Buffer.from('u:p').toString('base64')}`)
+        return sendJson(res, 401, { error_code: 401, message: 'who?' });
       return sendJson(res, 200, { id: 3 });
     }
-    if (url.pathname === '/subjects/shop.bad-value/versions') return sendJson(res, 409, { error_code: 409, message: 'Schema being registered is incompatible' });
+    if (url.pathname === '/subjects/shop.bad-value/versions')
+      return sendJson(res, 409, { error_code: 409, message: 'Schema being registered is incompatible' });
     return sendJson(res, 404, { error_code: 40403, message: 'Schema not found' });
   });
   servers.push(server);
@@ -134,10 +151,16 @@ test('registry client: registers once per schema, explains a refused schema, mar
   await assert.rejects(client.register('shop.bad-value', { type: 'string' }), (e: SchemaRegistryError) => {
     assert.equal(e.status, 409);
     assert.equal(e.retriable, false);
-    assert.match(e.message, /answered 409 \(error 409\): Schema being registered is incompatible \(the registry refused the schema as incompatible/);
+    assert.match(
+      e.message,
+      /answered 409 \(error 409\): Schema being registered is incompatible \(the registry refused the schema as incompatible/,
+    );
     return true;
   });
   await assert.rejects(client.schemaById(99), (e: SchemaRegistryError) => e.status === 404 && !e.retriable);
   const down = new SchemaRegistryClient('http://127.0.0.1:9', undefined, 2_000);
-  await assert.rejects(down.schemaById(1), (e: SchemaRegistryError) => e.retriable && e.status === 0 && /unreachable/.test(e.message));
+  await assert.rejects(
+    down.schemaById(1),
+    (e: SchemaRegistryError) => e.retriable && e.status === 0 && /unreachable/.test(e.message),
+  );
 });

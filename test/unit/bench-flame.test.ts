@@ -25,13 +25,23 @@ function profileFile(): string {
   // parse ×3, encode ×1, main (self) ×1, idle ×5, then parse ×4 outside the window used below
   const samples = [3, 3, 3, 4, 2, 5, 5, 5, 5, 5, 3, 3, 3, 3];
   const file = join(mkdtempSync(join(tmpdir(), 'flame-')), 'p.cpuprofile');
-  writeFileSync(file, JSON.stringify({ nodes, startTime: 0, endTime: 1000 * (samples.length + 1), samples, timeDeltas: samples.map(() => 1000) }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      nodes,
+      startTime: 0,
+      endTime: 1000 * (samples.length + 1),
+      samples,
+      timeDeltas: samples.map(() => 1000),
+    }),
+  );
   return file;
 }
 
 function widths(svg: string): Map<string, number> {
   const out = new Map<string, number>();
-  for (const m of svg.matchAll(/<title>([^<]*?) \([^)]*\): [^<]*<\/title><rect x="[\d.]+" y="\d+" width="([\d.]+)"/g)) out.set(m[1] as string, Number(m[2]));
+  for (const m of svg.matchAll(/<title>([^<]*?) \([^)]*\): [^<]*<\/title><rect x="[\d.]+" y="\d+" width="([\d.]+)"/g))
+    out.set(m[1] as string, Number(m[2]));
   return out;
 }
 

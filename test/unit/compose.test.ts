@@ -34,8 +34,12 @@ interface Service {
   readonly healthcheck?: Healthcheck;
   readonly command?: string | readonly string[];
   readonly entrypoint?: string | readonly string[];
-  readonly ports?: readonly (string | { readonly host_ip?: string; readonly published?: string | number; readonly target?: number })[];
-  readonly volumes?: readonly (string | { readonly type?: string; readonly source?: string; readonly target?: string })[];
+  readonly ports?: readonly (
+    string | { readonly host_ip?: string; readonly published?: string | number; readonly target?: number }
+  )[];
+  readonly volumes?: readonly (
+    string | { readonly type?: string; readonly source?: string; readonly target?: string }
+  )[];
   readonly ulimits?: Readonly<Record<string, number | { readonly soft: number; readonly hard: number }>>;
   readonly profiles?: readonly string[];
   readonly restart?: string;
@@ -75,15 +79,19 @@ function references(text: string): Reference[] {
 }
 
 function interpolate(text: string, env: Readonly<Record<string, string>> = {}): string {
-  return text.replace(VARIABLE, (whole, braced: string | undefined, op: string | undefined, arg: string | undefined, bare: string | undefined) => {
-    if (whole === '$$') return '$';
-    const name = (braced ?? bare) as string;
-    const value = env[name];
-    if (op === ':-') return value ? value : (arg ?? '');
-    if (op === '-') return value ?? arg ?? '';
-    if ((op === ':?' && !value) || (op === '?' && value === undefined)) throw new Error(`${name} is required: ${arg}`);
-    return value ?? '';
-  });
+  return text.replace(
+    VARIABLE,
+    (whole, braced: string | undefined, op: string | undefined, arg: string | undefined, bare: string | undefined) => {
+      if (whole === '$$') return '$';
+      const name = (braced ?? bare) as string;
+      const value = env[name];
+      if (op === ':-') return value ? value : (arg ?? '');
+      if (op === '-') return value ?? arg ?? '';
+      if ((op === ':?' && !value) || (op === '?' && value === undefined))
+        throw new Error(`${name} is required: ${arg}`);
+      return value ?? '';
+    },
+  );
 }
 
 /** Every string value of the file (keys are not interpolated by Compose). */
@@ -117,7 +125,8 @@ function envValue(s: Service, name: string, host: Readonly<Record<string, string
 
 function dependencies(s: Service): Map<string, Dependency> {
   if (!s.depends_on) return new Map();
-  if (Array.isArray(s.depends_on)) return new Map((s.depends_on as readonly string[]).map((name) => [name, { condition: 'service_started' }]));
+  if (Array.isArray(s.depends_on))
+    return new Map((s.depends_on as readonly string[]).map((name) => [name, { condition: 'service_started' }]));
   return new Map(Object.entries(s.depends_on as Readonly<Record<string, Dependency>>));
 }
 
@@ -127,7 +136,9 @@ function splitImage(image: string): { name: string; tag: string | undefined } {
   const at = image.indexOf('@');
   const ref = at >= 0 ? image.slice(0, at) : image;
   const colon = ref.lastIndexOf(':');
-  return colon > ref.lastIndexOf('/') ? { name: ref.slice(0, colon), tag: ref.slice(colon + 1) } : { name: ref, tag: undefined };
+  return colon > ref.lastIndexOf('/')
+    ? { name: ref.slice(0, colon), tag: ref.slice(colon + 1) }
+    : { name: ref, tag: undefined };
 }
 
 /** A specific release (4.1.2, 26.8.20.9, 20.20.2-bookworm-slim), not a moving tag such as latest, 4 or 26.8. */
@@ -174,7 +185,8 @@ test('docker-compose.yml parses and declares Kafka, ClickHouse, the stand-in API
   assert.equal(typeof compose, 'object');
   assert.deepEqual(Object.keys(services).sort(), ['clickhouse', 'consumer', 'kafka', 'mock-api', 'producer']);
   assert.deepEqual(service('mock-api').profiles, ['demo'], 'the stand-in API only runs with --profile demo');
-  for (const name of ['kafka', 'clickhouse', 'producer', 'consumer']) assert.equal(service(name).profiles, undefined, `${name} runs by default`);
+  for (const name of ['kafka', 'clickhouse', 'producer', 'consumer'])
+    assert.equal(service(name).profiles, undefined, `${name} runs by default`);
 });
 
 test('every image is pinned to a release tag, or built from this repository', () => {
@@ -183,7 +195,12 @@ test('every image is pinned to a release tag, or built from this repository', ()
     if (context !== undefined) {
       assert.equal(context, '.', `${name} builds from the repository root`);
       assert.ok(existsSync(join(ROOT, 'Dockerfile')), 'the Dockerfile exists');
-      if (s.image) assert.notEqual(splitImage(interpolate(s.image)).tag, 'latest', `${name}: the local image is not tagged latest`);
+      if (s.image)
+        assert.notEqual(
+          splitImage(interpolate(s.image)).tag,
+          'latest',
+          `${name}: the local image is not tagged latest`,
+        );
       continue;
     }
     assert.ok(s.image, `${name} has an image or a build`);
@@ -192,7 +209,8 @@ test('every image is pinned to a release tag, or built from this repository', ()
     assert.notEqual(tag, 'latest', `${name}: ${s.image} floats`);
     assert.match(tag, FULL_VERSION, `${name}: ${s.image} is not a specific release`);
   }
-  for (const name of APP_SERVICES) assert.ok(buildContext(service(name)) !== undefined, `${name} runs this project's image`);
+  for (const name of APP_SERVICES)
+    assert.ok(buildContext(service(name)) !== undefined, `${name} runs this project's image`);
 });
 
 test('the Kafka image is the Kafka version the test suite runs against (scripts/kafka.sh)', () => {
@@ -208,14 +226,16 @@ test('depends_on names existing services and waits for health wherever there is 
       const t = services[target];
       assert.ok(t, `${name} depends on ${target}, which is not a service`);
       if (hasHealthcheck(t)) assert.equal(dep.condition, 'service_healthy', `${name} → ${target}: wait until healthy`);
-      if (t.profiles && !s.profiles) assert.equal(dep.required, false, `${name} → ${target}: ${target} only runs in a profile`);
+      if (t.profiles && !s.profiles)
+        assert.equal(dep.required, false, `${name} → ${target}: ${target} only runs in a profile`);
       checked++;
     }
   }
   assert.ok(checked >= 4);
   assert.deepEqual([...dependencies(service('consumer')).keys()].sort(), ['clickhouse', 'kafka']);
   assert.ok(dependencies(service('producer')).has('kafka'));
-  for (const name of ['kafka', 'clickhouse', 'mock-api']) assert.ok(hasHealthcheck(service(name)), `${name} has a health check`);
+  for (const name of ['kafka', 'clickhouse', 'mock-api'])
+    assert.ok(hasHealthcheck(service(name)), `${name} has a health check`);
 });
 
 test('every ${VAR} has a default, except secrets passed from the host, and no secret is written in the file', () => {
@@ -223,20 +243,30 @@ test('every ${VAR} has a default, except secrets passed from the host, and no se
   assert.ok(refs.length > 0);
   for (const ref of refs) {
     const hasDefault = ref.op === ':-' || ref.op === '-';
-    assert.ok(hasDefault || REQUIRED_FROM_HOST.includes(ref.name), `\${${ref.name}} needs a default (or belongs in REQUIRED_FROM_HOST)`);
+    assert.ok(
+      hasDefault || REQUIRED_FROM_HOST.includes(ref.name),
+      `\${${ref.name}} needs a default (or belongs in REQUIRED_FROM_HOST)`,
+    );
   }
   const docs = read('docs/docker.md');
   for (const [name, s] of Object.entries(services)) {
     for (const [key, value] of environment(s)) {
-      if (value === null) assert.ok(REQUIRED_FROM_HOST.includes(key), `${name}: ${key} is passed through from the host but not meant to be`);
+      if (value === null)
+        assert.ok(
+          REQUIRED_FROM_HOST.includes(key),
+          `${name}: ${key} is passed through from the host but not meant to be`,
+        );
       if (REQUIRED_FROM_HOST.includes(key) || key.startsWith('STREAMTAP_SECRET_')) {
         const literal = value !== null && references(value).length === 0;
         assert.ok(!literal, `${name}: ${key} must come from the host, not from the file`);
-        if (value !== null) for (const ref of references(value)) assert.ok(ref.op !== ':-' && ref.op !== '-', `${name}: ${key} has a default`);
+        if (value !== null)
+          for (const ref of references(value))
+            assert.ok(ref.op !== ':-' && ref.op !== '-', `${name}: ${key} has a default`);
       }
     }
   }
-  for (const name of REQUIRED_FROM_HOST) assert.match(docs, new RegExp(`\\b${name}\\b`), `docs/docker.md explains ${name}`);
+  for (const name of REQUIRED_FROM_HOST)
+    assert.match(docs, new RegExp(`\\b${name}\\b`), `docs/docker.md explains ${name}`);
   assert.equal(environment(service('producer')).get('API_KEY'), null, 'the producer takes API_KEY from the host');
 });
 
@@ -253,21 +283,26 @@ test('the app services set only environment variables that streamtap reads', () 
     assert.ok(environment(service('consumer')).has(key), `the consumer sets ${key}`);
   }
   assert.ok(environment(service('producer')).has('KAFKA_BROKERS'));
-  assert.ok(environment(service('producer')).has('STREAMTAP_BASE_URL'), 'the producer can be pointed at the stand-in API');
+  assert.ok(
+    environment(service('producer')).has('STREAMTAP_BASE_URL'),
+    'the producer can be pointed at the stand-in API',
+  );
 });
 
 test('the app services run commands and flags that the streamtap CLI defines', () => {
-  const commands = new Set([...cliText.matchAll(/\.command\('([\w-]+)'\)/g)].map((m) => m[1]));
+  const commands = new Set([...cliText.matchAll(/\.command\(\s*'([\w-]+)'\)/g)].map((m) => m[1]));
   const flags = new Set([
     '--help',
-    ...[...cliText.matchAll(/(?:\.option|new Option)\('(?:-\w, )?(--[\w-]+)/g)].map((m) => m[1]),
+    ...[...cliText.matchAll(/(?:\.option|new Option)\(\s*'(?:-\w, )?(--[\w-]+)/g)].map((m) => m[1]),
   ]);
   const invocations = (s: Service): string[][] => {
     const cmd = typeof s.command === 'string' ? [s.command] : [...(s.command ?? [])];
     if (s.entrypoint === undefined) return [cmd.map((t) => interpolate(t))];
     // A shell entrypoint: every `bin/streamtap.js <command> <args>` in the script.
     const script = cmd.map((t) => interpolate(t)).join('\n');
-    return [...script.matchAll(/bin\/streamtap\.js((?:[ \t]+[^\s&|;]+)+)/g)].map((m) => (m[1] as string).trim().split(/\s+/));
+    return [...script.matchAll(/bin\/streamtap\.js((?:[ \t]+[^\s&|;]+)+)/g)].map((m) =>
+      (m[1] as string).trim().split(/\s+/),
+    );
   };
   const seen = new Map<string, string>();
   for (const name of APP_SERVICES) {
@@ -277,12 +312,15 @@ test('the app services run commands and flags that the streamtap CLI defines', (
       const [command, ...args] = argv;
       assert.ok(command && commands.has(command), `${name}: \`${command}\` is not a streamtap command`);
       seen.set(name, command);
-      for (const arg of args) if (arg.startsWith('--')) assert.ok(flags.has(arg.split('=')[0] as string), `${name}: ${arg} is not a streamtap option`);
+      for (const arg of args)
+        if (arg.startsWith('--'))
+          assert.ok(flags.has(arg.split('=')[0] as string), `${name}: ${arg} is not a streamtap option`);
     }
   }
   assert.deepEqual(Object.fromEntries(seen), { 'mock-api': 'mock-api', producer: 'produce', consumer: 'consume' });
   const producer = service('producer');
-  if (producer.entrypoint !== undefined) assert.deepEqual(producer.entrypoint, ['/bin/sh', '-c'], 'the schedule loop runs in a POSIX shell');
+  if (producer.entrypoint !== undefined)
+    assert.deepEqual(producer.entrypoint, ['/bin/sh', '-c'], 'the schedule loop runs in a POSIX shell');
   for (const name of ['producer', 'consumer']) {
     assert.equal(service(name).restart, 'unless-stopped', `${name} comes back after a crash or a reboot`);
     assert.equal(service(name).init, true, `${name}: an init process forwards SIGTERM`);
@@ -305,7 +343,11 @@ test('Kafka runs single-node KRaft with listeners the clients can reach', () => 
     );
   const listeners = parseListeners(env('KAFKA_LISTENERS'));
   const advertised = parseListeners(env('KAFKA_ADVERTISED_LISTENERS'));
-  const protocols = new Map(env('KAFKA_LISTENER_SECURITY_PROTOCOL_MAP').split(',').map((p) => p.split(':') as [string, string]));
+  const protocols = new Map(
+    env('KAFKA_LISTENER_SECURITY_PROTOCOL_MAP')
+      .split(',')
+      .map((p) => p.split(':') as [string, string]),
+  );
   const controller = env('KAFKA_CONTROLLER_LISTENER_NAMES');
   for (const name of listeners.keys()) assert.ok(protocols.has(name), `${name} has a security protocol`);
   assert.ok(listeners.has(controller), 'the controller listener is bound');
@@ -317,28 +359,44 @@ test('Kafka runs single-node KRaft with listeners the clients can reach', () => 
   assert.equal(voter[1], env('KAFKA_NODE_ID'));
   assert.equal(voter[3], listeners.get(controller)?.port);
 
-  const published = new Map((kafka.ports ?? []).map((p) => {
-    const parts = interpolate(String(p)).split(':');
-    return [parts.at(-1) as string, parts.at(-2) as string];
-  }));
+  const published = new Map(
+    (kafka.ports ?? []).map((p) => {
+      const parts = interpolate(String(p)).split(':');
+      return [parts.at(-1) as string, parts.at(-2) as string];
+    }),
+  );
   for (const [name, a] of advertised) {
     const bound = listeners.get(name);
     assert.ok(bound, `${name} is advertised and bound`);
-    if (a.host === 'localhost') assert.equal(published.get(bound.port), a.port, `${name}: host port ${a.port} is published to ${bound.port}`);
+    if (a.host === 'localhost')
+      assert.equal(published.get(bound.port), a.port, `${name}: host port ${a.port} is published to ${bound.port}`);
     else assert.equal(a.port, bound.port, `${name}: advertised on the port it listens on`);
   }
-  const reachable = new Set([...advertised.values()].filter((a) => a.host !== 'localhost').map((a) => `${a.host}:${a.port}`));
+  const reachable = new Set(
+    [...advertised.values()].filter((a) => a.host !== 'localhost').map((a) => `${a.host}:${a.port}`),
+  );
   for (const name of ['producer', 'consumer']) {
     for (const broker of envValue(service(name), 'KAFKA_BROKERS').split(',')) {
       assert.ok(reachable.has(broker), `${name}: ${broker} is an advertised listener on the compose network`);
       assert.ok(services[broker.split(':')[0] as string], `${name}: ${broker} names a service`);
     }
   }
-  for (const key of ['KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR', 'KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR', 'KAFKA_TRANSACTION_STATE_LOG_MIN_ISR']) {
+  for (const key of [
+    'KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR',
+    'KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR',
+    'KAFKA_TRANSACTION_STATE_LOG_MIN_ISR',
+  ]) {
     assert.equal(env(key), '1', `${key} fits one broker`);
   }
-  assert.equal(env('KAFKA_AUTO_CREATE_TOPICS_ENABLE'), 'false', 'streamtap creates its topics, as with scripts/kafka.sh');
-  assert.match(JSON.stringify(kafka.healthcheck?.test), /kafka-broker-api-versions\.sh --bootstrap-server localhost:9092/);
+  assert.equal(
+    env('KAFKA_AUTO_CREATE_TOPICS_ENABLE'),
+    'false',
+    'streamtap creates its topics, as with scripts/kafka.sh',
+  );
+  assert.match(
+    JSON.stringify(kafka.healthcheck?.test),
+    /kafka-broker-api-versions\.sh --bootstrap-server localhost:9092/,
+  );
 });
 
 test('the consumer reaches ClickHouse with the credentials the server is started with', () => {
@@ -350,12 +408,23 @@ test('the consumer reaches ClickHouse with the credentials the server is started
   const hosts: Record<string, string>[] = [{}, { CLICKHOUSE_USER: 'etl', CLICKHOUSE_PASSWORD: 'from-the-shell' }];
   for (const host of hosts) {
     for (const key of ['CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD']) {
-      assert.equal(envValue(consumer, key, host), envValue(clickhouse, key, host), `${key} agrees with ${JSON.stringify(host)}`);
+      assert.equal(
+        envValue(consumer, key, host),
+        envValue(clickhouse, key, host),
+        `${key} agrees with ${JSON.stringify(host)}`,
+      );
     }
   }
-  assert.notEqual(envValue(clickhouse, 'CLICKHOUSE_USER'), 'default', 'a named user: the image locks `default` to localhost');
+  assert.notEqual(
+    envValue(clickhouse, 'CLICKHOUSE_USER'),
+    'default',
+    'a named user: the image locks `default` to localhost',
+  );
   const nofile = clickhouse.ulimits?.nofile;
-  assert.ok(nofile && typeof nofile === 'object' && nofile.soft >= 262144 && nofile.hard >= 262144, 'nofile as the image documents');
+  assert.ok(
+    nofile && typeof nofile === 'object' && nofile.soft >= 262144 && nofile.hard >= 262144,
+    'nofile as the image documents',
+  );
   assert.match(JSON.stringify(clickhouse.healthcheck?.test), /8123\/ping/);
 });
 
@@ -366,7 +435,8 @@ test('state lives in named volumes, and host ports listen on loopback only', () 
     for (const v of s.volumes ?? []) {
       const [source, target] = typeof v === 'string' ? v.split(':') : [v.source, v.target];
       assert.ok(source && target, `${name}: volume ${JSON.stringify(v)}`);
-      if (!source.startsWith('.') && !source.startsWith('/')) assert.ok(declared.has(source), `${name}: volume ${source} is declared`);
+      if (!source.startsWith('.') && !source.startsWith('/'))
+        assert.ok(declared.has(source), `${name}: volume ${source} is declared`);
       mounts.set(`${name}:${target}`, source);
     }
     for (const p of s.ports ?? []) {
@@ -376,7 +446,10 @@ test('state lives in named volumes, and host ports listen on loopback only', () 
   }
   assert.ok(mounts.has(`kafka:${envValue(service('kafka'), 'KAFKA_LOG_DIRS')}`), 'the Kafka log dir is a volume');
   assert.ok(mounts.has('clickhouse:/var/lib/clickhouse'), 'the ClickHouse data dir is a volume');
-  assert.ok(mounts.has(`producer:${envValue(service('producer'), 'STREAMTAP_DATA_DIR')}`), 'the producer keeps its state');
+  assert.ok(
+    mounts.has(`producer:${envValue(service('producer'), 'STREAMTAP_DATA_DIR')}`),
+    'the producer keeps its state',
+  );
 });
 
 // ---- Dockerfile ----
@@ -425,8 +498,14 @@ test('the Dockerfile builds on a pinned Node 20 bookworm image and runs bin/stre
   assert.ok(entrypoint, 'ENTRYPOINT');
   assert.deepEqual(JSON.parse(entrypoint.args), ['node', 'bin/streamtap.js']);
   assert.ok(existsSync(join(ROOT, 'bin/streamtap.js')));
-  assert.ok(final.some((s) => s.op === 'VOLUME' && s.args.includes('/data')), 'a /data volume');
-  assert.ok(final.some((s) => s.op === 'ENV' && /STREAMTAP_DATA_DIR=\/data\b/.test(s.args)), 'STREAMTAP_DATA_DIR points at it');
+  assert.ok(
+    final.some((s) => s.op === 'VOLUME' && s.args.includes('/data')),
+    'a /data volume',
+  );
+  assert.ok(
+    final.some((s) => s.op === 'ENV' && /STREAMTAP_DATA_DIR=\/data\b/.test(s.args)),
+    'STREAMTAP_DATA_DIR points at it',
+  );
   assert.ok(readBySource('STREAMTAP_DATA_DIR'));
 });
 
@@ -439,33 +518,51 @@ test('the image gets what the CLI loads at run time, and .dockerignore keeps loc
       return parts.slice(0, -1);
     });
   for (const source of copied) assert.ok(existsSync(join(ROOT, source)), `COPY ${source}: no such file`);
-  for (const needed of ['package.json', 'package-lock.json', 'bin', 'src', 'pipelines', 'schemas']) assert.ok(copied.includes(needed), `the image gets ${needed}`);
+  for (const needed of ['package.json', 'package-lock.json', 'bin', 'src', 'pipelines', 'schemas'])
+    assert.ok(copied.includes(needed), `the image gets ${needed}`);
 
   const installAt = steps.findIndex((s) => s.op === 'RUN' && /\bnpm (ci|install)\b/.test(s.args));
   const install = steps[installAt];
   assert.ok(install, 'the image installs its dependencies');
   const lockAt = steps.findIndex((s) => s.op === 'COPY' && s.args.split(/\s+/).includes('package-lock.json'));
-  assert.ok(lockAt >= 0 && lockAt < installAt, 'the lock file is in place before the install, so the pinned versions are used');
-  const named = (/\bnpm (?:ci|install)\b([^&;|]*)/.exec(install.args)?.[1] ?? '').split(/\s+/).filter((t) => t && !t.startsWith('-'));
+  assert.ok(
+    lockAt >= 0 && lockAt < installAt,
+    'the lock file is in place before the install, so the pinned versions are used',
+  );
+  const named = (/\bnpm (?:ci|install)\b([^&;|]*)/.exec(install.args)?.[1] ?? '')
+    .split(/\s+/)
+    .filter((t) => t && !t.startsWith('-'));
   assert.deepEqual(named, [], 'the install adds no package beyond package.json');
   const pkg = JSON.parse(read('package.json')) as { dependencies?: Record<string, string> };
   if (/--omit=dev|--production/.test(install.args)) {
-    for (const runtime of ['tsx', 'chdb', 'kafkajs', '@clickhouse/client']) assert.ok(pkg.dependencies?.[runtime], `${runtime} is a runtime dependency`);
+    for (const runtime of ['tsx', 'chdb', 'kafkajs', '@clickhouse/client'])
+      assert.ok(pkg.dependencies?.[runtime], `${runtime} is a runtime dependency`);
   }
 
   const ignored = read('.dockerignore')
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith('#'));
-  for (const entry of ['node_modules', '.git', '.data', 'dist', 'bench/results', '.env']) assert.ok(ignored.includes(entry), `.dockerignore lists ${entry}`);
-  for (const source of copied) assert.ok(!ignored.includes(source), `.dockerignore hides ${source}, which the Dockerfile copies`);
+  for (const entry of ['node_modules', '.git', '.data', 'dist', 'bench/results', '.env'])
+    assert.ok(ignored.includes(entry), `.dockerignore lists ${entry}`);
+  for (const source of copied)
+    assert.ok(!ignored.includes(source), `.dockerignore hides ${source}, which the Dockerfile copies`);
 });
 
 test('docs/docker.md covers starting, logs, SQL, the demo profile and the real API', () => {
   const docs = read('docs/docker.md');
-  for (const needle of ['docker compose up', 'docker compose logs', '--profile demo', 'sql', 'API_KEY', 'CLICKHOUSE_PASSWORD', 'PRODUCE_EVERY_SECONDS']) {
+  for (const needle of [
+    'docker compose up',
+    'docker compose logs',
+    '--profile demo',
+    'sql',
+    'API_KEY',
+    'CLICKHOUSE_PASSWORD',
+    'PRODUCE_EVERY_SECONDS',
+  ]) {
     assert.ok(docs.includes(needle), `docs/docker.md mentions ${needle}`);
   }
   // Every variable the compose file interpolates is explained there.
-  for (const ref of strings(compose).flatMap(references)) assert.ok(docs.includes(ref.name), `docs/docker.md explains ${ref.name}`);
+  for (const ref of strings(compose).flatMap(references))
+    assert.ok(docs.includes(ref.name), `docs/docker.md explains ${ref.name}`);
 });

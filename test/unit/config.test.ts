@@ -15,7 +15,12 @@ const seed = {
       endpoint: {
         path: '/v1/events',
         data_selector: 'entries',
-        paginator: { type: 'cursor', cursor_param: 'after', cursor_path: 'metadata.after', stop_condition: 'metadata.after is none' },
+        paginator: {
+          type: 'cursor',
+          cursor_param: 'after',
+          cursor_path: 'metadata.after',
+          stop_condition: 'metadata.after is none',
+        },
       },
     },
     {
@@ -23,14 +28,20 @@ const seed = {
       endpoint: {
         path: '/v1/links',
         data_selector: 'entries',
-        paginator: { type: 'cursor', cursor_param: 'after', cursor_path: 'metadata.after', stop_condition: 'metadata.after is none' },
+        paginator: {
+          type: 'cursor',
+          cursor_param: 'after',
+          cursor_path: 'metadata.after',
+          stop_condition: 'metadata.after is none',
+        },
       },
     },
     { name: 'timezones', endpoint: { path: '/v1/time_zones', data_selector: [] } },
   ],
 };
 
-const parse = (raw: unknown, env: NodeJS.ProcessEnv = {}) => parseSourceConfig(raw, { name: 'savvycal', origin: 'test', env });
+const parse = (raw: unknown, env: NodeJS.ProcessEnv = {}) =>
+  parseSourceConfig(raw, { name: 'savvycal', origin: 'test', env });
 
 test('the seed dict loads unchanged, with defaults applied to every resource', () => {
   const source = parse(seed);
@@ -38,7 +49,13 @@ test('the seed dict loads unchanged, with defaults applied to every resource', (
   assert.equal(source.baseUrl, 'https://api.example.com');
   assert.deepEqual(source.auth, { type: 'bearer', token: { $secret: 'api_key' } });
   assert.deepEqual(
-    source.resources.map((r) => [r.name, r.primaryKey, r.writeDisposition, r.endpoint.path, r.endpoint.paginator?.type ?? 'none']),
+    source.resources.map((r) => [
+      r.name,
+      r.primaryKey,
+      r.writeDisposition,
+      r.endpoint.path,
+      r.endpoint.paginator?.type ?? 'none',
+    ]),
     [
       ['events', ['id'], 'merge', '/v1/events', 'cursor'],
       ['scheduling_links', ['id'], 'merge', '/v1/links', 'cursor'],
@@ -58,19 +75,57 @@ test('pipelines/savvycal.ts and pipelines/savvycal.json are the same config', as
 
 test('STREAMTAP_BASE_URL and an explicit base URL override client.base_url', () => {
   assert.equal(parse(seed, { STREAMTAP_BASE_URL: 'http://127.0.0.1:9999/' }).baseUrl, 'http://127.0.0.1:9999');
-  assert.equal(parseSourceConfig(seed, { name: 's', origin: 't', env: {}, baseUrl: 'http://localhost:1' }).baseUrl, 'http://localhost:1');
+  assert.equal(
+    parseSourceConfig(seed, { name: 's', origin: 't', env: {}, baseUrl: 'http://localhost:1' }).baseUrl,
+    'http://localhost:1',
+  );
 });
 
 const invalid: [string, (c: typeof seed) => unknown, string, RegExp][] = [
-  ['wrong type deep inside', (c) => ((c.resources[1]!.endpoint.paginator as Record<string, unknown>).cursor_path = 5), 'resources[1].endpoint.paginator.cursor_path', /string/],
-  ['unknown key', (c) => ((c.resources[0]!.endpoint as Record<string, unknown>).data_selectr = 'x'), 'resources[0].endpoint.data_selectr', /unknown key/],
-  ['unknown paginator type', (c) => ((c.resources[0]!.endpoint.paginator as Record<string, unknown>).type = 'cursr'), 'resources[0].endpoint.paginator.type', /cursor/],
-  ['literal secret', (c) => ((c.client.auth as Record<string, unknown>).token = 'abc'), 'client.auth.token', /secret reference/],
+  [
+    'wrong type deep inside',
+    (c) => ((c.resources[1]!.endpoint.paginator as Record<string, unknown>).cursor_path = 5),
+    'resources[1].endpoint.paginator.cursor_path',
+    /string/,
+  ],
+  [
+    'unknown key',
+    (c) => ((c.resources[0]!.endpoint as Record<string, unknown>).data_selectr = 'x'),
+    'resources[0].endpoint.data_selectr',
+    /unknown key/,
+  ],
+  [
+    'unknown paginator type',
+    (c) => ((c.resources[0]!.endpoint.paginator as Record<string, unknown>).type = 'cursr'),
+    'resources[0].endpoint.paginator.type',
+    /cursor/,
+  ],
+  [
+    'literal secret',
+    (c) => ((c.client.auth as Record<string, unknown>).token = 'abc'),
+    'client.auth.token',
+    /secret reference/,
+  ],
   ['bad base_url', (c) => (c.client.base_url = 'ftp://x'), 'client.base_url', /URL/i],
-  ['missing resources', (c) => ((c as Record<string, unknown>).resources = []), 'resources', /at least 1|>=1|too small/i],
-  ['bad write disposition', (c) => ((c.resource_defaults as Record<string, unknown>).write_disposition = 'upsert'), 'resource_defaults.write_disposition', /merge/],
+  [
+    'missing resources',
+    (c) => ((c as Record<string, unknown>).resources = []),
+    'resources',
+    /at least 1|>=1|too small/i,
+  ],
+  [
+    'bad write disposition',
+    (c) => ((c.resource_defaults as Record<string, unknown>).write_disposition = 'upsert'),
+    'resource_defaults.write_disposition',
+    /merge/,
+  ],
   ['bad resource name', (c) => (c.resources[2]!.name = 'time zones'), 'resources[2].name', /letters/],
-  ['no primary key', (c) => delete (c.resource_defaults as Record<string, unknown>).primary_key, 'resources[0].primary_key', /required/],
+  [
+    'no primary key',
+    (c) => delete (c.resource_defaults as Record<string, unknown>).primary_key,
+    'resources[0].primary_key',
+    /required/,
+  ],
 ];
 
 for (const [what, mutate, path, message] of invalid) {
@@ -92,7 +147,13 @@ for (const [what, mutate, path, message] of invalid) {
 }
 
 test('secrets come from the environment, prefixed form first, and a missing one says what to set', () => {
-  assert.equal(requireSecret('api_key', { env: { API_KEY: 'plain', STREAMTAP_SECRET_API_KEY: 'prefixed' } }), 'prefixed');
+  assert.equal(
+    requireSecret('api_key', { env: { API_KEY: 'plain', STREAMTAP_SECRET_API_KEY: 'prefixed' } }),
+    'prefixed',
+  );
   assert.equal(requireSecret('api_key', { env: { API_KEY: 'plain' } }), 'plain');
-  assert.throws(() => requireSecret('api_key', { env: {} }), (e: unknown) => e instanceof SecretMissingError && /API_KEY/.test(e.message));
+  assert.throws(
+    () => requireSecret('api_key', { env: {} }),
+    (e: unknown) => e instanceof SecretMissingError && /API_KEY/.test(e.message),
+  );
 });

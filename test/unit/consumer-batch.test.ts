@@ -1,12 +1,35 @@
 // The consumer's pure logic: batch policy, chunking, latest record per key, retry delays, DDL, run markers.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { batchPolicy, BatchPolicyError, DEFAULT_BATCH_POLICY, fetchSettings, splitBatch } from '../../src/consumers/batch-policy.js';
-import { deadLetter, describeDeadLetter, PoisonMessageError, withoutDeadLetterHeaders } from '../../src/consumers/dead-letter.js';
+import {
+  batchPolicy,
+  BatchPolicyError,
+  DEFAULT_BATCH_POLICY,
+  fetchSettings,
+  splitBatch,
+} from '../../src/consumers/batch-policy.js';
+import {
+  deadLetter,
+  describeDeadLetter,
+  PoisonMessageError,
+  withoutDeadLetterHeaders,
+} from '../../src/consumers/dead-letter.js';
 import { latestViewSql, tableStatements } from '../../src/consumers/ddl.js';
-import { insertRetryPolicy, isMissingTable, isRejectedData, OutageLog, retryDelayMs, sleepUnlessAborted } from '../../src/consumers/insert-retry.js';
+import {
+  insertRetryPolicy,
+  isMissingTable,
+  isRejectedData,
+  OutageLog,
+  retryDelayMs,
+  sleepUnlessAborted,
+} from '../../src/consumers/insert-retry.js';
 import { compileRecordKey, latestPerKey } from '../../src/consumers/latest.js';
-import { decodeRunCompletion, encodeRunCompletion, RUN_COMPLETE, RunCompletionError } from '../../src/consumers/run-completion.js';
+import {
+  decodeRunCompletion,
+  encodeRunCompletion,
+  RUN_COMPLETE,
+  RunCompletionError,
+} from '../../src/consumers/run-completion.js';
 import { consumerSettings } from '../../src/consumers/settings.js';
 import { tableSpec } from '../../src/consumers/table-schema.js';
 import type { AvroRecordSchema } from '../../src/avro/schema-store.js';
@@ -16,7 +39,11 @@ const msg = (bytes: number, key = 'k') => ({ key: Buffer.from(key), value: Buffe
 test('batch policy: defaults, overrides, and errors that name the field and the range', () => {
   assert.deepEqual(batchPolicy(), DEFAULT_BATCH_POLICY);
   assert.deepEqual(batchPolicy({ maxRecords: 10, maxWaitMs: undefined }), { ...DEFAULT_BATCH_POLICY, maxRecords: 10 });
-  assert.throws(() => batchPolicy({ maxRecords: 0 }), (e: Error) => e instanceof BatchPolicyError && /maxRecords must be an integer from 1 to 1000000, got 0/.test(e.message));
+  assert.throws(
+    () => batchPolicy({ maxRecords: 0 }),
+    (e: Error) =>
+      e instanceof BatchPolicyError && /maxRecords must be an integer from 1 to 1000000, got 0/.test(e.message),
+  );
   assert.throws(() => batchPolicy({ maxBytes: 1.5 }), /maxBytes must be an integer/);
   assert.throws(() => batchPolicy({ maxWaitMs: 60_001 }), /maxWaitMs .* to 60000/);
   assert.throws(() => batchPolicy({ nope: 1 } as never), /unknown batch policy field "nope"/);
@@ -31,9 +58,26 @@ test('batch policy: the broker waits for maxBytes at most maxWaitMs (the time ha
 test('splitBatch: closes a chunk on record count or on bytes, whichever comes first', () => {
   const policy = batchPolicy({ maxRecords: 3, maxBytes: 2048 });
   const sizes = (chunks: { value: Buffer | null }[][]) => chunks.map((c) => c.length);
-  assert.deepEqual(sizes(splitBatch(Array.from({ length: 7 }, () => msg(10)), policy)), [3, 3, 1], 'by count: 7 records → 3 + 3 + 1');
-  assert.deepEqual(sizes(splitBatch([msg(1000), msg(1000), msg(1000), msg(10)], policy)), [2, 2], 'by bytes: 2 × 1000 fit in 2048, a third does not');
-  assert.deepEqual(sizes(splitBatch([msg(10), msg(5000), msg(10)], policy)), [1, 1, 1], 'an oversized message is a chunk of its own');
+  assert.deepEqual(
+    sizes(
+      splitBatch(
+        Array.from({ length: 7 }, () => msg(10)),
+        policy,
+      ),
+    ),
+    [3, 3, 1],
+    'by count: 7 records → 3 + 3 + 1',
+  );
+  assert.deepEqual(
+    sizes(splitBatch([msg(1000), msg(1000), msg(1000), msg(10)], policy)),
+    [2, 2],
+    'by bytes: 2 × 1000 fit in 2048, a third does not',
+  );
+  assert.deepEqual(
+    sizes(splitBatch([msg(10), msg(5000), msg(10)], policy)),
+    [1, 1, 1],
+    'an oversized message is a chunk of its own',
+  );
   assert.deepEqual(splitBatch([], policy), []);
   // Chunks depend only on the messages and the policy: a replay from the same offset cuts the same chunks.
   const ms = Array.from({ length: 10 }, (_, i) => msg(100 * (i + 1)));
@@ -61,7 +105,10 @@ test('compileRecordKey: scalar keys as text, composite keys as a JSON array', ()
 
 test('insert retry: doubling delays with equal jitter, capped; rejected data vs outages', async () => {
   const p = insertRetryPolicy({ initialMs: 100, maxMs: 1000, random: () => 0.5 });
-  assert.deepEqual([1, 2, 3, 4, 5, 40].map((n) => retryDelayMs(p, n)), [75, 150, 300, 600, 750, 750]);
+  assert.deepEqual(
+    [1, 2, 3, 4, 5, 40].map((n) => retryDelayMs(p, n)),
+    [75, 150, 300, 600, 750, 750],
+  );
   assert.equal(retryDelayMs(insertRetryPolicy({ initialMs: 100, maxMs: 100, random: () => 0 }), 1), 50, 'never zero');
   assert.throws(() => insertRetryPolicy({ initialMs: 10, maxMs: 5 }), /initialMs <= maxMs/);
   assert.equal(isRejectedData({ code: '27' }), true, 'CANNOT_PARSE_INPUT_ASSERTION_FAILED');
@@ -88,7 +135,10 @@ test('OutageLog: one line when the outage starts, one when it ends, none per att
   now = 4000;
   log.recovered('db.events');
   log.recovered('db.events');
-  assert.deepEqual(lines.map((l) => l.level), ['error', 'warn']);
+  assert.deepEqual(
+    lines.map((l) => l.level),
+    ['error', 'warn'],
+  );
   assert.deepEqual(lines[1]?.o, { table: 'db.events', downMs: 3000, failedAttempts: 50 });
 });
 
@@ -109,44 +159,75 @@ test('DDL: one server — table with the dedup window, and the _latest view; rep
   const [db, table, view] = tableStatements(tableSpec('src', 'things', schema, ['id'], 'replace'));
   assert.equal(db, 'CREATE DATABASE IF NOT EXISTS `src`');
   assert.match(table ?? '', /`_is_deleted` UInt8 DEFAULT 0/);
-  assert.match(table ?? '', /ENGINE = ReplacingMergeTree\(_version, _is_deleted\) ORDER BY \(`id`\)\nSETTINGS non_replicated_deduplication_window = 10000$/);
-  assert.equal(view, 'CREATE VIEW IF NOT EXISTS `src`.`things_latest` AS SELECT * EXCEPT (_is_deleted) FROM `src`.`things` FINAL');
+  assert.match(
+    table ?? '',
+    /ENGINE = ReplacingMergeTree\(_version, _is_deleted\) ORDER BY \(`id`\)\nSETTINGS non_replicated_deduplication_window = 10000$/,
+  );
+  assert.equal(
+    view,
+    'CREATE VIEW IF NOT EXISTS `src`.`things_latest` AS SELECT * EXCEPT (_is_deleted) FROM `src`.`things` FINAL',
+  );
   const merge = tableStatements(tableSpec('src', 'things', schema, ['id'], 'merge'));
   assert.doesNotMatch(merge[1] ?? '', /_is_deleted/);
   assert.match(merge[1] ?? '', /ReplacingMergeTree\(_version\) ORDER BY \(`id`\)/);
-  assert.equal(latestViewSql(tableSpec('src', 'log', schema, ['id'], 'append')), 'CREATE VIEW IF NOT EXISTS `src`.`log_latest` AS SELECT * FROM `src`.`log` ORDER BY _version DESC LIMIT 1 BY `id`');
+  assert.equal(
+    latestViewSql(tableSpec('src', 'log', schema, ['id'], 'append')),
+    'CREATE VIEW IF NOT EXISTS `src`.`log_latest` AS SELECT * FROM `src`.`log` ORDER BY _version DESC LIMIT 1 BY `id`',
+  );
 });
 
 test('DDL: a cluster — ON CLUSTER, ReplicatedReplacingMergeTree, and optionally Distributed over _local shards', () => {
   const spec = tableSpec('src', 'things', schema, ['id'], 'replace');
   const replicated = tableStatements(spec, { cluster: 'main' });
-  assert.deepEqual(replicated.map((s) => s.split('\n')[0]), [
-    'CREATE DATABASE IF NOT EXISTS `src` ON CLUSTER `main`',
-    'CREATE TABLE IF NOT EXISTS `src`.`things` ON CLUSTER `main` (',
-    'CREATE VIEW IF NOT EXISTS `src`.`things_latest` ON CLUSTER `main` AS SELECT * EXCEPT (_is_deleted) FROM `src`.`things` FINAL',
-  ]);
-  assert.match(replicated[1] ?? '', /ENGINE = ReplicatedReplacingMergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}', _version, _is_deleted\) ORDER BY \(`id`\)$/);
+  assert.deepEqual(
+    replicated.map((s) => s.split('\n')[0]),
+    [
+      'CREATE DATABASE IF NOT EXISTS `src` ON CLUSTER `main`',
+      'CREATE TABLE IF NOT EXISTS `src`.`things` ON CLUSTER `main` (',
+      'CREATE VIEW IF NOT EXISTS `src`.`things_latest` ON CLUSTER `main` AS SELECT * EXCEPT (_is_deleted) FROM `src`.`things` FINAL',
+    ],
+  );
+  assert.match(
+    replicated[1] ?? '',
+    /ENGINE = ReplicatedReplacingMergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}', _version, _is_deleted\) ORDER BY \(`id`\)$/,
+  );
   const sharded = tableStatements(spec, { cluster: 'main', distributed: true });
   assert.match(sharded[1] ?? '', /^CREATE TABLE IF NOT EXISTS `src`.`things_local` ON CLUSTER `main`/);
-  assert.equal(sharded[2], "CREATE TABLE IF NOT EXISTS `src`.`things` ON CLUSTER `main` AS `src`.`things_local`\nENGINE = Distributed('main', 'src', 'things_local', cityHash64(`id`))");
+  assert.equal(
+    sharded[2],
+    "CREATE TABLE IF NOT EXISTS `src`.`things` ON CLUSTER `main` AS `src`.`things_local`\nENGINE = Distributed('main', 'src', 'things_local', cityHash64(`id`))",
+  );
   const plain = tableStatements(spec, { cluster: 'main', replicated: false });
-  assert.match(plain[1] ?? '', /ENGINE = ReplacingMergeTree\(_version, _is_deleted\) ORDER BY \(`id`\)\nSETTINGS non_replicated_deduplication_window = 10000$/);
+  assert.match(
+    plain[1] ?? '',
+    /ENGINE = ReplacingMergeTree\(_version, _is_deleted\) ORDER BY \(`id`\)\nSETTINGS non_replicated_deduplication_window = 10000$/,
+  );
 });
 
 test('consumer settings: env, flags over env, and errors that say which setting', () => {
-  const s = consumerSettings({ batchRecords: '500' }, { STREAMTAP_BATCH_RECORDS: '100', STREAMTAP_BATCH_WAIT_MS: '50', STREAMTAP_CLICKHOUSE_CLUSTER: 'c' });
+  const s = consumerSettings(
+    { batchRecords: '500' },
+    { STREAMTAP_BATCH_RECORDS: '100', STREAMTAP_BATCH_WAIT_MS: '50', STREAMTAP_CLICKHOUSE_CLUSTER: 'c' },
+  );
   assert.equal(s.batch.maxRecords, 500);
   assert.equal(s.batch.maxWaitMs, 50);
   assert.deepEqual(s.topology, { cluster: 'c', replicated: undefined, distributed: undefined });
   assert.equal(s.shutdownTimeoutMs, 30_000);
-  assert.throws(() => consumerSettings({}, { STREAMTAP_BATCH_BYTES: 'lots' }), /STREAMTAP_BATCH_BYTES must be an integer, got "lots"/);
+  assert.throws(
+    () => consumerSettings({}, { STREAMTAP_BATCH_BYTES: 'lots' }),
+    /STREAMTAP_BATCH_BYTES must be an integer, got "lots"/,
+  );
   assert.throws(() => consumerSettings({ distributed: true }, {}), /Distributed table needs a cluster/);
   assert.throws(() => consumerSettings({}, { STREAMTAP_CLICKHOUSE_REPLICATED: 'maybe' }), /must be 1 or 0/);
 });
 
 test('dead letters keep the original message and say why and where from; a replay strips the reasons', () => {
   const original = { key: Buffer.from('k1'), value: Buffer.from([1, 2, 3]), headers: { 'streamtap.run_id': 'r1' } };
-  const letter = deadLetter(original, { topic: 's.events', partition: 2, offset: '41' }, new PoisonMessageError('MISSING_PRIMARY_KEY', 'record has no primary key "id"'));
+  const letter = deadLetter(
+    original,
+    { topic: 's.events', partition: 2, offset: '41' },
+    new PoisonMessageError('MISSING_PRIMARY_KEY', 'record has no primary key "id"'),
+  );
   assert.equal(letter.key, original.key);
   assert.equal(letter.value, original.value);
   const entry = describeDeadLetter(0, { ...letter, offset: '7', timestamp: '0', attributes: 0, size: 0 } as never);
@@ -175,8 +256,17 @@ test('run-completion messages round-trip; anything else is refused with the reas
   } as const;
   const message = encodeRunCompletion(completion);
   assert.deepEqual(decodeRunCompletion(Buffer.from(message.value as string)), completion);
-  assert.throws(() => decodeRunCompletion(Buffer.from('{')), (e: Error) => e instanceof RunCompletionError && /not JSON/.test(e.message));
-  assert.throws(() => decodeRunCompletion(Buffer.from(JSON.stringify({ ...completion, startVersion: 30 }))), /not an extraction-complete message/);
-  assert.throws(() => decodeRunCompletion(Buffer.from(JSON.stringify({ ...completion, endOffsets: { '0': -1 } }))), RunCompletionError);
+  assert.throws(
+    () => decodeRunCompletion(Buffer.from('{')),
+    (e: Error) => e instanceof RunCompletionError && /not JSON/.test(e.message),
+  );
+  assert.throws(
+    () => decodeRunCompletion(Buffer.from(JSON.stringify({ ...completion, startVersion: 30 }))),
+    /not an extraction-complete message/,
+  );
+  assert.throws(
+    () => decodeRunCompletion(Buffer.from(JSON.stringify({ ...completion, endOffsets: { '0': -1 } }))),
+    RunCompletionError,
+  );
   assert.throws(() => decodeRunCompletion(null), RunCompletionError);
 });

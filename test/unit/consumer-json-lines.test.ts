@@ -22,7 +22,10 @@ test('compact lines: one line per row, values with quotes, newlines and unicode 
   ];
   const { columns, body } = encodeAll(rows);
   assert.deepEqual(columns, ['id', 'text', 'nested']);
-  assert.deepEqual(parse(body), rows.map((r) => [r.id, r.text, r.nested]));
+  assert.deepEqual(
+    parse(body),
+    rows.map((r) => [r.id, r.text, r.nested]),
+  );
 });
 
 test('compact lines: rows with the same keys share one column list', () => {
@@ -32,7 +35,12 @@ test('compact lines: rows with the same keys share one column list', () => {
 });
 
 test('compact lines: rows of different schema versions in one body get one column list; a missing cell is null', () => {
-  const { columns, body } = encodeAll([{ id: 'a', old: 1 }, { id: 'b', added: ['x'] }, { id: 'c', old: undefined }, { old: 3, id: 'd' }]);
+  const { columns, body } = encodeAll([
+    { id: 'a', old: 1 },
+    { id: 'b', added: ['x'] },
+    { id: 'c', old: undefined },
+    { old: 3, id: 'd' },
+  ]);
   assert.deepEqual(columns, ['id', 'old', 'added']);
   assert.deepEqual(parse(body), [
     ['a', 1, null],
@@ -47,6 +55,9 @@ test('compact lines: the body grows past its first buffer without losing or spli
   const rows = Array.from({ length: 300 }, (_, i) => ({ i, text: '😀é'.repeat(200 + i) }));
   const { body } = encodeAll(rows);
   assert.equal(body.length, Buffer.byteLength(rows.map((r) => JSON.stringify([r.i, r.text]) + '\n').join('')));
-  assert.deepEqual(parse(body), rows.map((r) => [r.i, r.text]));
+  assert.deepEqual(
+    parse(body),
+    rows.map((r) => [r.i, r.text]),
+  );
   assert.equal(encodeAll([]).body.length, 0);
 });

@@ -6,12 +6,30 @@ import kafkajs from 'kafkajs';
 import { defaultPartitioner, murmur2 } from '../../src/kafka/partitioner.js';
 
 const metadata = (n: number, leaderless: number[] = []) =>
-  Array.from({ length: n }, (_, partitionId) => ({ partitionId, leader: leaderless.includes(partitionId) ? -1 : 1, partitionErrorCode: 0, replicas: [1], isr: [1] }));
+  Array.from({ length: n }, (_, partitionId) => ({
+    partitionId,
+    leader: leaderless.includes(partitionId) ? -1 : 1,
+    partitionErrorCode: 0,
+    replicas: [1],
+    isr: [1],
+  }));
 
 test('murmur2 and the partition of every key match kafkajs DefaultPartitioner', () => {
   const theirs = kafkajs.Partitioners.DefaultPartitioner();
   const ours = defaultPartitioner();
-  const keys: (string | Buffer)[] = ['', 'a', 'ab', 'abc', 'abcd', 'abcde', 'évt', '😀', 'é'.repeat(400), 'x'.repeat(5000), Buffer.from([0xff, 0x80, 0, 1, 2])];
+  const keys: (string | Buffer)[] = [
+    '',
+    'a',
+    'ab',
+    'abc',
+    'abcd',
+    'abcde',
+    'évt',
+    '😀',
+    'é'.repeat(400),
+    'x'.repeat(5000),
+    Buffer.from([0xff, 0x80, 0, 1, 2]),
+  ];
   for (let i = 0; i < 3000; i++) keys.push(`${i.toString(36)}-${'k'.repeat(i % 13)}${i % 5 === 0 ? 'ñ' : ''}`);
   for (const key of keys) {
     for (const n of [1, 3, 7, 12]) {
@@ -36,8 +54,12 @@ test('murmur2 and the partition of every key match kafkajs DefaultPartitioner', 
 
 test('an explicit partition wins; keyless messages go round robin over partitions that have a leader', () => {
   const ours = defaultPartitioner();
-  assert.equal(ours({ topic: 't', partitionMetadata: metadata(3), message: { key: 'a', partition: 2, value: null } }), 2);
+  assert.equal(
+    ours({ topic: 't', partitionMetadata: metadata(3), message: { key: 'a', partition: 2, value: null } }),
+    2,
+  );
   const seen = new Set<number>();
-  for (let i = 0; i < 12; i++) seen.add(ours({ topic: 't', partitionMetadata: metadata(4, [1]), message: { key: null, value: null } }));
+  for (let i = 0; i < 12; i++)
+    seen.add(ours({ topic: 't', partitionMetadata: metadata(4, [1]), message: { key: null, value: null } }));
   assert.deepEqual([...seen].sort(), [0, 2, 3]);
 });

@@ -22,7 +22,10 @@ interface Page {
   metadata: { before: string | null; after: string | null; limit: number };
 }
 
-async function getJson(url: string, headers: Record<string, string> = AUTH): Promise<{ status: number; body: unknown; res: Response }> {
+async function getJson(
+  url: string,
+  headers: Record<string, string> = AUTH,
+): Promise<{ status: number; body: unknown; res: Response }> {
   const res = await fetch(url, { headers });
   const text = await res.text();
   return { status: res.status, body: JSON.parse(text) as unknown, res };
@@ -122,7 +125,12 @@ describe('mock SavvyCal API', () => {
   });
 
   it('answers 401 with a JSON body without a token, with a wrong token, or with another scheme', async () => {
-    const variants: Array<Record<string, string>> = [{}, { authorization: 'Bearer nope' }, { authorization: `Basic ${TOKEN}` }, { authorization: 'Bearer' }];
+    const variants: Array<Record<string, string>> = [
+      {},
+      { authorization: 'Bearer nope' },
+      { authorization: `Basic ${TOKEN}` },
+      { authorization: 'Bearer' },
+    ];
     for (const headers of variants) {
       const { status, body, res } = await getJson(`${api.url}/v1/events`, headers);
       assert.equal(status, 401, JSON.stringify(headers));
@@ -149,7 +157,24 @@ describe('mock SavvyCal API', () => {
     assert.deepEqual(body, api.records('time_zones'));
     const chicago = (body as Array<Record<string, unknown>>).find((z) => z.id === 'America/Chicago');
     assert.ok(chicago);
-    for (const key of ['abbreviation', 'aliases', 'canonical', 'dst', 'formatted_offset', 'generic_long_name', 'golden', 'id', 'legacy', 'long_name', 'metazone', 'offset', 'offset_std', 'offset_utc', 'period', 'windows_zone']) {
+    for (const key of [
+      'abbreviation',
+      'aliases',
+      'canonical',
+      'dst',
+      'formatted_offset',
+      'generic_long_name',
+      'golden',
+      'id',
+      'legacy',
+      'long_name',
+      'metazone',
+      'offset',
+      'offset_std',
+      'offset_utc',
+      'period',
+      'windows_zone',
+    ]) {
       assert.ok(key in chicago, key);
     }
     assert.equal(chicago.offset, -21600);
@@ -180,7 +205,9 @@ describe('mock SavvyCal API', () => {
         assert.equal(typeof (body as { error: unknown }).error, 'string');
       }
     }
-    const both = await getJson(`${api.url}/v1/events?after=${encodeURIComponent(good)}&before=${encodeURIComponent(good)}`);
+    const both = await getJson(
+      `${api.url}/v1/events?after=${encodeURIComponent(good)}&before=${encodeURIComponent(good)}`,
+    );
     assert.equal(both.status, 400);
   });
 
@@ -198,13 +225,17 @@ describe('mock SavvyCal API', () => {
 
   it('supports before cursors and an empty page past the end', async () => {
     const records = ids(api.records('events'));
-    const second = await getPage(`${api.url}/v1/events?after=${encodeURIComponent(encodeCursor('events', 50))}&limit=50`);
+    const second = await getPage(
+      `${api.url}/v1/events?after=${encodeURIComponent(encodeCursor('events', 50))}&limit=50`,
+    );
     assert.deepEqual(ids(second.entries), records.slice(50, 100));
     assert.ok(second.metadata.before !== null);
     const first = await getPage(`${api.url}/v1/events?before=${encodeURIComponent(second.metadata.before)}&limit=50`);
     assert.deepEqual(ids(first.entries), records.slice(0, 50));
     assert.equal(first.metadata.before, null);
-    const last = await getPage(`${api.url}/v1/events?after=${encodeURIComponent(encodeCursor('events', 4990))}&limit=100`);
+    const last = await getPage(
+      `${api.url}/v1/events?after=${encodeURIComponent(encodeCursor('events', 4990))}&limit=100`,
+    );
     assert.equal(last.entries.length, 10);
     assert.equal(last.metadata.after, null);
     const past = await getPage(`${api.url}/v1/events?after=${encodeURIComponent(encodeCursor('events', 9999))}`);
@@ -239,10 +270,34 @@ describe('mock SavvyCal API', () => {
     const first = events[0];
     assert.ok(first);
     assert.deepEqual(Object.keys(first), [
-      'id', 'state', 'summary', 'description', 'additional_info', 'location', 'created_at', 'start_at', 'end_at',
-      'duration', 'buffer_before', 'buffer_after', 'canceled_at', 'cancel_reason', 'rescheduled_at', 'reschedule_reason',
-      'original_start_at', 'original_end_at', 'conferencing', 'link', 'poll', 'scope', 'scheduler', 'organizer',
-      'attendees', 'payment', 'metadata', 'url',
+      'id',
+      'state',
+      'summary',
+      'description',
+      'additional_info',
+      'location',
+      'created_at',
+      'start_at',
+      'end_at',
+      'duration',
+      'buffer_before',
+      'buffer_after',
+      'canceled_at',
+      'cancel_reason',
+      'rescheduled_at',
+      'reschedule_reason',
+      'original_start_at',
+      'original_end_at',
+      'conferencing',
+      'link',
+      'poll',
+      'scope',
+      'scheduler',
+      'organizer',
+      'attendees',
+      'payment',
+      'metadata',
+      'url',
     ]);
     const iso = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
     const states = new Set<string>();
@@ -251,7 +306,8 @@ describe('mock SavvyCal API', () => {
     for (const e of events) {
       bytes += JSON.stringify(e).length;
       assert.match(e.id as string, /^event_[0-9A-HJKMNP-TV-Z]{26}$/);
-      for (const k of ['created_at', 'start_at', 'end_at', 'original_start_at', 'original_end_at']) assert.match(e[k] as string, iso);
+      for (const k of ['created_at', 'start_at', 'end_at', 'original_start_at', 'original_end_at'])
+        assert.match(e[k] as string, iso);
       assert.ok(Number.isInteger(e.duration));
       assert.equal(Date.parse(e.end_at as string) - Date.parse(e.start_at as string), (e.duration as number) * 60_000);
       assert.ok(Date.parse(e.start_at as string) > Date.parse(e.created_at as string));
@@ -262,11 +318,20 @@ describe('mock SavvyCal API', () => {
       assert.equal(organizer.is_organizer, true);
       const attendees = e.attendees as Array<Record<string, unknown>>;
       assert.deepEqual(attendees[0], organizer);
-      if (e.scheduler !== null) assert.ok(attendees.some((a) => a.is_scheduler === true && a.id === (e.scheduler as { id: string }).id));
+      if (e.scheduler !== null)
+        assert.ok(attendees.some((a) => a.is_scheduler === true && a.id === (e.scheduler as { id: string }).id));
       for (const a of attendees) assert.match(a.id as string, /^attendee_[0-9A-HJKMNP-TV-Z]{26}$/);
       for (const k of Object.keys(nulls) as Array<keyof typeof nulls>) if (e[k] === null) nulls[k]++;
     }
-    for (const s of ['confirmed', 'canceled', 'tentative', 'declined', 'awaiting_checkout', 'checkout_expired', 'awaiting_approval']) {
+    for (const s of [
+      'confirmed',
+      'canceled',
+      'tentative',
+      'declined',
+      'awaiting_checkout',
+      'checkout_expired',
+      'awaiting_approval',
+    ]) {
       assert.ok(states.has(s), `state ${s} never generated`);
     }
     for (const [k, n] of Object.entries(nulls)) {
@@ -283,13 +348,27 @@ describe('mock SavvyCal API', () => {
     const links = api.records('links') as Array<Record<string, unknown>>;
     const first = links[0];
     assert.ok(first);
-    assert.deepEqual(Object.keys(first), ['id', 'state', 'slug', 'name', 'private_name', 'description', 'durations', 'default_duration', 'scope', 'fields']);
+    assert.deepEqual(Object.keys(first), [
+      'id',
+      'state',
+      'slug',
+      'name',
+      'private_name',
+      'description',
+      'durations',
+      'default_duration',
+      'scope',
+      'fields',
+    ]);
     for (const l of links) {
       assert.match(l.id as string, /^link_[0-9A-HJKMNP-TV-Z]{26}$/);
       assert.ok(l.state === 'active' || l.state === 'disabled');
       assert.deepEqual(Object.keys(l.scope as object), ['id', 'name', 'slug']);
     }
-    assert.equal(new Set(links.map((l) => `${(l.scope as { slug: string }).slug}/${l.slug as string}`)).size, links.length);
+    assert.equal(
+      new Set(links.map((l) => `${(l.scope as { slug: string }).slug}/${l.slug as string}`)).size,
+      links.length,
+    );
     const byId = new Map(links.map((l) => [l.id, l]));
     for (const e of api.records('events') as Array<{ link: { id: string; slug: string; name: string } | null }>) {
       if (e.link === null) continue;
@@ -315,31 +394,44 @@ describe('mock SavvyCal API', () => {
 
 describe('fault injection', () => {
   it('answers every Nth list request with the next status in rotation and Retry-After', async () => {
-    await withApi({ token: TOKEN, events: 300, faults: { every: 3, statuses: [429, 503], retryAfter: '2' } }, async (api) => {
-      const seen: Array<[number, string | null, unknown]> = [];
-      const paths = ['/v1/events', '/v1/links', '/v1/events', '/v1/time_zones', '/v1/links', '/v1/events', '/v1/events', '/v1/links', '/v1/events'];
-      for (const path of paths) {
-        const { status, res, body } = await getJson(`${api.url}${path}`);
-        seen.push([status, res.headers.get('retry-after'), status === 200 ? null : body]);
-      }
-      // a request to an unknown path is not a list request and does not advance the rotation
-      assert.equal((await getJson(`${api.url}/v2/other`)).status, 404);
-      const tenth = await getJson(`${api.url}/v1/events`);
-      assert.deepEqual(seen, [
-        [200, null, null],
-        [200, null, null],
-        [429, '2', { error: 'rate limited' }],
-        [200, null, null],
-        [200, null, null],
-        [503, '2', { error: 'service unavailable' }],
-        [200, null, null],
-        [200, null, null],
-        [429, '2', { error: 'rate limited' }],
-      ]);
-      assert.equal(tenth.status, 200);
-      assert.equal(api.stats.faults, 3);
-      assert.equal(api.stats.requests, 11);
-    });
+    await withApi(
+      { token: TOKEN, events: 300, faults: { every: 3, statuses: [429, 503], retryAfter: '2' } },
+      async (api) => {
+        const seen: Array<[number, string | null, unknown]> = [];
+        const paths = [
+          '/v1/events',
+          '/v1/links',
+          '/v1/events',
+          '/v1/time_zones',
+          '/v1/links',
+          '/v1/events',
+          '/v1/events',
+          '/v1/links',
+          '/v1/events',
+        ];
+        for (const path of paths) {
+          const { status, res, body } = await getJson(`${api.url}${path}`);
+          seen.push([status, res.headers.get('retry-after'), status === 200 ? null : body]);
+        }
+        // a request to an unknown path is not a list request and does not advance the rotation
+        assert.equal((await getJson(`${api.url}/v2/other`)).status, 404);
+        const tenth = await getJson(`${api.url}/v1/events`);
+        assert.deepEqual(seen, [
+          [200, null, null],
+          [200, null, null],
+          [429, '2', { error: 'rate limited' }],
+          [200, null, null],
+          [200, null, null],
+          [503, '2', { error: 'service unavailable' }],
+          [200, null, null],
+          [200, null, null],
+          [429, '2', { error: 'rate limited' }],
+        ]);
+        assert.equal(tenth.status, 200);
+        assert.equal(api.stats.faults, 3);
+        assert.equal(api.stats.requests, 11);
+      },
+    );
   });
 
   it('sends no Retry-After when none is configured; a retried request succeeds', async () => {
@@ -384,7 +476,10 @@ describe('update()', () => {
       assert.deepEqual(changed, expected, 'exactly the revision-2 subset changed');
       assert.equal(changed.filter(Boolean).length, 100);
       const linkChanged = l1.map((l, i) => JSON.stringify(l) !== JSON.stringify(l2[i]));
-      assert.deepEqual(linkChanged, l1.map((_, i) => isTouchedAt(i, 2)));
+      assert.deepEqual(
+        linkChanged,
+        l1.map((_, i) => isTouchedAt(i, 2)),
+      );
 
       // what changed is realistic: ids, creation time and attendees' identities stay
       for (let i = 0; i < 700; i++) {
@@ -459,7 +554,7 @@ describe('determinism', () => {
     assert.deepEqual(x.link(3, 2), y.link(3, 2));
   });
 
-  it("compact events are the full events without their people, about 1 KB, and fit the events schema", async () => {
+  it('compact events are the full events without their people, about 1 KB, and fit the events schema', async () => {
     const full = new MockDataset({ seed: 42, linkPool: 25 });
     const compact = new MockDataset({ seed: 42, linkPool: 25, eventDetail: 'compact' });
     const codec = await loadResourceCodec('schemas', 'savvycal', 'events');
@@ -468,14 +563,20 @@ describe('determinism', () => {
       const c = compact.event(i, 3);
       assert.deepEqual(c, { ...full.event(i, 3), organizer: null, scheduler: null, attendees: [] });
       bytes += Buffer.byteLength(JSON.stringify(c));
-      assert.equal(codec.shape(c as unknown as Record<string, unknown>).extra, null, `event ${i} has values outside the schema`);
+      assert.equal(
+        codec.shape(c as unknown as Record<string, unknown>).extra,
+        null,
+        `event ${i} has values outside the schema`,
+      );
     }
     assert.ok(bytes / 1000 > 900 && bytes / 1000 < 1150, `mean compact event ${bytes / 1000} bytes`);
     await assert.rejects(startMockApi({ eventDetail: 'tiny' as 'full' }), /eventDetail must be 'full' or 'compact'/);
   });
 
   it('formats timestamps like Date#toISOString without milliseconds', () => {
-    for (const ms of [0, 951_782_400_000, 951_868_800_000, 1_709_251_199_999, 1_709_251_200_000, 4_102_444_800_000, -86_400_000]) {
+    for (const ms of [
+      0, 951_782_400_000, 951_868_800_000, 1_709_251_199_999, 1_709_251_200_000, 4_102_444_800_000, -86_400_000,
+    ]) {
       assert.equal(isoSeconds(ms), `${new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19)}Z`);
     }
   });

@@ -32,7 +32,10 @@ test('a registered secret is scrubbed from every log line, wherever it hides; kn
   registerSecret('s3cr3t-token-value');
   const out = capture();
   const logger = createLogger('info', out);
-  logger.info({ url: 'https://api/x?key=s3cr3t-token-value', password: 'plain-pw', nested: { token: 'abc' } }, 'calling with s3cr3t-token-value');
+  logger.info(
+    { url: 'https://api/x?key=s3cr3t-token-value', password: 'plain-pw', nested: { token: 'abc' } },
+    'calling with s3cr3t-token-value',
+  );
   logger.error({ err: new Error('bad auth s3cr3t-token-value') }, 'failed');
   const text = out.lines.join('');
   assert.ok(!text.includes('s3cr3t-token-value'), text);
@@ -44,15 +47,55 @@ test('a registered secret is scrubbed from every log line, wherever it hides; kn
 });
 
 test('metrics count requests by status, retries, pages, records, bytes, dead letters, inserts and last outcomes', async () => {
-  const metrics = new Metrics('src', { command: 'test', version: '0', defaultMetrics: false, lag: async () => [{ topic: 'src.events', partition: 0, lag: 7n }] });
+  const metrics = new Metrics('src', {
+    command: 'test',
+    version: '0',
+    defaultMetrics: false,
+    lag: async () => [{ topic: 'src.events', partition: 0, lag: 7n }],
+  });
   const o = metrics.observer();
   o.page?.(page('events', 1, 0));
   o.retry?.({ resource: 'events', attempt: 1, delayMs: 10, status: 503, code: 'HTTP_STATUS' });
   o.page?.(page('events', 2, 20));
-  o.resourceFinished?.({ resource: 'events', topic: 'src.events', ok: true, pages: 2, records: 40, rejected: 0, withExtra: 2, bytes: 400, retries: 1, durationMs: 2000 });
+  o.resourceFinished?.({
+    resource: 'events',
+    topic: 'src.events',
+    ok: true,
+    pages: 2,
+    records: 40,
+    rejected: 0,
+    withExtra: 2,
+    bytes: 400,
+    retries: 1,
+    durationMs: 2000,
+  });
   const failure = Object.assign(new Error('HTTP 404'), { code: 'HTTP_STATUS', context: { status: 404 } });
-  o.resourceFinished?.({ resource: 'tz', topic: 'src.tz', ok: false, pages: 0, records: 0, rejected: 0, withExtra: 0, bytes: 0, retries: 0, durationMs: 5, error: 'HTTP 404' }, failure);
-  o.consumer?.({ type: 'inserted', topic: 'src.events', partition: 0, firstOffset: '0', lastOffset: '39', records: 40, rows: 38, ms: 120 });
+  o.resourceFinished?.(
+    {
+      resource: 'tz',
+      topic: 'src.tz',
+      ok: false,
+      pages: 0,
+      records: 0,
+      rejected: 0,
+      withExtra: 0,
+      bytes: 0,
+      retries: 0,
+      durationMs: 5,
+      error: 'HTTP 404',
+    },
+    failure,
+  );
+  o.consumer?.({
+    type: 'inserted',
+    topic: 'src.events',
+    partition: 0,
+    firstOffset: '0',
+    lastOffset: '39',
+    records: 40,
+    rows: 38,
+    ms: 120,
+  });
   o.consumer?.({ type: 'dead-lettered', topic: 'src.events', partition: 0, offsets: ['3', '4'] });
   o.consumer?.({ type: 'insert-failed', topic: 'src.events', partition: 0, attempt: 1, error: new Error('down') });
   const text = await metrics.text();
@@ -83,7 +126,11 @@ test('metrics count requests by status, retries, pages, records, bytes, dead let
 test('progress: live lines with pages, records, rate, retries, elapsed; lag draining; one JSON line per page', () => {
   let now = 1_000;
   const written: string[] = [];
-  const term = new Terminal({ isTTY: true, columns: 200, write: (s: string) => void written.push(s) } as unknown as NodeJS.WriteStream);
+  const term = new Terminal({
+    isTTY: true,
+    columns: 200,
+    write: (s: string) => void written.push(s),
+  } as unknown as NodeJS.WriteStream);
   const live = new LiveProgress(term, () => now, 60_000);
   live.resourceStarted({ resource: 'events' });
   live.page(page('events', 1, 0));
@@ -91,11 +138,32 @@ test('progress: live lines with pages, records, rate, retries, elapsed; lag drai
   now += 2_000;
   live.page(page('events', 2, 20));
   live.lag([{ topic: 'src.events', partition: 0, low: 0n, high: 100n, committed: undefined, lag: 100n }]);
-  live.consumer({ type: 'inserted', topic: 'src.events', partition: 0, firstOffset: '0', lastOffset: '59', records: 60, rows: 60, ms: 3 });
+  live.consumer({
+    type: 'inserted',
+    topic: 'src.events',
+    partition: 0,
+    firstOffset: '0',
+    lastOffset: '59',
+    records: 60,
+    rows: 60,
+    ms: 3,
+  });
   const lines = renderLines(live.state, 0);
   assert.match(lines[0] ?? '', /\|\s+events\s+pages\s+2\s+records\s+40\s+20 rec\/s\s+retries\s+1\s+2\.0s/);
   assert.match(lines[1] ?? '', /load\s+src\.events\s+rows\s+60\s+.*lag 40 of 100\s+dlq 0/);
-  live.resourceFinished({ resource: 'events', topic: 'src.events', ok: false, pages: 2, records: 40, rejected: 0, withExtra: 0, bytes: 0, retries: 1, durationMs: 2000, error: 'HTTP 500' });
+  live.resourceFinished({
+    resource: 'events',
+    topic: 'src.events',
+    ok: false,
+    pages: 2,
+    records: 40,
+    rejected: 0,
+    withExtra: 0,
+    bytes: 0,
+    retries: 1,
+    durationMs: 2000,
+    error: 'HTTP 500',
+  });
   live.stop();
   const screen = written.join('');
   assert.match(screen, /FAILED\s+events.*HTTP 500/);
@@ -111,29 +179,73 @@ test('progress: live lines with pages, records, rate, retries, elapsed; lag drai
   assert.equal(entries.length, 3);
   assert.deepEqual(
     entries.map((e) => [e.msg, e.page, e.records]),
-    [['page', 1, 20], ['page', 2, 40], ['page', 3, 60]],
+    [
+      ['page', 1, 20],
+      ['page', 2, 40],
+      ['page', 3, 60],
+    ],
   );
-  for (const key of ['recordsPerSecond', 'retries', 'elapsedMs', 'published']) assert.equal(typeof entries[2]?.[key], 'number');
+  for (const key of ['recordsPerSecond', 'retries', 'elapsedMs', 'published'])
+    assert.equal(typeof entries[2]?.[key], 'number');
 
-  const summary = formatSummary([{ resource: 'events', topic: 't', ok: true, pages: 2, records: 40, rejected: 0, withExtra: 0, bytes: 0, retries: 1, durationMs: 2000 }]);
+  const summary = formatSummary([
+    {
+      resource: 'events',
+      topic: 't',
+      ok: true,
+      pages: 2,
+      records: 40,
+      rejected: 0,
+      withExtra: 0,
+      bytes: 0,
+      retries: 1,
+      durationMs: 2000,
+    },
+  ]);
   assert.match(summary, /events\s+ok\s+2\s+40\s+0\s+1\s+20\s+2\.0/);
 });
 
 test('terminal: log lines print above the live block; pretty lines drop the noise', () => {
   const written: string[] = [];
-  const term = new Terminal({ isTTY: true, columns: 80, write: (s: string) => void written.push(s) } as unknown as NodeJS.WriteStream);
+  const term = new Terminal({
+    isTTY: true,
+    columns: 80,
+    write: (s: string) => void written.push(s),
+  } as unknown as NodeJS.WriteStream);
   term.setLive(['a', 'b']);
   term.print('hello');
   assert.equal(written.join(''), 'a\nb\n\x1b[2F\x1b[0Jhello\na\nb\n');
   term.release();
-  const line = prettyLine(JSON.stringify({ level: 40, time: 0, app: 'streamtap', pid: 1, msg: 'retrying request', resource: 'events', attempt: 2 }), false);
+  const line = prettyLine(
+    JSON.stringify({
+      level: 40,
+      time: 0,
+      app: 'streamtap',
+      pid: 1,
+      msg: 'retrying request',
+      resource: 'events',
+      attempt: 2,
+    }),
+    false,
+  );
   assert.match(line, /^\d\d:\d\d:\d\d WARN {2}retrying request {2}resource=events attempt=2$/);
 });
 
 test('fanOut: a throwing observer does not stop the others', () => {
   const seen: number[] = [];
   const errors: unknown[] = [];
-  const o = fanOut([{ page: () => { throw new Error('boom'); } }, undefined, { page: (e) => void seen.push(e.page) }], (e) => errors.push(e));
+  const o = fanOut(
+    [
+      {
+        page: () => {
+          throw new Error('boom');
+        },
+      },
+      undefined,
+      { page: (e) => void seen.push(e.page) },
+    ],
+    (e) => errors.push(e),
+  );
   o.page?.(page('x', 4, 0));
   assert.deepEqual(seen, [4]);
   assert.equal(errors.length, 1);
@@ -159,14 +271,32 @@ test('schedule: fixed rate from each start, overruns skip missed ticks, a failed
   );
   assert.equal(code, 0, 'the exit code is that of the last cycle');
   assert.deepEqual(sleeps, [800, 500]);
-  assert.equal(await schedule(undefined, undefined, silentLogger, async () => false), 1, 'once: exit 1 when a resource failed');
+  assert.equal(
+    await schedule(undefined, undefined, silentLogger, async () => false),
+    1,
+    'once: exit 1 when a resource failed',
+  );
 });
 
 test('the query endpoint accepts single read statements only', () => {
-  for (const ok of ['SELECT 1', '  with x as (select 1) select * from x;', '-- note\nSHOW TABLES', '/* c */ DESCRIBE t', 'EXPLAIN SELECT 1']) {
+  for (const ok of [
+    'SELECT 1',
+    '  with x as (select 1) select * from x;',
+    '-- note\nSHOW TABLES',
+    '/* c */ DESCRIBE t',
+    'EXPLAIN SELECT 1',
+  ]) {
     assert.doesNotThrow(() => checkReadOnly(ok), ok);
   }
-  for (const bad of ['DROP TABLE t', 'INSERT INTO t VALUES (1)', 'SELECT 1; DROP TABLE t', 'ALTER TABLE t DELETE WHERE 1', 'SYSTEM STOP MERGES', '/* SELECT */ TRUNCATE t', 'SET readonly = 0']) {
+  for (const bad of [
+    'DROP TABLE t',
+    'INSERT INTO t VALUES (1)',
+    'SELECT 1; DROP TABLE t',
+    'ALTER TABLE t DELETE WHERE 1',
+    'SYSTEM STOP MERGES',
+    '/* SELECT */ TRUNCATE t',
+    'SET readonly = 0',
+  ]) {
     assert.throws(() => checkReadOnly(bad), QueryRefusedError, bad);
   }
   assert.ok(isLoopback('127.0.0.1') && isLoopback('::1') && isLoopback('::ffff:127.0.0.1'));
@@ -179,7 +309,11 @@ test('ops server: /readyz and /healthz reflect the checks; /healthz fails only a
   const server = await startOpsServer({
     port: 0,
     host: '127.0.0.1',
-    checks: { kafka: async () => { if (!kafkaUp) throw new Error('connection refused'); } },
+    checks: {
+      kafka: async () => {
+        if (!kafkaUp) throw new Error('connection refused');
+      },
+    },
     query: { token: 't0ken', run: async (sql) => ({ names: ['q'], rows: [[sql]] }) },
     logger: silentLogger,
     unhealthyAfterMs: 60_000,
@@ -190,7 +324,10 @@ test('ops server: /readyz and /healthz reflect the checks; /healthz fails only a
     kafkaUp = false;
     const down = await fetch(`${server.url}/readyz`);
     assert.equal(down.status, 503);
-    assert.deepEqual(await down.json(), { status: 'not ready', checks: { kafka: { ok: false, error: 'connection refused' } } });
+    assert.deepEqual(await down.json(), {
+      status: 'not ready',
+      checks: { kafka: { ok: false, error: 'connection refused' } },
+    });
     assert.equal((await fetch(`${server.url}/healthz`)).status, 200, 'a short outage is not a reason to restart');
     now += 61_000;
     assert.equal((await fetch(`${server.url}/healthz`)).status, 503);
@@ -199,7 +336,11 @@ test('ops server: /readyz and /healthz reflect the checks; /healthz fails only a
     assert.equal((await fetch(`${server.url}/metrics`)).status, 404, 'no metrics without --metrics-port');
 
     const query = (body: string, token?: string) =>
-      fetch(`${server.url}/query`, { method: 'POST', body, headers: token ? { authorization: `Bearer ${token}` } : {} });
+      fetch(`${server.url}/query`, {
+        method: 'POST',
+        body,
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      });
     assert.equal((await query('SELECT 1')).status, 401);
     assert.equal((await query('SELECT 1', 'wrong')).status, 401);
     const ok = await query('SELECT 42', 't0ken');

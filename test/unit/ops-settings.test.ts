@@ -33,7 +33,11 @@ log_level: debug
 
 test('flag > env > settings file > default, with the origin of every value', () => {
   const file = settingsFile(FILE);
-  const env = { STREAMTAP_SETTINGS: file, KAFKA_BROKERS: 'env:9092', STREAMTAP_SECRET_KAFKA_PASSWORD: 'pw-from-secret' };
+  const env = {
+    STREAMTAP_SETTINGS: file,
+    KAFKA_BROKERS: 'env:9092',
+    STREAMTAP_SECRET_KAFKA_PASSWORD: 'pw-from-secret',
+  };
   const { env: merged, settings } = resolveSettings({ logLevel: 'warn' }, env);
   const by = Object.fromEntries(settings.map((s) => [s.def.key, s]));
   assert.deepEqual([by['log_level']?.value, by['log_level']?.from], ['warn', 'flag']);
@@ -58,11 +62,15 @@ test('a settings file without env: its brokers list; an unknown key and a litera
 
   assert.throws(
     () => resolveSettings({ settings: settingsFile('kafka:\n  brokerz: x\n') }, {}),
-    (e: unknown) => e instanceof ConfigError && /kafka\.brokerz: unknown setting; known here: kafka\.brokers/.test(e.message),
+    (e: unknown) =>
+      e instanceof ConfigError && /kafka\.brokerz: unknown setting; known here: kafka\.brokers/.test(e.message),
   );
   assert.throws(
     () => resolveSettings({ settings: settingsFile('clickhouse:\n  password: hunter22\n') }, {}),
-    (e: unknown) => e instanceof ConfigError && /clickhouse\.password: a secret is never written in a settings file/.test(e.message) && !e.message.includes('hunter22'),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      /clickhouse\.password: a secret is never written in a settings file/.test(e.message) &&
+      !e.message.includes('hunter22'),
   );
   assert.throws(() => resolveSettings({ settings: settingsFile(FILE) }, {}), SecretMissingError);
 });
@@ -71,11 +79,21 @@ test('SASL and TLS from the environment; a bad mechanism names the setting', () 
   assert.equal(kafkaSettingsFromEnv({}).sasl, undefined);
   assert.equal(kafkaSettingsFromEnv({}).ssl, undefined);
   assert.equal(kafkaSettingsFromEnv({ KAFKA_SSL: 'true' }).ssl, true);
-  assert.deepEqual(kafkaSettingsFromEnv({ KAFKA_SSL: 'true', KAFKA_SSL_REJECT_UNAUTHORIZED: 'false' }).ssl, { rejectUnauthorized: false });
+  assert.deepEqual(kafkaSettingsFromEnv({ KAFKA_SSL: 'true', KAFKA_SSL_REJECT_UNAUTHORIZED: 'false' }).ssl, {
+    rejectUnauthorized: false,
+  });
   const ca = settingsFile('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
-  assert.deepEqual(kafkaSettingsFromEnv({ KAFKA_SSL_CA_FILE: ca }).ssl, { ca: ['-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'] });
-  assert.throws(() => kafkaSettingsFromEnv({ KAFKA_SASL_MECHANISM: 'gssapi' }), /kafka\.sasl_mechanism: "gssapi" is not one of plain, scram-sha-256, scram-sha-512/);
-  assert.throws(() => kafkaSettingsFromEnv({ KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u' }), /needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD/);
+  assert.deepEqual(kafkaSettingsFromEnv({ KAFKA_SSL_CA_FILE: ca }).ssl, {
+    ca: ['-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'],
+  });
+  assert.throws(
+    () => kafkaSettingsFromEnv({ KAFKA_SASL_MECHANISM: 'gssapi' }),
+    /kafka\.sasl_mechanism: "gssapi" is not one of plain, scram-sha-256, scram-sha-512/,
+  );
+  assert.throws(
+    () => kafkaSettingsFromEnv({ KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u' }),
+    /needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD/,
+  );
 });
 
 test('--every durations', () => {
@@ -87,7 +105,10 @@ test('--every durations', () => {
 });
 
 test('config print masks secrets and shows where each value came from', () => {
-  const resolved = resolveSettings({ brokers: 'flag:9092' }, { KAFKA_SASL_PASSWORD: 'sasl-secret-value', CLICKHOUSE_PASSWORD: 'ch-secret-value', CLICKHOUSE_USER: 'etl' });
+  const resolved = resolveSettings(
+    { brokers: 'flag:9092' },
+    { KAFKA_SASL_PASSWORD: 'sasl-secret-value', CLICKHOUSE_PASSWORD: 'ch-secret-value', CLICKHOUSE_USER: 'etl' },
+  );
   const printed = describeConfig(resolved, undefined, resolved.env);
   const text = formatConfig(printed) + JSON.stringify(printed);
   assert.ok(!text.includes('sasl-secret-value') && !text.includes('ch-secret-value'));

@@ -3,15 +3,33 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { paginatorSchema } from '../../src/config/schema.js';
 import { detectPaginator, detectRecordsPath } from '../../src/rest/detector.js';
-import { createPaginator, PaginationError, type PageRequest, type PageResponse, type Paginator } from '../../src/rest/paginators/index.js';
+import {
+  createPaginator,
+  PaginationError,
+  type PageRequest,
+  type PageResponse,
+  type Paginator,
+} from '../../src/rest/paginators/index.js';
 import { parseLinkHeader } from '../../src/rest/paginators/header-link.js';
 
 const make = (config: unknown): Paginator => createPaginator(paginatorSchema.parse(config) as never);
-const request = (url = 'https://api.test/items?fixed=1', json?: Record<string, unknown>): PageRequest => ({ url: new URL(url), method: json ? 'POST' : 'GET', json });
-const response = (body: unknown, headers: Record<string, string> = {}): PageResponse => ({ status: 200, headers, body });
+const request = (url = 'https://api.test/items?fixed=1', json?: Record<string, unknown>): PageRequest => ({
+  url: new URL(url),
+  method: json ? 'POST' : 'GET',
+  json,
+});
+const response = (body: unknown, headers: Record<string, string> = {}): PageResponse => ({
+  status: 200,
+  headers,
+  body,
+});
 
 /** Drives a paginator over scripted responses; returns the query (or body) of every request it made. */
-function drive(p: Paginator, bodies: { body: unknown; records?: unknown[]; headers?: Record<string, string> }[], req = request()): string[] {
+function drive(
+  p: Paginator,
+  bodies: { body: unknown; records?: unknown[]; headers?: Record<string, string> }[],
+  req = request(),
+): string[] {
   const seen: string[] = [];
   p.init(req);
   for (const { body, records, headers } of bodies) {
@@ -48,20 +66,35 @@ test('json_link: a link to a page already fetched is a loop, and a non-http link
   p.init(req);
   p.update(response({ next: 'https://api.test/b' }), []);
   p.next(req);
-  assert.throws(() => p.update(response({ next: 'https://api.test/b' }), []), (e: unknown) => e instanceof PaginationError && e.code === 'CURSOR_LOOP');
+  assert.throws(
+    () => p.update(response({ next: 'https://api.test/b' }), []),
+    (e: unknown) => e instanceof PaginationError && e.code === 'CURSOR_LOOP',
+  );
   const q = make({ type: 'json_link' });
   q.init(request());
-  assert.throws(() => q.update(response({ next: 'javascript:alert(1)' }), []), (e: unknown) => e instanceof PaginationError && e.code === 'PAGINATOR_INVALID');
+  assert.throws(
+    () => q.update(response({ next: 'javascript:alert(1)' }), []),
+    (e: unknown) => e instanceof PaginationError && e.code === 'PAGINATOR_INVALID',
+  );
 });
 
 test('header_link: RFC 8288 Link header, rel="next", quoted or not, among other relations', () => {
-  const links = parseLinkHeader('<https://a.test/x?page=2&q=a,b>; rel="next", <https://a.test/x?page=9>; rel="last", <https://a.test/p>; title="a, b"; rel=prev');
+  const links = parseLinkHeader(
+    '<https://a.test/x?page=2&q=a,b>; rel="next", <https://a.test/x?page=9>; rel="last", <https://a.test/p>; title="a, b"; rel=prev',
+  );
   assert.equal(links.get('next'), 'https://a.test/x?page=2&q=a,b');
   assert.equal(links.get('last'), 'https://a.test/x?page=9');
   assert.equal(links.get('prev'), 'https://a.test/p');
-  assert.equal(parseLinkHeader('<https://a.test/2>; rel="prev next"').get('next'), 'https://a.test/2', 'a rel may list several relation types');
+  assert.equal(
+    parseLinkHeader('<https://a.test/2>; rel="prev next"').get('next'),
+    'https://a.test/2',
+    'a rel may list several relation types',
+  );
   const p = make('header_link');
-  const seen = drive(p, [{ body: [], headers: { link: '<https://api.test/items?page=2>; rel="next"' } }, { body: [], headers: { link: '<https://api.test/items?page=1>; rel="prev"' } }]);
+  const seen = drive(p, [
+    { body: [], headers: { link: '<https://api.test/items?page=2>; rel="next"' } },
+    { body: [], headers: { link: '<https://api.test/items?page=1>; rel="prev"' } },
+  ]);
   assert.deepEqual(seen, ['?fixed=1', '?page=2']);
   const custom = make({ type: 'header_link', links_next_key: 'forward' });
   custom.init(request());
@@ -71,7 +104,14 @@ test('header_link: RFC 8288 Link header, rel="next", quoted or not, among other 
 
 test('header_cursor: the cursor comes from a header and goes back as a query parameter', () => {
   const p = make({ type: 'header_cursor', cursor_key: 'X-Next-Token', cursor_param: 'token' });
-  assert.deepEqual(drive(p, [{ body: [1], headers: { 'x-next-token': 'n1' } }, { body: [1], headers: { 'x-next-token': 'n2' } }, { body: [1] }]), ['?fixed=1', '?fixed=1&token=n1', '?fixed=1&token=n2']);
+  assert.deepEqual(
+    drive(p, [
+      { body: [1], headers: { 'x-next-token': 'n1' } },
+      { body: [1], headers: { 'x-next-token': 'n2' } },
+      { body: [1] },
+    ]),
+    ['?fixed=1', '?fixed=1&token=n1', '?fixed=1&token=n2'],
+  );
 });
 
 test('cursor: query parameter (default "cursor"), stops when the cursor is missing, null or empty', () => {
@@ -79,38 +119,90 @@ test('cursor: query parameter (default "cursor"), stops when the cursor is missi
     const seen = drive(make('cursor'), [{ body: { cursors: { next: 'abc' } } }, { body: last }]);
     assert.deepEqual(seen, ['?fixed=1', '?fixed=1&cursor=abc']);
   }
-  assert.equal(make({ type: 'cursor', cursor_param: 'after', cursor_path: 'metadata.after' }).description, 'cursor(after ← metadata.after)');
+  assert.equal(
+    make({ type: 'cursor', cursor_param: 'after', cursor_path: 'metadata.after' }).description,
+    'cursor(after ← metadata.after)',
+  );
 });
 
 test('cursor in a POST body: cursor_body_path, nested, the rest of the body kept', () => {
   const p = make({ type: 'cursor', cursor_path: 'meta.nextToken', cursor_body_path: 'pagination.cursor' });
-  const seen = drive(p, [{ body: { meta: { nextToken: 't1' } } }, { body: { meta: { nextToken: 't2' } } }, { body: { meta: {} } }], request('https://api.test/search', { query: 'x' }));
-  assert.deepEqual(seen, ['{"query":"x"}', '{"query":"x","pagination":{"cursor":"t1"}}', '{"query":"x","pagination":{"cursor":"t2"}}']);
+  const seen = drive(
+    p,
+    [{ body: { meta: { nextToken: 't1' } } }, { body: { meta: { nextToken: 't2' } } }, { body: { meta: {} } }],
+    request('https://api.test/search', { query: 'x' }),
+  );
+  assert.deepEqual(seen, [
+    '{"query":"x"}',
+    '{"query":"x","pagination":{"cursor":"t1"}}',
+    '{"query":"x","pagination":{"cursor":"t2"}}',
+  ]);
   assert.equal(p.description, 'cursor(body.pagination.cursor ← meta.nextToken)');
 });
 
 test('offset: limit and offset params, stops at the total', () => {
   const p = make({ type: 'offset', limit: 2 });
-  const seen = drive(p, [{ body: { total: 5 }, records: [1, 2] }, { body: { total: 5 }, records: [3, 4] }, { body: { total: 5 }, records: [5] }]);
+  const seen = drive(p, [
+    { body: { total: 5 }, records: [1, 2] },
+    { body: { total: 5 }, records: [3, 4] },
+    { body: { total: 5 }, records: [5] },
+  ]);
   assert.deepEqual(seen, ['?fixed=1&offset=0&limit=2', '?fixed=1&offset=2&limit=2', '?fixed=1&offset=4&limit=2']);
 });
 
 test('offset: custom names, maximum_offset without a total, empty page, body placement', () => {
-  const max = make({ type: 'offset', limit: 10, offset: 5, offset_param: 'skip', limit_param: 'take', total_path: null, maximum_offset: 25 });
-  assert.deepEqual(drive(max, [{ body: {}, records: [1] }, { body: {}, records: [1] }]), ['?fixed=1&skip=5&take=10', '?fixed=1&skip=15&take=10']);
+  const max = make({
+    type: 'offset',
+    limit: 10,
+    offset: 5,
+    offset_param: 'skip',
+    limit_param: 'take',
+    total_path: null,
+    maximum_offset: 25,
+  });
+  assert.deepEqual(
+    drive(max, [
+      { body: {}, records: [1] },
+      { body: {}, records: [1] },
+    ]),
+    ['?fixed=1&skip=5&take=10', '?fixed=1&skip=15&take=10'],
+  );
   const empty = make({ type: 'offset', limit: 10, total_path: null });
-  assert.deepEqual(drive(empty, [{ body: {}, records: [1] }, { body: {}, records: [] }]).length, 2);
-  const body = make({ type: 'offset', limit: 3, offset_body_path: 'page.offset', limit_body_path: 'page.size', total_path: null });
-  assert.deepEqual(drive(body, [{ body: {}, records: [1] }, { body: {}, records: [] }], request('https://api.test/q', { q: 1 })), [
-    '{"q":1,"page":{"offset":0,"size":3}}',
-    '{"q":1,"page":{"offset":3,"size":3}}',
-  ]);
+  assert.deepEqual(
+    drive(empty, [
+      { body: {}, records: [1] },
+      { body: {}, records: [] },
+    ]).length,
+    2,
+  );
+  const body = make({
+    type: 'offset',
+    limit: 3,
+    offset_body_path: 'page.offset',
+    limit_body_path: 'page.size',
+    total_path: null,
+  });
+  assert.deepEqual(
+    drive(
+      body,
+      [
+        { body: {}, records: [1] },
+        { body: {}, records: [] },
+      ],
+      request('https://api.test/q', { q: 1 }),
+    ),
+    ['{"q":1,"page":{"offset":0,"size":3}}', '{"q":1,"page":{"offset":3,"size":3}}'],
+  );
 });
 
 test('offset: a missing or non-integer total is a clear PAGINATOR_INVALID error', () => {
   const p = make({ type: 'offset', limit: 2 });
   p.init(request());
-  assert.throws(() => p.update(response({ items: [] }), [1]), (e: unknown) => e instanceof PaginationError && e.code === 'PAGINATOR_INVALID' && /no total items at "total"/.test(e.message));
+  assert.throws(
+    () => p.update(response({ items: [] }), [1]),
+    (e: unknown) =>
+      e instanceof PaginationError && e.code === 'PAGINATOR_INVALID' && /no total items at "total"/.test(e.message),
+  );
   const q = make({ type: 'offset', limit: 2, total_path: 'meta.count' });
   q.init(request());
   assert.throws(() => q.update(response({ meta: { count: 'many' } }), [1]), /not an integer/);
@@ -118,15 +210,30 @@ test('offset: a missing or non-integer total is a clear PAGINATOR_INVALID error'
 
 test('page_number: base_page 1, total pages, has_more_path, maximum_page', () => {
   const total = make({ type: 'page_number', base_page: 1, total_path: 'total_pages' });
-  assert.deepEqual(drive(total, [{ body: { total_pages: 3 }, records: [1] }, { body: { total_pages: 3 }, records: [1] }, { body: { total_pages: 3 }, records: [1] }]), [
-    '?fixed=1&page=1',
-    '?fixed=1&page=2',
-    '?fixed=1&page=3',
-  ]);
+  assert.deepEqual(
+    drive(total, [
+      { body: { total_pages: 3 }, records: [1] },
+      { body: { total_pages: 3 }, records: [1] },
+      { body: { total_pages: 3 }, records: [1] },
+    ]),
+    ['?fixed=1&page=1', '?fixed=1&page=2', '?fixed=1&page=3'],
+  );
   const more = make({ type: 'page_number', page_param: 'p', total_path: null, has_more_path: 'has_more' });
-  assert.deepEqual(drive(more, [{ body: { has_more: true }, records: [1] }, { body: { has_more: 'false' }, records: [1] }]), ['?fixed=1&p=0', '?fixed=1&p=1']);
+  assert.deepEqual(
+    drive(more, [
+      { body: { has_more: true }, records: [1] },
+      { body: { has_more: 'false' }, records: [1] },
+    ]),
+    ['?fixed=1&p=0', '?fixed=1&p=1'],
+  );
   const capped = make({ type: 'page_number', base_page: 1, page: 2, total_path: null, maximum_page: 4 });
-  assert.deepEqual(drive(capped, [{ body: {}, records: [1] }, { body: {}, records: [1] }]), ['?fixed=1&page=2', '?fixed=1&page=3']);
+  assert.deepEqual(
+    drive(capped, [
+      { body: {}, records: [1] },
+      { body: {}, records: [1] },
+    ]),
+    ['?fixed=1&page=2', '?fixed=1&page=3'],
+  );
   const bad = make({ type: 'page_number', total_path: null, has_more_path: 'more' });
   bad.init(request());
   assert.throws(() => bad.update(response({}), [1]), /has_more_path "more" is missing/);
@@ -134,10 +241,20 @@ test('page_number: base_page 1, total pages, has_more_path, maximum_page', () =>
 
 test('auto: Link header first, then a next link in the body, else one page', () => {
   assert.deepEqual(detectPaginator(response([], { link: '<https://x.test/2>; rel="next"' })), { type: 'header_link' });
-  assert.deepEqual(detectPaginator(response({ data: [], pagination: { next: 'https://x.test/2' } })), { type: 'json_link', next_url_path: 'pagination.next' });
-  assert.deepEqual(detectPaginator(response({ results: [], links: { next: { href: '/items?page=2' } } })), { type: 'json_link', next_url_path: 'links.next.href' });
+  assert.deepEqual(detectPaginator(response({ data: [], pagination: { next: 'https://x.test/2' } })), {
+    type: 'json_link',
+    next_url_path: 'pagination.next',
+  });
+  assert.deepEqual(detectPaginator(response({ results: [], links: { next: { href: '/items?page=2' } } })), {
+    type: 'json_link',
+    next_url_path: 'links.next.href',
+  });
   assert.deepEqual(detectPaginator(response({ data: [], next: null })), { type: 'json_link', next_url_path: 'next' });
-  assert.deepEqual(detectPaginator(response({ data: [], next_cursor: 'abc' })), { type: 'single_page' }, 'an opaque cursor is not a link');
+  assert.deepEqual(
+    detectPaginator(response({ data: [], next_cursor: 'abc' })),
+    { type: 'single_page' },
+    'an opaque cursor is not a link',
+  );
   assert.deepEqual(detectPaginator(response([{ id: 1 }])), { type: 'single_page' });
   const p = make('auto');
   drive(p, [{ body: { items: [], next: 'https://api.test/items?page=2' } }, { body: { items: [], next: null } }]);

@@ -34,7 +34,15 @@ const SCHEMA = {
     { name: 'attrs', ...nullable({ type: 'map', values: 'string' }) },
     {
       name: 'owner',
-      ...nullable({ type: 'record', name: 'Person', fields: [{ name: 'name', type: 'string' }, { name: 'email', ...nullable('string') }, { name: 'boss', ...nullable('Person') }] }),
+      ...nullable({
+        type: 'record',
+        name: 'Person',
+        fields: [
+          { name: 'name', type: 'string' },
+          { name: 'email', ...nullable('string') },
+          { name: 'boss', ...nullable('Person') },
+        ],
+      }),
     },
     { name: 'people', ...nullable({ type: 'array', items: 'Person' }) },
     { name: 'last', type: [{ type: 'long', logicalType: 'timestamp-millis' }, 'null'], default: 0 },
@@ -50,7 +58,11 @@ async function codecFor(schema: object, name = 'things'): Promise<{ codec: Resou
   return { codec: await loadResourceCodec(dir, 'shop', name), dir };
 }
 
-const envelope = (version = 7): EnvelopeValues => ({ extractedAt: 1_764_300_000_123, runId: 'run-ü', nextVersion: () => version });
+const envelope = (version = 7): EnvelopeValues => ({
+  extractedAt: 1_764_300_000_123,
+  runId: 'run-ü',
+  nextVersion: () => version,
+});
 
 /** What the producer wrote before the one-walk writer: shape, fill the envelope, encode. */
 function twoStep(codec: ResourceCodec, record: unknown, env: EnvelopeValues): { bytes: Buffer; extra: unknown } {
@@ -76,9 +88,18 @@ function assertSame(codec: ResourceCodec, record: unknown, what: string, handsOv
   const fast = compileRecordWriter(codec.schema as never, singleObjectHeader(codec.type));
   assert.ok(fast, 'the schema has a one-walk writer');
   const expected = outcome(() => twoStep(codec, record, envelope()));
-  assert.deepEqual(outcome(() => codec.write(structuredClone(record), envelope())), expected, what);
+  assert.deepEqual(
+    outcome(() => codec.write(structuredClone(record), envelope())),
+    expected,
+    what,
+  );
   const direct = outcome(() => fast(structuredClone(record), envelope()));
-  if (handsOver) assert.match(String((direct as { error?: string }).error), /^UnsupportedValue: /, `${what}: handed to the slow path`);
+  if (handsOver)
+    assert.match(
+      String((direct as { error?: string }).error),
+      /^UnsupportedValue: /,
+      `${what}: handed to the slow path`,
+    );
   else assert.deepEqual(direct, expected, `${what}: one walk`);
 }
 
@@ -99,25 +120,81 @@ const CASES: [string, unknown, boolean?][] = [
       at: '2024-02-29T12:00:00.5Z',
       tags: ['a', null, 'b'],
       counts: [0, -1, 2 ** 31, Number.MAX_SAFE_INTEGER - 1, -Number.MAX_SAFE_INTEGER + 1],
-      attrs: { k: 'v', '2': 'two', '1': 'one', 'ü': 'x' },
+      attrs: { k: 'v', '2': 'two', '1': 'one', ü: 'x' },
       owner: { name: 'o', email: null, boss: { name: 'b', boss: { name: 'c' } } },
       people: [{ name: 'p1' }, { name: 'p2', email: 'e' }],
       last: 1_700_000_000_000,
     },
   ],
-  ['unknown keys at every level', { ...base, extra1: 1, owner: { name: 'o', nick: 'n', boss: { name: 'b', deep: [1] } }, people: [{ name: 'p', x: true }] }],
+  [
+    'unknown keys at every level',
+    {
+      ...base,
+      extra1: 1,
+      owner: { name: 'o', nick: 'n', boss: { name: 'b', deep: [1] } },
+      people: [{ name: 'p', x: true }],
+    },
+  ],
   ['the record own envelope keys go to _extra', { ...base, _extra: 'mine', _version: 1 }],
-  ['mistyped nullable values go to _extra', { ...base, count: 2 ** 31, big: 1.5, ratio: 'x', flag: 1, color: 'blue', at: 'yesterday', tags: 'x', attrs: [], owner: 'o' }],
-  ['a nested record that does not fit goes whole to _extra, after its own extras', { ...base, owner: { name: 'o', extra: 1, email: 5, boss: { name: 7 } } }],
+  [
+    'mistyped nullable values go to _extra',
+    {
+      ...base,
+      count: 2 ** 31,
+      big: 1.5,
+      ratio: 'x',
+      flag: 1,
+      color: 'blue',
+      at: 'yesterday',
+      tags: 'x',
+      attrs: [],
+      owner: 'o',
+    },
+  ],
+  [
+    'a nested record that does not fit goes whole to _extra, after its own extras',
+    { ...base, owner: { name: 'o', extra: 1, email: 5, boss: { name: 7 } } },
+  ],
   ['an array item that does not fit', { ...base, counts: [1, 'two'], people: [{ name: 'p' }, { email: 'no name' }] }],
   ['a map value that does not fit', { ...base, attrs: { a: 'x', b: { nested: true } } }],
-  ['non-strings in string fields become JSON text', { ...base, label: { a: 1 }, tags: [1, { b: 2 }, null], attrs: { n: 5, o: [1] } }],
-  ['timestamps as epoch milliseconds and ISO text', { ...base, at: 1_700_000_000_000, last: '1999-12-31T23:59:59+02:00' }],
+  [
+    'non-strings in string fields become JSON text',
+    { ...base, label: { a: 1 }, tags: [1, { b: 2 }, null], attrs: { n: 5, o: [1] } },
+  ],
+  [
+    'timestamps as epoch milliseconds and ISO text',
+    { ...base, at: 1_700_000_000_000, last: '1999-12-31T23:59:59+02:00' },
+  ],
   ['an impossible date', { ...base, at: '2024-13-45T00:00:00Z' }],
   ['int and long boundaries', { ...base, count: 0x7fffffff, big: -(2 ** 30) }],
-  ['more int and long boundaries', { ...base, count: -0x7fffffff, big: 2 ** 30 - 1, counts: [2 ** 30, -(2 ** 30) - 1, 2 ** 53 - 2, -(2 ** 53) + 2] }],
-  ['text of every width', { ...base, label: 'é'.repeat(21), tags: ['x'.repeat(21), 'x'.repeat(22), 'é'.repeat(32), 'é'.repeat(33), '😀'.repeat(16), '😀'.repeat(17), '€'.repeat(200)] }],
-  ['unpaired surrogates, short and long', { ...base, label: 'a\ud800b', tags: ['\udc00', `${'y'.repeat(70)}\ud800`, '\ud800'.repeat(21), '\ud800'.repeat(22)] }],
+  [
+    'more int and long boundaries',
+    { ...base, count: -0x7fffffff, big: 2 ** 30 - 1, counts: [2 ** 30, -(2 ** 30) - 1, 2 ** 53 - 2, -(2 ** 53) + 2] },
+  ],
+  [
+    'text of every width',
+    {
+      ...base,
+      label: 'é'.repeat(21),
+      tags: [
+        'x'.repeat(21),
+        'x'.repeat(22),
+        'é'.repeat(32),
+        'é'.repeat(33),
+        '😀'.repeat(16),
+        '😀'.repeat(17),
+        '€'.repeat(200),
+      ],
+    },
+  ],
+  [
+    'unpaired surrogates, short and long',
+    {
+      ...base,
+      label: 'a\ud800b',
+      tags: ['\udc00', `${'y'.repeat(70)}\ud800`, '\ud800'.repeat(21), '\ud800'.repeat(22)],
+    },
+  ],
   ['a long avsc refuses (the slow path says why)', { ...base, big: Number.MAX_SAFE_INTEGER }, true],
   ['a timestamp avsc refuses', { ...base, at: -Number.MAX_SAFE_INTEGER }, true],
   ['a map key named __proto__', JSON.parse('{"id":"a","single":"s","attrs":{"a":"1","__proto__":"2"}}'), true],

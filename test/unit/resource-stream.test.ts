@@ -21,7 +21,17 @@ test('a failing page ends the stream with an in-band failure after every record 
   const source = parseSourceConfig(
     {
       client: { base_url: server.url },
-      resources: [{ name: 'items', primary_key: 'id', endpoint: { path: '/items', data_selector: 'data', paginator: { type: 'cursor', cursor_path: 'next', cursor_param: 'page' } } }],
+      resources: [
+        {
+          name: 'items',
+          primary_key: 'id',
+          endpoint: {
+            path: '/items',
+            data_selector: 'data',
+            paginator: { type: 'cursor', cursor_path: 'next', cursor_param: 'page' },
+          },
+        },
+      ],
     },
     { name: 't', origin: 't', env: {} },
   );

@@ -7,7 +7,14 @@ import { sendJson, sourceOf, startRecorder } from './rest-support.js';
 test('check: first request of each resource, detected paginator and record path, first records, fields', async () => {
   const server = await startRecorder((req, res) => {
     if (req.url.pathname === '/users') {
-      return sendJson(res, 200, { count: 40, results: [{ id: 1, name: 'Ada', joined: '2024-01-02T03:04:05Z', tags: ['a'] }, { id: 2, name: null, joined: '2024-02-02T00:00:00Z', tags: [] }], next: '/users?page=2' });
+      return sendJson(res, 200, {
+        count: 40,
+        results: [
+          { id: 1, name: 'Ada', joined: '2024-01-02T03:04:05Z', tags: ['a'] },
+          { id: 2, name: null, joined: '2024-02-02T00:00:00Z', tags: [] },
+        ],
+        next: '/users?page=2',
+      });
     }
     if (req.url.pathname.startsWith('/users/')) return sendJson(res, 200, { data: [{ id: 'p1', score: 1.5 }] });
     return sendJson(res, 500, { error: 'boom' });
@@ -24,7 +31,10 @@ test('check: first request of each resource, detected paginator and record path,
     },
     server.url,
   );
-  const results = await checkSource(source, { env: { TOK: 'secret-token-value' } }, undefined, { records: 1, client: { retry: { retries: 0 } } });
+  const results = await checkSource(source, { env: { TOK: 'secret-token-value' } }, undefined, {
+    records: 1,
+    client: { retry: { retries: 0 } },
+  });
   const [users, posts, broken] = results;
   assert.equal(users?.ok, true);
   assert.equal(users?.paginator, 'auto → json_link(next)');
@@ -42,10 +52,16 @@ test('check: first request of each resource, detected paginator and record path,
   assert.equal(broken?.ok, false);
   assert.match(broken?.error ?? '', /HTTP 500/);
   // one request per resource, plus the parent's first page once for its child
-  assert.deepEqual(server.requests.map((r) => r.url.pathname), ['/users', '/users/1/posts', '/broken']);
+  assert.deepEqual(
+    server.requests.map((r) => r.url.pathname),
+    ['/users', '/users/1/posts', '/broken'],
+  );
 
   const text = formatCheck(results);
-  assert.match(text, /users: ok\n {2}request {5}GET http:\/\/127\.0\.0\.1:\d+\/users → HTTP 200\n {2}paginator {3}auto → json_link\(next\)\n {2}records at {2}results \(2 on the first page\)/);
+  assert.match(
+    text,
+    /users: ok\n {2}request {5}GET http:\/\/127\.0\.0\.1:\d+\/users → HTTP 200\n {2}paginator {3}auto → json_link\(next\)\n {2}records at {2}results \(2 on the first page\)/,
+  );
   assert.match(text, /broken: FAILED/);
   assert.match(text, /1 of 3 resource\(s\) failed; nothing was published$/);
   assert.doesNotMatch(text, /secret-token-value/);

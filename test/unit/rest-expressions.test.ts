@@ -2,7 +2,14 @@
 // and placeholders (expanded per request). Neither is ever handed to eval; both refuse what they do not know.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { expandString, expandValue, findExpressions, parseTemplate, TemplateSyntaxError, TemplateValueError } from '../../src/config/template.js';
+import {
+  expandString,
+  expandValue,
+  findExpressions,
+  parseTemplate,
+  TemplateSyntaxError,
+  TemplateValueError,
+} from '../../src/config/template.js';
 import { compileStopCondition, StopConditionError } from '../../src/rest/stop-condition.js';
 
 const conditions: [string, unknown, boolean][] = [
@@ -35,7 +42,8 @@ const hostileConditions = [
   'a b',
 ];
 for (const expr of hostileConditions) {
-  test(`hostile stop condition refused: ${JSON.stringify(expr)}`, () => assert.throws(() => compileStopCondition(expr), StopConditionError));
+  test(`hostile stop condition refused: ${JSON.stringify(expr)}`, () =>
+    assert.throws(() => compileStopCondition(expr), StopConditionError));
 }
 
 test('stop conditions read own data only: inherited and prototype names are none', () => {
@@ -45,24 +53,54 @@ test('stop conditions read own data only: inherited and prototype names are none
 });
 
 test('templates: placeholders, escaped braces, nested values, JSON types kept for a lone placeholder', () => {
-  assert.deepEqual(parseTemplate('/a/{resources.p.id}/b{{c}}'), [{ literal: '/a/' }, { expr: 'resources.p.id' }, { literal: '/b{c}' }]);
-  const lookup = (e: string) => ({ 'resources.p.id': 7, 'incremental.start_value': 1700000000, 'resources.p.tags': ['x'] })[e];
+  assert.deepEqual(parseTemplate('/a/{resources.p.id}/b{{c}}'), [
+    { literal: '/a/' },
+    { expr: 'resources.p.id' },
+    { literal: '/b{c}' },
+  ]);
+  const lookup = (e: string) =>
+    ({ 'resources.p.id': 7, 'incremental.start_value': 1700000000, 'resources.p.tags': ['x'] })[e];
   assert.equal(expandString('/a/{resources.p.id}', lookup), '/a/7');
-  assert.deepEqual(expandValue({ gte: '{incremental.start_value}', label: 'since {incremental.start_value}', list: ['{resources.p.id}'] }, lookup, true), {
-    gte: 1700000000,
-    label: 'since 1700000000',
-    list: [7],
-  });
+  assert.deepEqual(
+    expandValue(
+      { gte: '{incremental.start_value}', label: 'since {incremental.start_value}', list: ['{resources.p.id}'] },
+      lookup,
+      true,
+    ),
+    {
+      gte: 1700000000,
+      label: 'since 1700000000',
+      list: [7],
+    },
+  );
   assert.equal(expandString('{resources.p.tags}', lookup), '["x"]');
   assert.deepEqual([...findExpressions({ a: ['{x.y}', { '{k.v}': 1 }] })].sort(), ['k.v', 'x.y']);
 });
 
-const hostileTemplates = ['{', '}', 'a}b', '{a', '{}', '{ }', '{a b}', '{a.{b}}', '{__import__("os")}', '{a[0]()}', '{!r}', '{a:>10}'];
+const hostileTemplates = [
+  '{',
+  '}',
+  'a}b',
+  '{a',
+  '{}',
+  '{ }',
+  '{a b}',
+  '{a.{b}}',
+  '{__import__("os")}',
+  '{a[0]()}',
+  '{!r}',
+  '{a:>10}',
+];
 for (const text of hostileTemplates) {
-  test(`hostile template refused: ${JSON.stringify(text)}`, () => assert.throws(() => parseTemplate(text), TemplateSyntaxError));
+  test(`hostile template refused: ${JSON.stringify(text)}`, () =>
+    assert.throws(() => parseTemplate(text), TemplateSyntaxError));
 }
 
 test('a placeholder with no value is an error, never the text "undefined"', () => {
   assert.throws(() => expandString('/a/{resources.p.id}', () => undefined), TemplateValueError);
-  assert.equal(expandString('{incremental.end_value}', () => null), 'None', 'dlt formats None as None');
+  assert.equal(
+    expandString('{incremental.end_value}', () => null),
+    'None',
+    'dlt formats None as None',
+  );
 });

@@ -20,7 +20,12 @@ function cursorSource(baseUrl: string, extra: Record<string, unknown> = {}) {
           endpoint: {
             path: '/v1/events',
             data_selector: 'entries',
-            paginator: { type: 'cursor', cursor_param: 'after', cursor_path: 'metadata.after', stop_condition: 'metadata.after is none' },
+            paginator: {
+              type: 'cursor',
+              cursor_param: 'after',
+              cursor_path: 'metadata.after',
+              stop_condition: 'metadata.after is none',
+            },
             ...extra,
           },
         },
@@ -30,7 +35,10 @@ function cursorSource(baseUrl: string, extra: Record<string, unknown> = {}) {
   );
 }
 
-async function collect(handler: Handler, options: { sleeps?: number[]; extra?: Record<string, unknown>; token?: string; now?: () => number } = {}) {
+async function collect(
+  handler: Handler,
+  options: { sleeps?: number[]; extra?: Record<string, unknown>; token?: string; now?: () => number } = {},
+) {
   const server = await startServer(handler);
   servers.push(server);
   const source = cursorSource(server.url, options.extra);
@@ -53,13 +61,22 @@ async function collect(handler: Handler, options: { sleeps?: number[]; extra?: R
 const threePages: Handler = (_req, res, url) => {
   const after = url.searchParams.get('after');
   const n = after === null ? 0 : Number(after.slice(1));
-  sendJson(res, 200, { entries: [{ id: `e${n}` }, { id: `e${n + 1}` }], metadata: { before: null, after: n < 4 ? `c${n + 2}` : null, limit: 2 } });
+  sendJson(res, 200, {
+    entries: [{ id: `e${n}` }, { id: `e${n + 1}` }],
+    metadata: { before: null, after: n < 4 ? `c${n + 2}` : null, limit: 2 },
+  });
 };
 
 test('cursor pagination: reads metadata.after, sends it as ?after=, stops when it is none', async () => {
   const { pages, server } = await collect(threePages);
-  assert.deepEqual(pages.flatMap((p) => p.records.map((r) => (r as { id: string }).id)), ['e0', 'e1', 'e2', 'e3', 'e4', 'e5']);
-  assert.deepEqual(server.requests.map((u) => u.searchParams.get('after')), [null, 'c2', 'c4']);
+  assert.deepEqual(
+    pages.flatMap((p) => p.records.map((r) => (r as { id: string }).id)),
+    ['e0', 'e1', 'e2', 'e3', 'e4', 'e5'],
+  );
+  assert.deepEqual(
+    server.requests.map((u) => u.searchParams.get('after')),
+    [null, 'c2', 'c4'],
+  );
   assert.ok(server.authHeaders.every((h) => h === 'Bearer secret-token-123'));
 });
 
@@ -114,7 +131,10 @@ test('Retry-After is honoured, in seconds and as an HTTP date', async () => {
 
 test('a 4xx other than 429 is not retried', async () => {
   const sleeps: number[] = [];
-  await assert.rejects(collect((_req, res) => sendJson(res, 401, { error: 'no token' }), { sleeps }), (e: unknown) => e instanceof RestError && e.context.status === 401);
+  await assert.rejects(
+    collect((_req, res) => sendJson(res, 401, { error: 'no token' }), { sleeps }),
+    (e: unknown) => e instanceof RestError && e.context.status === 401,
+  );
   assert.deepEqual(sleeps, []);
 });
 
@@ -124,7 +144,12 @@ test('an HTML page served with 200 is a clear error naming resource, URL and sta
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end('<!DOCTYPE html><html><body>Gateway error</body></html>');
     }),
-    (e: unknown) => e instanceof RestError && e.code === 'BODY_NOT_JSON' && /HTML page/.test(e.message) && /resource "events"/.test(e.message) && /HTTP 200/.test(e.message),
+    (e: unknown) =>
+      e instanceof RestError &&
+      e.code === 'BODY_NOT_JSON' &&
+      /HTML page/.test(e.message) &&
+      /resource "events"/.test(e.message) &&
+      /HTTP 200/.test(e.message),
   );
 });
 
@@ -145,7 +170,10 @@ test('a data_selector of [] takes the response body itself as the list', async (
   const server = await startServer((_req, res) => sendJson(res, 200, [{ id: 'UTC' }, { id: 'Europe/Paris' }]));
   servers.push(server);
   const source = parseSourceConfig(
-    { client: { base_url: server.url }, resources: [{ name: 'tz', primary_key: 'id', endpoint: { path: '/tz', data_selector: [] } }] },
+    {
+      client: { base_url: server.url },
+      resources: [{ name: 'tz', primary_key: 'id', endpoint: { path: '/tz', data_selector: [] } }],
+    },
     { name: 't', origin: 't', env: {} },
   );
   const client = new RestClient(source, { secrets: { env: {} } });
@@ -162,7 +190,11 @@ test('a request that outlives the timeout is retried, then fails as HTTP_TIMEOUT
   });
   servers.push(server);
   const source = cursorSource(server.url);
-  const client = new RestClient(source, { secrets: { env: { API_KEY: 't' } }, retry: { retries: 1, sleep: async () => {} }, http: { timeoutMs: 200 } });
+  const client = new RestClient(source, {
+    secrets: { env: { API_KEY: 't' } },
+    retry: { retries: 1, sleep: async () => {} },
+    http: { timeoutMs: 200 },
+  });
   await assert.rejects(
     (async () => {
       for await (const _ of extractPages(source.resources[0]!, client));

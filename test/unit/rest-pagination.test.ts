@@ -13,17 +13,35 @@ function resource(endpoint: Record<string, unknown>, extra: Record<string, unkno
 test('json_link: next_url_path in the body, absolute URLs, the query of the link replaces ours', async () => {
   const server = await startRecorder((req, res) => {
     const page = Number(req.url.searchParams.get('page') ?? 1);
-    sendJson(res, 200, { data: ITEMS.slice((page - 1) * 3, page * 3), paging: { next: page < 3 ? `${server.url}/items?page=${page + 1}` : null } });
+    sendJson(res, 200, {
+      data: ITEMS.slice((page - 1) * 3, page * 3),
+      paging: { next: page < 3 ? `${server.url}/items?page=${page + 1}` : null },
+    });
   });
-  const client = clientOf(sourceOf(resource({ params: { per_page: 3 }, paginator: { type: 'json_link', next_url_path: 'paging.next' }, data_selector: 'data' }), server.url));
+  const client = clientOf(
+    sourceOf(
+      resource({
+        params: { per_page: 3 },
+        paginator: { type: 'json_link', next_url_path: 'paging.next' },
+        data_selector: 'data',
+      }),
+      server.url,
+    ),
+  );
   assert.deepEqual(ids(await recordsOf(client, 'items')), [1, 2, 3, 4, 5, 6, 7]);
-  assert.deepEqual(server.requests.map((r) => r.url.search), ['?per_page=3', '?page=2', '?page=3']);
+  assert.deepEqual(
+    server.requests.map((r) => r.url.search),
+    ['?per_page=3', '?page=2', '?page=3'],
+  );
 });
 
 test('header_link: follows Link rel="next" (GitHub style), records are the list body', async () => {
   const server = await startRecorder((req, res) => {
     const page = Number(req.url.searchParams.get('page') ?? 1);
-    const headers: Record<string, string> = page < 3 ? { link: `<${server.url}/items?page=${page + 1}>; rel="next", <${server.url}/items?page=3>; rel="last"` } : {};
+    const headers: Record<string, string> =
+      page < 3
+        ? { link: `<${server.url}/items?page=${page + 1}>; rel="next", <${server.url}/items?page=3>; rel="last"` }
+        : {};
     sendJson(res, 200, ITEMS.slice((page - 1) * 3, page * 3), headers);
   });
   const client = clientOf(sourceOf(resource({ paginator: 'header_link' }), server.url));
@@ -38,12 +56,19 @@ test('offset: limit/offset params until total_path; maximum_offset caps it', asy
     sendJson(res, 200, { items: ITEMS.slice(offset, offset + limit), meta: { total: ITEMS.length } });
   };
   const server = await startRecorder(handler);
-  const client = clientOf(sourceOf(resource({ paginator: { type: 'offset', limit: 3, total_path: 'meta.total' } }), server.url));
+  const client = clientOf(
+    sourceOf(resource({ paginator: { type: 'offset', limit: 3, total_path: 'meta.total' } }), server.url),
+  );
   assert.deepEqual(ids(await recordsOf(client, 'items')), [1, 2, 3, 4, 5, 6, 7]);
-  assert.deepEqual(server.requests.map((r) => r.url.search), ['?offset=0&limit=3', '?offset=3&limit=3', '?offset=6&limit=3']);
+  assert.deepEqual(
+    server.requests.map((r) => r.url.search),
+    ['?offset=0&limit=3', '?offset=3&limit=3', '?offset=6&limit=3'],
+  );
 
   const capped = await startRecorder(handler);
-  const c2 = clientOf(sourceOf(resource({ paginator: { type: 'offset', limit: 2, total_path: null, maximum_offset: 4 } }), capped.url));
+  const c2 = clientOf(
+    sourceOf(resource({ paginator: { type: 'offset', limit: 2, total_path: null, maximum_offset: 4 } }), capped.url),
+  );
   assert.deepEqual(ids(await recordsOf(c2, 'items')), [1, 2, 3, 4]);
 });
 
@@ -52,9 +77,14 @@ test('stop_after_empty_page: offset without a total stops on the first empty pag
     const offset = Number(req.url.searchParams.get('offset'));
     sendJson(res, 200, ITEMS.slice(offset, offset + 4));
   });
-  const client = clientOf(sourceOf(resource({ paginator: { type: 'offset', limit: 4, total_path: null } }), server.url));
+  const client = clientOf(
+    sourceOf(resource({ paginator: { type: 'offset', limit: 4, total_path: null } }), server.url),
+  );
   assert.deepEqual(ids(await recordsOf(client, 'items')), [1, 2, 3, 4, 5, 6, 7]);
-  assert.deepEqual(server.requests.map((r) => r.url.searchParams.get('offset')), ['0', '4', '8']);
+  assert.deepEqual(
+    server.requests.map((r) => r.url.searchParams.get('offset')),
+    ['0', '4', '8'],
+  );
 });
 
 test('page_number: base_page 1 and total pages; has_more_path stops it', async () => {
@@ -62,23 +92,52 @@ test('page_number: base_page 1 and total pages; has_more_path stops it', async (
     const page = Number(req.url.searchParams.get('p'));
     sendJson(res, 200, { results: ITEMS.slice((page - 1) * 3, page * 3), total_pages: 3, has_more: page < 2 });
   });
-  const byTotal = clientOf(sourceOf(resource({ paginator: { type: 'page_number', base_page: 1, page_param: 'p', total_path: 'total_pages' } }), server.url));
+  const byTotal = clientOf(
+    sourceOf(
+      resource({ paginator: { type: 'page_number', base_page: 1, page_param: 'p', total_path: 'total_pages' } }),
+      server.url,
+    ),
+  );
   assert.deepEqual(ids(await recordsOf(byTotal, 'items')), [1, 2, 3, 4, 5, 6, 7]);
-  const byHasMore = clientOf(sourceOf(resource({ paginator: { type: 'page_number', base_page: 1, page_param: 'p', total_path: null, has_more_path: 'has_more' } }), server.url));
+  const byHasMore = clientOf(
+    sourceOf(
+      resource({
+        paginator: { type: 'page_number', base_page: 1, page_param: 'p', total_path: null, has_more_path: 'has_more' },
+      }),
+      server.url,
+    ),
+  );
   assert.deepEqual(ids(await recordsOf(byHasMore, 'items')), [1, 2, 3, 4, 5, 6]);
 });
 
 test('cursor: query param from cursor_path, and stop_condition ends it even when a cursor is present', async () => {
   const server = await startRecorder((req, res) => {
     const at = Number(req.url.searchParams.get('after') ?? 0);
-    sendJson(res, 200, { entries: ITEMS.slice(at, at + 3), metadata: { after: String(at + 3), done: at + 3 >= ITEMS.length } });
+    sendJson(res, 200, {
+      entries: ITEMS.slice(at, at + 3),
+      metadata: { after: String(at + 3), done: at + 3 >= ITEMS.length },
+    });
   });
   const client = clientOf(
-    sourceOf(resource({ data_selector: 'entries', paginator: { type: 'cursor', cursor_param: 'after', cursor_path: 'metadata.after', stop_condition: 'metadata.done == true' } }), server.url),
+    sourceOf(
+      resource({
+        data_selector: 'entries',
+        paginator: {
+          type: 'cursor',
+          cursor_param: 'after',
+          cursor_path: 'metadata.after',
+          stop_condition: 'metadata.done == true',
+        },
+      }),
+      server.url,
+    ),
   );
   const pages = await pagesOf(client, 'items');
   assert.deepEqual(ids(pages.flatMap((p) => [...p.records])), [1, 2, 3, 4, 5, 6, 7]);
-  assert.deepEqual(server.requests.map((r) => r.url.searchParams.get('after')), [null, '3', '6']);
+  assert.deepEqual(
+    server.requests.map((r) => r.url.searchParams.get('after')),
+    [null, '3', '6'],
+  );
   assert.equal(pages[0]?.paginator, 'cursor(after ← metadata.after), stop when metadata.done == true');
 });
 
@@ -90,7 +149,12 @@ test('cursor in a POST body: the JSON body carries the query and the cursor at c
   });
   const client = clientOf(
     sourceOf(
-      resource({ method: 'POST', json: { query: 'all', page: { size: 4 } }, data_selector: 'results', paginator: { type: 'cursor', cursor_path: 'next_token', cursor_body_path: 'page.token' } }),
+      resource({
+        method: 'POST',
+        json: { query: 'all', page: { size: 4 } },
+        data_selector: 'results',
+        paginator: { type: 'cursor', cursor_path: 'next_token', cursor_body_path: 'page.token' },
+      }),
       server.url,
     ),
   );
@@ -109,12 +173,16 @@ test('header_cursor: cursor in a response header', async () => {
     const at = Number(req.url.searchParams.get('cursor') ?? 0);
     sendJson(res, 200, ITEMS.slice(at, at + 5), at + 5 < ITEMS.length ? { 'next-page': String(at + 5) } : {});
   });
-  const client = clientOf(sourceOf(resource({ paginator: { type: 'header_cursor', cursor_key: 'Next-Page' } }), server.url));
+  const client = clientOf(
+    sourceOf(resource({ paginator: { type: 'header_cursor', cursor_key: 'Next-Page' } }), server.url),
+  );
   assert.deepEqual(ids(await recordsOf(client, 'items')), [1, 2, 3, 4, 5, 6, 7]);
 });
 
 test('single_page: one request even when the body has a next link', async () => {
-  const server = await startRecorder((_req, res) => sendJson(res, 200, { items: ITEMS, next: `${server.url}/items?page=2` }));
+  const server = await startRecorder((_req, res) =>
+    sendJson(res, 200, { items: ITEMS, next: `${server.url}/items?page=2` }),
+  );
   const client = clientOf(sourceOf(resource({ paginator: 'single_page' }), server.url));
   assert.equal((await recordsOf(client, 'items')).length, 7);
   assert.equal(server.requests.length, 1);
@@ -123,7 +191,11 @@ test('single_page: one request even when the body has a next link', async () => 
 test('auto (no paginator): detects a body link and the record list; client.paginator is the default', async () => {
   const server = await startRecorder((req, res) => {
     const page = Number(req.url.searchParams.get('page') ?? 1);
-    sendJson(res, 200, { count: 7, results: ITEMS.slice((page - 1) * 4, page * 4), next: page < 2 ? `/items?page=${page + 1}` : null });
+    sendJson(res, 200, {
+      count: 7,
+      results: ITEMS.slice((page - 1) * 4, page * 4),
+      next: page < 2 ? `/items?page=${page + 1}` : null,
+    });
   });
   const client = clientOf(sourceOf(resource({}), server.url));
   const pages = await pagesOf(client, 'items');
@@ -135,15 +207,31 @@ test('auto (no paginator): detects a body link and the record list; client.pagin
     const page = Number(req.url.searchParams.get('page') ?? 0);
     sendJson(res, 200, page < 2 ? [{ id: page }] : []);
   });
-  const c2 = clientOf(sourceOf({ client: { paginator: { type: 'page_number', total_path: null } }, ...resource({}) }, viaClient.url));
+  const c2 = clientOf(
+    sourceOf({ client: { paginator: { type: 'page_number', total_path: null } }, ...resource({}) }, viaClient.url),
+  );
   assert.deepEqual(ids(await recordsOf(c2, 'items')), [0, 1]);
 });
 
 test('a single-entity path ({id} at the end) reads one object as one record, one page (dlt)', async () => {
-  const server = await startRecorder((req, res) => sendJson(res, 200, { id: req.url.pathname.split('/').pop(), next: 'https://elsewhere.test/' }));
-  const client = clientOf(sourceOf({ resources: [{ name: 'item', primary_key: 'id', endpoint: { path: '/items/{item_id}', params: { item_id: 42 } } }] }, server.url));
+  const server = await startRecorder((req, res) =>
+    sendJson(res, 200, { id: req.url.pathname.split('/').pop(), next: 'https://elsewhere.test/' }),
+  );
+  const client = clientOf(
+    sourceOf(
+      {
+        resources: [
+          { name: 'item', primary_key: 'id', endpoint: { path: '/items/{item_id}', params: { item_id: 42 } } },
+        ],
+      },
+      server.url,
+    ),
+  );
   assert.deepEqual(await recordsOf(client, 'item'), [{ id: '42', next: 'https://elsewhere.test/' }]);
-  assert.deepEqual(server.requests.map((r) => r.url.pathname + r.url.search), ['/items/42']);
+  assert.deepEqual(
+    server.requests.map((r) => r.url.pathname + r.url.search),
+    ['/items/42'],
+  );
 });
 
 test('cursor-loop detection covers every paginator: the same request twice stops the run', async () => {
@@ -158,15 +246,23 @@ test('max_pages: a runaway paginator fails with MAX_PAGES after exactly that man
     const page = Number(req.url.searchParams.get('page') ?? 0);
     sendJson(res, 200, [{ id: page }]);
   });
-  const client = clientOf(sourceOf(resource({ paginator: { type: 'page_number', total_path: null } }, { max_pages: 5 }), server.url));
-  await assert.rejects(recordsOf(client, 'items'), (e: unknown) => e instanceof RestError && e.code === 'MAX_PAGES' && /more than 5 pages/.test(e.message));
+  const client = clientOf(
+    sourceOf(resource({ paginator: { type: 'page_number', total_path: null } }, { max_pages: 5 }), server.url),
+  );
+  await assert.rejects(
+    recordsOf(client, 'items'),
+    (e: unknown) => e instanceof RestError && e.code === 'MAX_PAGES' && /more than 5 pages/.test(e.message),
+  );
   assert.equal(server.requests.length, 5);
 });
 
 test('max_response_bytes: a body above the limit fails with RESPONSE_TOO_LARGE, not retried', async () => {
   const server = await startRecorder((_req, res) => sendJson(res, 200, { data: 'x'.repeat(5000) }));
   const client = clientOf(sourceOf({ client: { max_response_bytes: 1024 }, ...resource({}) }, server.url));
-  await assert.rejects(recordsOf(client, 'items'), (e: unknown) => e instanceof RestError && e.code === 'RESPONSE_TOO_LARGE' && /1024 bytes/.test(e.message));
+  await assert.rejects(
+    recordsOf(client, 'items'),
+    (e: unknown) => e instanceof RestError && e.code === 'RESPONSE_TOO_LARGE' && /1024 bytes/.test(e.message),
+  );
   assert.equal(server.requests.length, 1);
 });
 
@@ -176,13 +272,20 @@ test('an HTML error page with 200 and a text/html type is BODY_NOT_JSON, never p
     res.end('\n  <html><head><title>Service Unavailable</title></head></html>');
   });
   const client = clientOf(sourceOf(resource({}), server.url));
-  await assert.rejects(recordsOf(client, 'items'), (e: unknown) => e instanceof RestError && e.code === 'BODY_NOT_JSON' && /HTML page/.test(e.message));
+  await assert.rejects(
+    recordsOf(client, 'items'),
+    (e: unknown) => e instanceof RestError && e.code === 'BODY_NOT_JSON' && /HTML page/.test(e.message),
+  );
 });
 
 test('a paginator protocol violation (no total) is PAGINATOR_INVALID naming the path', async () => {
   const server = await startRecorder((_req, res) => sendJson(res, 200, { items: [{ id: 1 }] }));
   const client = clientOf(sourceOf(resource({ paginator: { type: 'offset', limit: 10 } }), server.url));
-  await assert.rejects(recordsOf(client, 'items'), (e: unknown) => e instanceof RestError && e.code === 'PAGINATOR_INVALID' && /total items at "total"/.test(e.message));
+  await assert.rejects(
+    recordsOf(client, 'items'),
+    (e: unknown) =>
+      e instanceof RestError && e.code === 'PAGINATOR_INVALID' && /total items at "total"/.test(e.message),
+  );
 });
 
 test('client headers, endpoint headers and client params reach the API; endpoint params win', async () => {
@@ -216,14 +319,46 @@ test('processing_steps (TS configs): filter and map in order; a map returning no
     { id: 3, odd: true },
     { id: 7, odd: true },
   ]);
-  const boom = clientOf(sourceOf(resource({ paginator: 'single_page' }, { processing_steps: [{ map: () => { throw new Error('nope'); } }] }), server.url));
-  await assert.rejects(recordsOf(boom, 'items'), (e: unknown) => e instanceof RestError && e.code === 'PROCESSING_STEP_FAILED' && /processing_steps\[0\] \(map\) threw: nope/.test(e.message));
+  const boom = clientOf(
+    sourceOf(
+      resource(
+        { paginator: 'single_page' },
+        {
+          processing_steps: [
+            {
+              map: () => {
+                throw new Error('nope');
+              },
+            },
+          ],
+        },
+      ),
+      server.url,
+    ),
+  );
+  await assert.rejects(
+    recordsOf(boom, 'items'),
+    (e: unknown) =>
+      e instanceof RestError &&
+      e.code === 'PROCESSING_STEP_FAILED' &&
+      /processing_steps\[0\] \(map\) threw: nope/.test(e.message),
+  );
 });
 
 test('timeout_seconds: an attempt that outlives it is HTTP_TIMEOUT (retriable)', async () => {
   const server = await startRecorder(() => {
     /* never answers */
   });
-  const client = clientOf(sourceOf({ client: { timeout_seconds: 0.2 }, ...resource({}) }, server.url), { http: {}, retry: { retries: 1 } });
-  await assert.rejects(recordsOf(client, 'items'), (e: unknown) => e instanceof RestError && e.code === 'HTTP_TIMEOUT' && /within 200 ms/.test(e.message) && e.context.attempts === 2);
+  const client = clientOf(sourceOf({ client: { timeout_seconds: 0.2 }, ...resource({}) }, server.url), {
+    http: {},
+    retry: { retries: 1 },
+  });
+  await assert.rejects(
+    recordsOf(client, 'items'),
+    (e: unknown) =>
+      e instanceof RestError &&
+      e.code === 'HTTP_TIMEOUT' &&
+      /within 200 ms/.test(e.message) &&
+      e.context.attempts === 2,
+  );
 });

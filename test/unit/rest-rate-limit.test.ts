@@ -77,7 +77,14 @@ test('max_concurrency: requests in flight for the whole client never exceed it',
     // answered in pairs: with the limit at 2 the run proceeds; a third concurrent request would show in maxInFlight
     if (held.length === 2) for (const r of held.splice(0)) sendJson(r, 200, [{ id: 1 }]);
   });
-  const source = sourceOf({ client: { rate_limit: { max_concurrency: 2 } }, resource_defaults: { primary_key: 'id', endpoint: { paginator: 'single_page' } }, resources: ['a', 'b', 'c', 'd'] }, server.url);
+  const source = sourceOf(
+    {
+      client: { rate_limit: { max_concurrency: 2 } },
+      resource_defaults: { primary_key: 'id', endpoint: { paginator: 'single_page' } },
+      resources: ['a', 'b', 'c', 'd'],
+    },
+    server.url,
+  );
   const client = clientOf(source);
   await Promise.all(['a', 'b', 'c', 'd'].map((r) => recordsOf(client, r)));
   assert.equal(server.requests.length, 4);
@@ -92,9 +99,14 @@ test('Retry-After is honoured on every retryable status (429, 500, 502, 503, 504
       [new Date(now + 45_000).toUTCString(), 45_000],
     ] as const) {
       let calls = 0;
-      const server = await startRecorder((_req, res) => (++calls === 1 ? sendJson(res, status, {}, { 'retry-after': header }) : sendJson(res, 200, [{ id: 1 }])));
+      const server = await startRecorder((_req, res) =>
+        ++calls === 1 ? sendJson(res, status, {}, { 'retry-after': header }) : sendJson(res, 200, [{ id: 1 }]),
+      );
       const sleeps: number[] = [];
-      const client = clientOf(sourceOf({ resources: [{ name: 'r', primary_key: 'id', endpoint: '/r' }] }, server.url), { sleeps, now: () => now });
+      const client = clientOf(sourceOf({ resources: [{ name: 'r', primary_key: 'id', endpoint: '/r' }] }, server.url), {
+        sleeps,
+        now: () => now,
+      });
       await recordsOf(client, 'r');
       assert.deepEqual(sleeps, [expected], `HTTP ${status}, Retry-After: ${header}`);
     }
@@ -103,11 +115,20 @@ test('Retry-After is honoured on every retryable status (429, 500, 502, 503, 504
 
 test('a Retry-After beyond the cap is capped; without one, backoff is exponential with equal jitter', () => {
   const policy = defaultRetryPolicy({ random: () => 0 });
-  const error = (retryAfterMs?: number) => new RestError('HTTP_STATUS', 'x', true, { resource: 'r', url: 'u', retryAfterMs });
+  const error = (retryAfterMs?: number) =>
+    new RestError('HTTP_STATUS', 'x', true, { resource: 'r', url: 'u', retryAfterMs });
   assert.equal(backoffDelayMs(policy, 1, error(10 * 60_000)), 120_000);
-  assert.deepEqual([1, 2, 3].map((n) => backoffDelayMs(policy, n, error())), [1000, 2000, 4000], 'random 0: half of 2 s, 4 s, 8 s');
+  assert.deepEqual(
+    [1, 2, 3].map((n) => backoffDelayMs(policy, n, error())),
+    [1000, 2000, 4000],
+    'random 0: half of 2 s, 4 s, 8 s',
+  );
   const high = defaultRetryPolicy({ random: () => 0.999 });
-  assert.deepEqual([1, 2, 3].map((n) => backoffDelayMs(high, n, error())), [1999, 3998, 7996], 'never above the full step');
+  assert.deepEqual(
+    [1, 2, 3].map((n) => backoffDelayMs(high, n, error())),
+    [1999, 3998, 7996],
+    'never above the full step',
+  );
 });
 
 test('max_parallel_resources: resources run one group at a time; a parent and its child form one group', async () => {

@@ -20,11 +20,19 @@ function api(req: SeenRequest, res: ServerResponse): void {
     return sendJson(res, 200, page === 0 ? ISSUES.slice(0, 2) : page === 1 ? ISSUES.slice(2) : []);
   }
   const m = /^\/(\w+)\/issues\/(\d+)\/comments$/.exec(req.url.pathname);
-  if (m) return sendJson(res, 200, [{ id: `c-${m[2]}-1`, owner: m[1] }, { id: `c-${m[2]}-2`, owner: m[1] }]);
+  if (m)
+    return sendJson(res, 200, [
+      { id: `c-${m[2]}-1`, owner: m[1] },
+      { id: `c-${m[2]}-2`, owner: m[1] },
+    ]);
   sendJson(res, 404, {});
 }
 
-const issues = { name: 'issues', primary_key: 'id', endpoint: { path: '/issues', paginator: { type: 'page_number', total_path: null } } };
+const issues = {
+  name: 'issues',
+  primary_key: 'id',
+  endpoint: { path: '/issues', paginator: { type: 'page_number', total_path: null } },
+};
 
 test('legacy resolve param in the path, with include_from_parent (dlt: _<parent>_<field>)', async () => {
   const server = await startRecorder(api);
@@ -36,7 +44,10 @@ test('legacy resolve param in the path, with include_from_parent (dlt: _<parent>
           name: 'comments',
           primary_key: 'id',
           include_from_parent: ['id', 'title'],
-          endpoint: { path: '/acme/issues/{issue_number}/comments', params: { issue_number: { type: 'resolve', resource: 'issues', field: 'number' } } },
+          endpoint: {
+            path: '/acme/issues/{issue_number}/comments',
+            params: { issue_number: { type: 'resolve', resource: 'issues', field: 'number' } },
+          },
         },
       ],
     },
@@ -45,11 +56,10 @@ test('legacy resolve param in the path, with include_from_parent (dlt: _<parent>
   const records = await recordsOf(clientOf(source), 'comments');
   assert.equal(records.length, 6);
   assert.deepEqual(records[0], { id: 'c-101-1', owner: 'acme', _issues_id: 'i1', _issues_title: 'one' });
-  assert.deepEqual(server.requests.filter((r) => r.url.pathname.includes('comments')).map((r) => r.url.pathname), [
-    '/acme/issues/101/comments',
-    '/acme/issues/102/comments',
-    '/acme/issues/103/comments',
-  ]);
+  assert.deepEqual(
+    server.requests.filter((r) => r.url.pathname.includes('comments')).map((r) => r.url.pathname),
+    ['/acme/issues/101/comments', '/acme/issues/102/comments', '/acme/issues/103/comments'],
+  );
 });
 
 test('{resources.<parent>.<field>} placeholders: nested JSONPath fields, in path, params and headers', async () => {
@@ -78,17 +88,32 @@ test('{resources.<parent>.<field>} placeholders: nested JSONPath fields, in path
   );
   const third = server.requests.filter((r) => r.url.pathname.includes('comments'))[2];
   assert.equal(third?.url.pathname, '/zeta/issues/103/comments');
-  assert.deepEqual(Object.fromEntries(third?.url.searchParams ?? []), { issue_id: 'i3', literal: '{not a placeholder}' });
+  assert.deepEqual(Object.fromEntries(third?.url.searchParams ?? []), {
+    issue_id: 'i3',
+    literal: '{not a placeholder}',
+  });
   assert.equal(third?.headers['x-issue'], 'issue 103');
 });
 
 test('a resolve param that is not in the path is sent as a query parameter', async () => {
-  const server = await startRecorder((req, res) => (req.url.pathname === '/issues' ? sendJson(res, 200, ISSUES) : sendJson(res, 200, [{ id: req.url.searchParams.get('issue') }])));
+  const server = await startRecorder((req, res) =>
+    req.url.pathname === '/issues'
+      ? sendJson(res, 200, ISSUES)
+      : sendJson(res, 200, [{ id: req.url.searchParams.get('issue') }]),
+  );
   const source = sourceOf(
     {
       resources: [
         { name: 'issues', primary_key: 'id', endpoint: { path: '/issues', paginator: 'single_page' } },
-        { name: 'events', primary_key: 'id', endpoint: { path: '/events', paginator: 'single_page', params: { issue: { type: 'resolve', resource: 'issues', field: 'id' } } } },
+        {
+          name: 'events',
+          primary_key: 'id',
+          endpoint: {
+            path: '/events',
+            paginator: 'single_page',
+            params: { issue: { type: 'resolve', resource: 'issues', field: 'id' } },
+          },
+        },
       ],
     },
     server.url,
@@ -104,13 +129,19 @@ test('bounded concurrency: never more child requests in flight than `concurrency
   const server: Awaited<ReturnType<typeof startRecorder>> = await startRecorder((req, res) => {
     if (req.url.pathname === '/parents') return sendJson(res, 200, many);
     held.push(res);
-    if (held.length === 2) for (const r of held.splice(0)) sendJson(r, 200, [{ id: `child-${server.requests.length}` }]);
+    if (held.length === 2)
+      for (const r of held.splice(0)) sendJson(r, 200, [{ id: `child-${server.requests.length}` }]);
   });
   const source = sourceOf(
     {
       resources: [
         { name: 'parents', primary_key: 'id', endpoint: { path: '/parents', paginator: 'single_page' } },
-        { name: 'children', primary_key: 'id', concurrency: 2, endpoint: { path: '/parents/{resources.parents.id}/children', paginator: 'single_page' } },
+        {
+          name: 'children',
+          primary_key: 'id',
+          concurrency: 2,
+          endpoint: { path: '/parents/{resources.parents.id}/children', paginator: 'single_page' },
+        },
       ],
     },
     server.url,
@@ -139,12 +170,31 @@ test('parallelized: true (dlt) means 4 child walks at once; the client max_concu
   );
   const held: ServerResponse[] = [];
   const server = await startRecorder((req, res) => {
-    if (req.url.pathname === '/parents') return sendJson(res, 200, Array.from({ length: 8 }, (_, i) => ({ id: i })));
+    if (req.url.pathname === '/parents')
+      return sendJson(
+        res,
+        200,
+        Array.from({ length: 8 }, (_, i) => ({ id: i })),
+      );
     held.push(res);
     if (held.length === 3) for (const r of held.splice(0)) sendJson(r, 200, { id: 1 });
     else if (server.requests.length === 9) for (const r of held.splice(0)) sendJson(r, 200, { id: 1 });
   });
-  const live = sourceOf({ client: { rate_limit: { max_concurrency: 3 } }, resources: [{ name: 'parents', primary_key: 'id', endpoint: '/parents' }, { name: 'children', primary_key: 'id', parallelized: true, endpoint: { path: '/p/{resources.parents.id}', paginator: 'single_page' } }] }, server.url);
+  const live = sourceOf(
+    {
+      client: { rate_limit: { max_concurrency: 3 } },
+      resources: [
+        { name: 'parents', primary_key: 'id', endpoint: '/parents' },
+        {
+          name: 'children',
+          primary_key: 'id',
+          parallelized: true,
+          endpoint: { path: '/p/{resources.parents.id}', paginator: 'single_page' },
+        },
+      ],
+    },
+    server.url,
+  );
   assert.equal((await recordsOf(clientOf(live), 'children')).length, 8);
   assert.equal(server.maxInFlight, 3);
 });
@@ -179,27 +229,50 @@ test('grandchildren: a chain of three resources, the parent walked once for both
   assert.deepEqual(ids(orgs), ['a', 'b']);
   assert.deepEqual(ids(teams), ['a1', 'a2', 'b1', 'b2']);
   assert.equal(members.length, 4);
-  assert.equal(server.requests.filter((r) => r.url.pathname === '/orgs').length, 1, 'orgs fetched once for its topic and for teams');
-  assert.equal(server.requests.filter((r) => /^\/orgs\/\w+\/teams$/.test(r.url.pathname)).length, 2, 'teams fetched once for its topic and for members');
+  assert.equal(
+    server.requests.filter((r) => r.url.pathname === '/orgs').length,
+    1,
+    'orgs fetched once for its topic and for teams',
+  );
+  assert.equal(
+    server.requests.filter((r) => /^\/orgs\/\w+\/teams$/.test(r.url.pathname)).length,
+    2,
+    'teams fetched once for its topic and for members',
+  );
 });
 
 test('an unselected parent is still walked to feed its child', async () => {
-  const server = await startRecorder((req, res) => (req.url.pathname === '/issues' ? sendJson(res, 200, ISSUES) : sendJson(res, 200, [{ id: req.url.pathname }])));
+  const server = await startRecorder((req, res) =>
+    req.url.pathname === '/issues' ? sendJson(res, 200, ISSUES) : sendJson(res, 200, [{ id: req.url.pathname }]),
+  );
   const source = sourceOf(
     {
       resources: [
         { name: 'issues', primary_key: 'id', selected: false, endpoint: { path: '/issues', paginator: 'single_page' } },
-        { name: 'detail', primary_key: 'id', endpoint: { path: '/issues/{resources.issues.id}/detail', paginator: 'single_page' } },
+        {
+          name: 'detail',
+          primary_key: 'id',
+          endpoint: { path: '/issues/{resources.issues.id}/detail', paginator: 'single_page' },
+        },
       ],
     },
     server.url,
   );
-  assert.deepEqual(source.resources.map((r) => r.selected), [false, true]);
-  assert.deepEqual(ids(await recordsOf(clientOf(source), 'detail')), ['/issues/i1/detail', '/issues/i2/detail', '/issues/i3/detail']);
+  assert.deepEqual(
+    source.resources.map((r) => r.selected),
+    [false, true],
+  );
+  assert.deepEqual(ids(await recordsOf(clientOf(source), 'detail')), [
+    '/issues/i1/detail',
+    '/issues/i2/detail',
+    '/issues/i3/detail',
+  ]);
 });
 
 test('a parent record without the resolved field fails the child with PARENT_FIELD_MISSING naming the fields', async () => {
-  const server = await startRecorder((req, res) => (req.url.pathname === '/issues' ? sendJson(res, 200, [{ id: 'x' }]) : sendJson(res, 200, [])));
+  const server = await startRecorder((req, res) =>
+    req.url.pathname === '/issues' ? sendJson(res, 200, [{ id: 'x' }]) : sendJson(res, 200, []),
+  );
   const source = sourceOf(
     {
       resources: [
@@ -209,7 +282,11 @@ test('a parent record without the resolved field fails the child with PARENT_FIE
     },
     server.url,
   );
-  await assert.rejects(recordsOf(clientOf(source), 'comments'), (e: unknown) => e instanceof RestError && e.code === 'PARENT_FIELD_MISSING' && /"number".*fields: id/.test(e.message));
+  await assert.rejects(
+    recordsOf(clientOf(source), 'comments'),
+    (e: unknown) =>
+      e instanceof RestError && e.code === 'PARENT_FIELD_MISSING' && /"number".*fields: id/.test(e.message),
+  );
 });
 
 test('a failing parent fails its child with a message naming the parent', async () => {
@@ -223,5 +300,8 @@ test('a failing parent fails its child with a message naming the parent', async 
     },
     server.url,
   );
-  await assert.rejects(recordsOf(clientOf(source), 'comments'), (e: unknown) => e instanceof RestError && /parent resource "issues" failed: HTTP 403/.test(e.message));
+  await assert.rejects(
+    recordsOf(clientOf(source), 'comments'),
+    (e: unknown) => e instanceof RestError && /parent resource "issues" failed: HTTP 403/.test(e.message),
+  );
 });

@@ -5,7 +5,9 @@ import type { ResponseView } from '../../src/config/schema.js';
 import { RestError } from '../../src/rest/errors.js';
 import { clientOf, ids, pagesOf, recordsOf, sendJson, sourceOf, startRecorder } from './rest-support.js';
 
-const items = (endpoint: Record<string, unknown>) => ({ resources: [{ name: 'items', primary_key: 'id', endpoint: { path: '/items', data_selector: 'data', ...endpoint } }] });
+const items = (endpoint: Record<string, unknown>) => ({
+  resources: [{ name: 'items', primary_key: 'id', endpoint: { path: '/items', data_selector: 'data', ...endpoint } }],
+});
 
 test('{status_code: 404, action: ignore}: a 404 is no data, not a failure', async () => {
   const server = await startRecorder((_req, res) => sendJson(res, 404, { error: 'not found' }));
@@ -22,7 +24,13 @@ test('a body match ends the data: {content: ..., action: ignore} on a 200 stops 
     return sendJson(res, 200, { data: [{ id: page }] });
   });
   const client = clientOf(
-    sourceOf(items({ paginator: { type: 'page_number', total_path: null }, response_actions: [{ status_code: 200, content: 'No more results', action: 'ignore' }] }), server.url),
+    sourceOf(
+      items({
+        paginator: { type: 'page_number', total_path: null },
+        response_actions: [{ status_code: 200, content: 'No more results', action: 'ignore' }],
+      }),
+      server.url,
+    ),
   );
   assert.deepEqual(ids(await recordsOf(client, 'items')), [0, 1]);
   assert.equal(server.requests.length, 3);
@@ -30,9 +38,14 @@ test('a body match ends the data: {content: ..., action: ignore} on a 200 stops 
 
 test('status classes ("4xx") match; an unmatched status still fails', async () => {
   const server = await startRecorder((req, res) => sendJson(res, req.url.pathname === '/gone' ? 410 : 500, {}));
-  const ignore410 = clientOf(sourceOf(items({ path: '/gone', response_actions: [{ status_code: '4xx', action: 'ignore' }] }), server.url));
+  const ignore410 = clientOf(
+    sourceOf(items({ path: '/gone', response_actions: [{ status_code: '4xx', action: 'ignore' }] }), server.url),
+  );
   assert.deepEqual(await recordsOf(ignore410, 'items'), []);
-  const fail500 = clientOf(sourceOf(items({ path: '/boom', response_actions: [{ status_code: '4xx', action: 'ignore' }] }), server.url), { retry: { retries: 0 } });
+  const fail500 = clientOf(
+    sourceOf(items({ path: '/boom', response_actions: [{ status_code: '4xx', action: 'ignore' }] }), server.url),
+    { retry: { retries: 0 } },
+  );
   await assert.rejects(recordsOf(fail500, 'items'), (e: unknown) => e instanceof RestError && e.context.status === 500);
 });
 
@@ -44,24 +57,46 @@ test('action retry: a 200 that says "try later" is retried like a 503, honouring
     return sendJson(res, 200, { data: [{ id: 1 }] });
   });
   const sleeps: number[] = [];
-  const client = clientOf(sourceOf(items({ response_actions: [{ content: 'try later', action: 'retry' }] }), server.url), { sleeps });
+  const client = clientOf(
+    sourceOf(items({ response_actions: [{ content: 'try later', action: 'retry' }] }), server.url),
+    { sleeps },
+  );
   assert.deepEqual(ids(await recordsOf(client, 'items')), [1]);
   assert.deepEqual(sleeps, [2000, 2000]);
 });
 
 test('hooks (TS configs): a function rewrites the response; a list of functions runs in order', async () => {
-  const server = await startRecorder((_req, res) => sendJson(res, 200, { data: [{ id: 1, email: 'a@b.c' }, { id: 2, email: 'd@e.f' }] }));
-  const dropEmail = (r: ResponseView): ResponseView => ({ ...r, body: { data: (r.body as { data: Record<string, unknown>[] }).data.map(({ email: _e, ...rest }) => rest) } });
-  const tag = (r: ResponseView): ResponseView => ({ ...r, body: { data: (r.body as { data: Record<string, unknown>[] }).data.map((x) => ({ ...x, tagged: true })) } });
-  const client = clientOf(sourceOf(items({ response_actions: [{ status_code: 200, action: [dropEmail, tag] }] }), server.url));
+  const server = await startRecorder((_req, res) =>
+    sendJson(res, 200, {
+      data: [
+        { id: 1, email: 'a@b.c' },
+        { id: 2, email: 'd@e.f' },
+      ],
+    }),
+  );
+  const dropEmail = (r: ResponseView): ResponseView => ({
+    ...r,
+    body: { data: (r.body as { data: Record<string, unknown>[] }).data.map(({ email: _e, ...rest }) => rest) },
+  });
+  const tag = (r: ResponseView): ResponseView => ({
+    ...r,
+    body: { data: (r.body as { data: Record<string, unknown>[] }).data.map((x) => ({ ...x, tagged: true })) },
+  });
+  const client = clientOf(
+    sourceOf(items({ response_actions: [{ status_code: 200, action: [dropEmail, tag] }] }), server.url),
+  );
   assert.deepEqual(await recordsOf(client, 'items'), [
     { id: 1, tagged: true },
     { id: 2, tagged: true },
   ]);
   // A bare function applies to every response.
-  const statusFix = (r: ResponseView): ResponseView => (r.status === 418 ? { ...r, status: 200, body: { data: [] } } : r);
+  const statusFix = (r: ResponseView): ResponseView =>
+    r.status === 418 ? { ...r, status: 200, body: { data: [] } } : r;
   const teapot = await startRecorder((_req, res) => sendJson(res, 418, 'I am a teapot'));
-  assert.deepEqual(await recordsOf(clientOf(sourceOf(items({ response_actions: [statusFix] }), teapot.url)), 'items'), []);
+  assert.deepEqual(
+    await recordsOf(clientOf(sourceOf(items({ response_actions: [statusFix] }), teapot.url)), 'items'),
+    [],
+  );
 });
 
 test('in a child resource, ignore ends the walk of that parent record only', async () => {
@@ -78,7 +113,11 @@ test('in a child resource, ignore ends the walk of that parent record only', asy
         {
           name: 'comments',
           primary_key: 'id',
-          endpoint: { path: '/parents/{resources.parents.id}/comments', paginator: 'single_page', response_actions: [{ status_code: 404, action: 'ignore' }] },
+          endpoint: {
+            path: '/parents/{resources.parents.id}/comments',
+            paginator: 'single_page',
+            response_actions: [{ status_code: 404, action: 'ignore' }],
+          },
         },
       ],
     },

@@ -46,7 +46,13 @@ export async function startRecorder(handler: RouteHandler): Promise<RecordingSer
       } catch {
         json = undefined;
       }
-      const seen: SeenRequest = { method: req.method ?? 'GET', url: new URL(req.url ?? '/', 'http://localhost'), headers: req.headers, body, json };
+      const seen: SeenRequest = {
+        method: req.method ?? 'GET',
+        url: new URL(req.url ?? '/', 'http://localhost'),
+        headers: req.headers,
+        body,
+        json,
+      };
       requests.push(seen);
       state.inFlight++;
       state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
@@ -77,7 +83,12 @@ export async function startRecorder(handler: RouteHandler): Promise<RecordingSer
   return recorder;
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }
@@ -89,7 +100,10 @@ export function sourceOf(raw: Record<string, unknown>, baseUrl: string): Resolve
 }
 
 /** A client whose retries take no time and whose jitter is fixed. */
-export function clientOf(source: ResolvedSource, options: Partial<RestClientOptions> & { env?: NodeJS.ProcessEnv; sleeps?: number[] } = {}): RestClient {
+export function clientOf(
+  source: ResolvedSource,
+  options: Partial<RestClientOptions> & { env?: NodeJS.ProcessEnv; sleeps?: number[] } = {},
+): RestClient {
   const sleeps = options.sleeps ?? [];
   const { env, sleeps: _s, ...rest } = options;
   const client = new RestClient(source, {
@@ -105,7 +119,11 @@ const closers: (() => Promise<void>)[] = [];
 after(() => Promise.all(closers.splice(0).map((c) => c())));
 
 /** Every page of a resource, parents resolved. */
-export async function pagesOf(client: RestClient, name: string, options: ExtractOptions = {}): Promise<ExtractedPage[]> {
+export async function pagesOf(
+  client: RestClient,
+  name: string,
+  options: ExtractOptions = {},
+): Promise<ExtractedPage[]> {
   const resource = client.source.resources.find((r) => r.name === name);
   if (!resource) throw new Error(`no resource ${name}`);
   const pages: ExtractedPage[] = [];

@@ -15,15 +15,47 @@ const opts = { name: 'things', namespace: 'streamtap.test', primaryKey: ['id'] }
 
 function fieldsOf(schema: Record<string, unknown>): Record<string, string> {
   const fields = schema.fields as { name: string; type: unknown }[];
-  return Object.fromEntries(fields.filter((f) => !ENVELOPE_NAMES.has(f.name)).map((f) => [f.name, describeType(f.type)]));
+  return Object.fromEntries(
+    fields.filter((f) => !ENVELOPE_NAMES.has(f.name)).map((f) => [f.name, describeType(f.type)]),
+  );
 }
 
 test('infers strings, integers, doubles, booleans, ISO-8601 timestamps, arrays, nested records and maps', () => {
   const schema = inferSchema(
     [
-      { id: 'a', name: 'x', n: 1, ratio: 0.5, ok: true, at: '2024-03-01T15:30:00Z', tags: ['a'], owner: { email: 'e', team: { name: 't' } }, meta: { k1: 'v' } },
-      { id: 'b', name: 'y', n: 2, ratio: 1.25, ok: false, at: '2024-03-02T15:30:00.123+02:00', tags: [], owner: { email: 'f', team: null }, meta: { k2: 'v', k3: 'w' } },
-      { id: 'c', name: null, n: 3, ratio: 2.5, ok: true, at: '2024-03-03 10:00:00Z', tags: ['b', 'c'], owner: null, meta: { k4: 'v' } },
+      {
+        id: 'a',
+        name: 'x',
+        n: 1,
+        ratio: 0.5,
+        ok: true,
+        at: '2024-03-01T15:30:00Z',
+        tags: ['a'],
+        owner: { email: 'e', team: { name: 't' } },
+        meta: { k1: 'v' },
+      },
+      {
+        id: 'b',
+        name: 'y',
+        n: 2,
+        ratio: 1.25,
+        ok: false,
+        at: '2024-03-02T15:30:00.123+02:00',
+        tags: [],
+        owner: { email: 'f', team: null },
+        meta: { k2: 'v', k3: 'w' },
+      },
+      {
+        id: 'c',
+        name: null,
+        n: 3,
+        ratio: 2.5,
+        ok: true,
+        at: '2024-03-03 10:00:00Z',
+        tags: ['b', 'c'],
+        owner: null,
+        meta: { k4: 'v' },
+      },
     ],
     opts,
   );
@@ -38,7 +70,9 @@ test('infers strings, integers, doubles, booleans, ISO-8601 timestamps, arrays, 
     owner: 'null | record Things_Owner',
     meta: 'null | map<string>',
   });
-  const owner = (schema.fields as { name: string; type: [string, { fields: { name: string; type: unknown }[] }] }[]).find((f) => f.name === 'owner');
+  const owner = (
+    schema.fields as { name: string; type: [string, { fields: { name: string; type: unknown }[] }] }[]
+  ).find((f) => f.name === 'owner');
   assert.deepEqual(
     owner?.type[1].fields.map((f) => `${f.name}: ${describeType(f.type)}`),
     ['email: null | string', 'team: null | record Things_Owner_Team'],
@@ -58,28 +92,53 @@ test('conflicting samples widen instead of failing: int → double, timestamp + 
     { n: 2, t: '2024-01-02T00:00:00Z', mixed: true },
   ]);
   assert.equal(observed.kind, 'record');
-  const kinds = Object.fromEntries([...(observed.kind === 'record' ? observed.fields : [])].map(([k, v]) => [k, v.kind === 'array' ? `array<${v.items.kind}>` : v.kind]));
-  assert.deepEqual(kinds, { n: 'double', t: 'string', mixed: 'string', obj: 'string', arr: 'array<string>', only_null: 'unknown', empty: 'array<unknown>' });
+  const kinds = Object.fromEntries(
+    [...(observed.kind === 'record' ? observed.fields : [])].map(([k, v]) => [
+      k,
+      v.kind === 'array' ? `array<${v.items.kind}>` : v.kind,
+    ]),
+  );
+  assert.deepEqual(kinds, {
+    n: 'double',
+    t: 'string',
+    mixed: 'string',
+    obj: 'string',
+    arr: 'array<string>',
+    only_null: 'unknown',
+    empty: 'array<unknown>',
+  });
   const schema = inferSchema([{ id: 'a', only_null: null, empty: [] }], opts);
   // Nothing seen yet: the least committal type.
   assert.deepEqual(fieldsOf(schema), { id: 'string', only_null: 'null | string', empty: 'null | array<string>' });
 });
 
 test('a widened string field keeps every sample: non-strings as their JSON text, nothing in _extra', () => {
-  const samples = [{ id: 'a', code: 42 }, { id: 'b', code: 'A-7' }, { id: 'c', code: { x: 1 } }];
+  const samples = [
+    { id: 'a', code: 42 },
+    { id: 'b', code: 'A-7' },
+    { id: 'c', code: { x: 1 } },
+  ];
   const schema = inferSchema(samples, opts);
   assert.equal(fieldsOf(schema).code, 'null | string');
   const shape = compileShaper(schema as never, ENVELOPE_NAMES);
   assert.deepEqual(
     samples.map((s) => shape(s)).map((r) => [r.value.code, r.extra]),
-    [['42', null], ['A-7', null], ['{"x":1}', null]],
+    [
+      ['42', null],
+      ['A-7', null],
+      ['{"x":1}', null],
+    ],
   );
 });
 
 test('merging never narrows: fields are kept, types only widen, names and field order stay, new fields go last', () => {
   const v1 = inferSchema([{ id: 'a', n: 1, at: '2024-01-01T00:00:00Z', owner: { email: 'e' }, tags: ['x'] }], opts);
   // The API stops sending `tags`, sends `n` as a decimal, adds `priority` and `owner.phone`.
-  const { schema: v2, changes } = mergeSamples(v1, [{ id: 'b', n: 2.5, at: 1704067200000, owner: { email: 'f', phone: '+1' }, priority: 3 }], opts);
+  const { schema: v2, changes } = mergeSamples(
+    v1,
+    [{ id: 'b', n: 2.5, at: 1704067200000, owner: { email: 'f', phone: '+1' }, priority: 3 }],
+    opts,
+  );
   assert.deepEqual(Object.keys(fieldsOf(v2)), ['id', 'n', 'at', 'owner', 'tags', 'priority']);
   assert.deepEqual(fieldsOf(v2), {
     id: 'string',
@@ -134,7 +193,11 @@ test('schema infer keeps history: v1 stays as things.v1.avsc, the file becomes v
   assert.equal(updated.action, 'updated');
   assert.deepEqual([updated.fromVersion, updated.version], [1, 2]);
   assert.deepEqual(readdirSync(join(dir, 'test')).sort(), ['things.avsc', 'things.v1.avsc']);
-  assert.equal(readFileSync(join(dir, 'test', 'things.v1.avsc'), 'utf8'), v1Text, 'the old version is kept byte for byte');
+  assert.equal(
+    readFileSync(join(dir, 'test', 'things.v1.avsc'), 'utf8'),
+    v1Text,
+    'the old version is kept byte for byte',
+  );
   assert.equal(JSON.parse(readFileSync(file, 'utf8')).version, 2);
   const diff = formatInferResults([updated], dir);
   assert.match(diff, /^things: test\/things.avsc v1 → v2, updated \(1 records sampled\)$/m);
@@ -144,5 +207,8 @@ test('schema infer keeps history: v1 stays as things.v1.avsc, the file becomes v
 
   // History is never overwritten: a different file already named v2 stops the next update.
   writeFileSync(join(dir, 'test', 'things.v2.avsc'), '{"something": "else"}\n');
-  await assert.rejects(writeInferred(file, [{ id: 'd', extra_field: true }], target), /things\.v2\.avsc already holds a different version 2/);
+  await assert.rejects(
+    writeInferred(file, [{ id: 'd', extra_field: true }], target),
+    /things\.v2\.avsc already holds a different version 2/,
+  );
 });

@@ -5,7 +5,15 @@ import { test } from 'node:test';
 import type { AvroRecordSchema } from '../../src/avro/schema-store.js';
 import { ENVELOPE_FIELDS } from '../../src/avro/envelope.js';
 import { evolutionStatements, planEvolution } from '../../src/consumers/table-evolution.js';
-import { compileRowMapper, compileRowMapperFor, parseType, renderType, tableSpec, widenColumn, type ChType } from '../../src/consumers/table-schema.js';
+import {
+  compileRowMapper,
+  compileRowMapperFor,
+  parseType,
+  renderType,
+  tableSpec,
+  widenColumn,
+  type ChType,
+} from '../../src/consumers/table-schema.js';
 
 const n = <T>(type: T) => ['null', type];
 const schema: AvroRecordSchema = {
@@ -32,7 +40,13 @@ const schema: AvroRecordSchema = {
         fields: [
           { name: 'email', type: n('string') },
           { name: 'since', type: n({ type: 'long', logicalType: 'timestamp-millis' }) },
-          { name: 'roles', type: n({ type: 'array', items: { type: 'record', name: 'Role', fields: [{ name: 'name', type: n('string') }] } }) },
+          {
+            name: 'roles',
+            type: n({
+              type: 'array',
+              items: { type: 'record', name: 'Role', fields: [{ name: 'name', type: n('string') }] },
+            }),
+          },
         ],
       }),
     },
@@ -56,8 +70,10 @@ test('the documented mapping: scalars, Nullable, DateTime64, Array, Map, named T
     at: "Nullable(DateTime64(3, 'UTC'))",
     tags: 'Array(String)',
     meta: 'Map(String, String)',
-    owner: "Tuple(email Nullable(String), since Nullable(DateTime64(3, 'UTC')), roles Array(Tuple(name Nullable(String))))",
-    again: "Tuple(email Nullable(String), since Nullable(DateTime64(3, 'UTC')), roles Array(Tuple(name Nullable(String))))",
+    owner:
+      "Tuple(email Nullable(String), since Nullable(DateTime64(3, 'UTC')), roles Array(Tuple(name Nullable(String))))",
+    again:
+      "Tuple(email Nullable(String), since Nullable(DateTime64(3, 'UTC')), roles Array(Tuple(name Nullable(String))))",
     node: 'Tuple(child Nullable(String))',
     _extra: 'Nullable(String)',
     _extracted_at: "DateTime64(3, 'UTC')",
@@ -102,8 +118,14 @@ test('system.columns types read back into the same structure (LowCardinality com
   for (const column of tableSpec('db', 'things', schema, ['id'], 'merge').columns) {
     assert.equal(renderType(parseType(column.type)), column.type, column.name);
   }
-  assert.deepEqual(parseType('LowCardinality(Nullable(String))'), { kind: 'nullable', inner: { kind: 'scalar', name: 'String', sql: 'String' } });
-  assert.deepEqual(parseType('Tuple(`odd name` String)'), { kind: 'tuple', fields: [['odd name', { kind: 'scalar', name: 'String', sql: 'String' }]] });
+  assert.deepEqual(parseType('LowCardinality(Nullable(String))'), {
+    kind: 'nullable',
+    inner: { kind: 'scalar', name: 'String', sql: 'String' },
+  });
+  assert.deepEqual(parseType('Tuple(`odd name` String)'), {
+    kind: 'tuple',
+    fields: [['odd name', { kind: 'scalar', name: 'String', sql: 'String' }]],
+  });
   assert.deepEqual(parseType("DateTime64(6, 'Europe/Paris')"), { kind: 'other', sql: "DateTime64(6, 'Europe/Paris')" });
   assert.deepEqual(parseType('Tuple(String, Int64)').kind, 'other');
 });
@@ -121,18 +143,34 @@ test('widening: what a column can follow, and what stops the table', () => {
   assert.equal(widen('Nullable(Int64)', 'Nullable(String)'), 'Nullable(String) (alter)');
   assert.equal(widen('Nullable(Bool)', 'Nullable(Int64)'), 'Nullable(String) (alter)');
   assert.equal(widen('Int64', 'Nullable(Int64)'), 'Nullable(Int64) (alter)');
-  assert.equal(widen('Nullable(String)', 'Tuple(a Nullable(String))'), 'Nullable(String)', 'a String column takes anything as text');
+  assert.equal(
+    widen('Nullable(String)', 'Tuple(a Nullable(String))'),
+    'Nullable(String)',
+    'a String column takes anything as text',
+  );
   assert.equal(widen('UInt64', 'Int64'), 'UInt64');
   assert.equal(
-    widen('Tuple(a Nullable(String), b Nullable(Int64))', 'Tuple(a Nullable(String), c Nullable(Bool), b Nullable(Float64))'),
+    widen(
+      'Tuple(a Nullable(String), b Nullable(Int64))',
+      'Tuple(a Nullable(String), c Nullable(Bool), b Nullable(Float64))',
+    ),
     'Tuple(a Nullable(String), b Nullable(Float64), c Nullable(Bool)) (alter)',
   );
-  assert.equal(widen('Array(Tuple(a Nullable(String)))', 'Array(Tuple(a Nullable(String), b Nullable(String)))'), 'Array(Tuple(a Nullable(String), b Nullable(String))) (alter)');
+  assert.equal(
+    widen('Array(Tuple(a Nullable(String)))', 'Array(Tuple(a Nullable(String), b Nullable(String)))'),
+    'Array(Tuple(a Nullable(String), b Nullable(String))) (alter)',
+  );
   assert.equal(widen('Map(String, Int64)', 'Map(String, Float64)'), 'Map(String, Float64) (alter)');
-  assert.match(widen('Nullable(Int64)', 'Tuple(a Nullable(String))'), /^error: c: the table has Int64, the schema needs Tuple/);
+  assert.match(
+    widen('Nullable(Int64)', 'Tuple(a Nullable(String))'),
+    /^error: c: the table has Int64, the schema needs Tuple/,
+  );
   assert.match(widen('Tuple(a Nullable(String))', 'Nullable(String)'), /^error: c: the table has Tuple/);
   assert.match(widen('Array(String)', 'Map(String, String)'), /^error/);
-  assert.match(widen('Tuple(a Nullable(Int64))', 'Tuple(a Array(String))'), /^error: c\.a: the table has Int64, the schema needs Array\(String\)/);
+  assert.match(
+    widen('Tuple(a Nullable(Int64))', 'Tuple(a Array(String))'),
+    /^error: c\.a: the table has Int64, the schema needs Array\(String\)/,
+  );
 });
 
 test('an evolution plan adds new fields as columns and widens types; a key column never changes', () => {
@@ -147,8 +185,14 @@ test('an evolution plan adds new fields as columns and widens types; a key colum
     ],
   };
   const plan = planEvolution(have, { schema: v2 }, ['id']);
-  assert.deepEqual(plan.add.map(([name, type]) => `${name} ${renderType(type)}`), ['priority Nullable(Int64)']);
-  assert.deepEqual(plan.modify.map(([name, type]) => `${name} ${renderType(type)}`), ['l Nullable(Float64)']);
+  assert.deepEqual(
+    plan.add.map(([name, type]) => `${name} ${renderType(type)}`),
+    ['priority Nullable(Int64)'],
+  );
+  assert.deepEqual(
+    plan.modify.map(([name, type]) => `${name} ${renderType(type)}`),
+    ['l Nullable(Float64)'],
+  );
   assert.deepEqual(plan.errors, [], 'a String key column takes the numeric ids as text');
   const numericKey = planEvolution(new Map([['id', parseType('Int64')]]), { schema }, ['id']);
   assert.deepEqual(numericKey.errors, ['id: a primary key column cannot change type (Int64 → String)']);
@@ -160,7 +204,11 @@ test('an evolution plan adds new fields as columns and widens types; a key colum
   ]);
   assert.deepEqual(
     evolutionStatements(spec, plan, { cluster: 'main', distributed: true }).map((s) => s.split(' ADD')[0]),
-    ['ALTER TABLE `db`.`things_local` ON CLUSTER `main`', 'ALTER TABLE `db`.`things` ON CLUSTER `main`', 'CREATE OR REPLACE VIEW `db`.`things_latest` ON CLUSTER `main` AS SELECT * EXCEPT (_is_deleted) FROM `db`.`things` FINAL'],
+    [
+      'ALTER TABLE `db`.`things_local` ON CLUSTER `main`',
+      'ALTER TABLE `db`.`things` ON CLUSTER `main`',
+      'CREATE OR REPLACE VIEW `db`.`things_latest` ON CLUSTER `main` AS SELECT * EXCEPT (_is_deleted) FROM `db`.`things` FINAL',
+    ],
   );
   assert.deepEqual(evolutionStatements(spec, { add: [], modify: [] }), []);
 });

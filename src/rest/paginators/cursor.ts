@@ -54,7 +54,10 @@ export class CursorPaginator implements Paginator {
       request.json = structuredClone(request.json ?? {});
       setPath(request.json, this.bodyPath, this.cursor);
     } else {
-      request.url.searchParams.set(this.param, typeof this.cursor === 'string' ? this.cursor : JSON.stringify(this.cursor));
+      request.url.searchParams.set(
+        this.param,
+        typeof this.cursor === 'string' ? this.cursor : JSON.stringify(this.cursor),
+      );
     }
   }
 }

@@ -1,4 +1,11 @@
-import { PaginationError, headerValue, referenceText, type PageRequest, type PageResponse, type Paginator } from './paginator.js';
+import {
+  PaginationError,
+  headerValue,
+  referenceText,
+  type PageRequest,
+  type PageResponse,
+  type Paginator,
+} from './paginator.js';
 
 /** dlt's `header_cursor`: the next cursor is a response header, sent back as a query parameter. */
 export class HeaderCursorPaginator implements Paginator {
@@ -18,7 +25,10 @@ export class HeaderCursorPaginator implements Paginator {
     this.hasNextPage = this.cursor !== undefined;
     if (this.cursor === undefined) return;
     if (this.seen.has(this.cursor)) {
-      throw new PaginationError('CURSOR_LOOP', `the API returned cursor ${JSON.stringify(this.cursor.slice(0, 80))} in header ${this.config.cursor_key} a second time; stopping instead of looping`);
+      throw new PaginationError(
+        'CURSOR_LOOP',
+        `the API returned cursor ${JSON.stringify(this.cursor.slice(0, 80))} in header ${this.config.cursor_key} a second time; stopping instead of looping`,
+      );
     }
     this.seen.add(this.cursor);
   }

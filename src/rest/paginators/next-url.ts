@@ -15,13 +15,22 @@ export class NextUrl {
       // Relative references resolve against the request that returned them (RFC 3986 §5).
       url = new URL(reference, current);
     } catch {
-      throw new PaginationError('PAGINATOR_INVALID', `the next-page link at ${this.where} is not a URL: ${JSON.stringify(reference.slice(0, 120))}`);
+      throw new PaginationError(
+        'PAGINATOR_INVALID',
+        `the next-page link at ${this.where} is not a URL: ${JSON.stringify(reference.slice(0, 120))}`,
+      );
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new PaginationError('PAGINATOR_INVALID', `the next-page link at ${this.where} is not http(s): ${url.protocol}`);
+      throw new PaginationError(
+        'PAGINATOR_INVALID',
+        `the next-page link at ${this.where} is not http(s): ${url.protocol}`,
+      );
     }
     if (this.seen.has(url.href) || url.href === current.href) {
-      throw new PaginationError('CURSOR_LOOP', `the API linked to ${url.pathname}${url.search} at ${this.where} a second time; stopping instead of looping`);
+      throw new PaginationError(
+        'CURSOR_LOOP',
+        `the API linked to ${url.pathname}${url.search} at ${this.where} a second time; stopping instead of looping`,
+      );
     }
     this.seen.add(url.href);
     this.next = url;

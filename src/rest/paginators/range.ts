@@ -64,16 +64,27 @@ export class RangeState {
       }
       total = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
       if (!Number.isInteger(total)) {
-        throw new PaginationError('PAGINATOR_INVALID', `total ${this.o.counting} at "${formatSegments(this.totalPath)}" is not an integer: ${JSON.stringify(raw)?.slice(0, 40)}`);
+        throw new PaginationError(
+          'PAGINATOR_INVALID',
+          `total ${this.o.counting} at "${formatSegments(this.totalPath)}" is not an integer: ${JSON.stringify(raw)?.slice(0, 40)}`,
+        );
       }
     }
     this.value += this.o.step;
-    if ((total !== undefined && this.value >= total + this.o.baseIndex) || (this.o.maximum !== undefined && this.value >= this.o.maximum)) {
+    if (
+      (total !== undefined && this.value >= total + this.o.baseIndex) ||
+      (this.o.maximum !== undefined && this.value >= this.o.maximum)
+    ) {
       this.hasNextPage = false;
     }
     if (this.hasMorePath) {
       const raw = readPath(response.body, this.hasMorePath);
-      const more = raw === true || raw === 'true' || raw === 'True' || raw === 1 ? true : raw === false || raw === 'false' || raw === 'False' || raw === 0 ? false : undefined;
+      const more =
+        raw === true || raw === 'true' || raw === 'True' || raw === 1
+          ? true
+          : raw === false || raw === 'false' || raw === 'False' || raw === 0
+            ? false
+            : undefined;
       if (more === undefined) {
         throw new PaginationError(
           'PAGINATOR_INVALID',
@@ -86,7 +97,12 @@ export class RangeState {
   }
 
   /** Writes the current value, as a query parameter or into the JSON body. */
-  write(request: PageRequest, param: string | undefined, bodyPath: readonly PathSegment[] | undefined, value: number): void {
+  write(
+    request: PageRequest,
+    param: string | undefined,
+    bodyPath: readonly PathSegment[] | undefined,
+    value: number,
+  ): void {
     if (bodyPath) {
       request.json = structuredClone(request.json ?? {});
       setPath(request.json, bodyPath, value);
