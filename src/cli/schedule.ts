@@ -18,6 +18,7 @@ import type { CommonFlags, Context } from './context.js';
 import { Ops, type OpsFlags } from './ops.js';
 import { formatSummary } from './progress.js';
 import { parseDuration } from './settings.js';
+import { sleep } from '../retry.js';
 
 export type ScheduleFlags = CommonFlags & OpsFlags & { readonly every?: string | undefined };
 
@@ -172,9 +173,9 @@ export async function schedule(
   signal: AbortSignal | undefined,
   logger: Logger,
   cycle: (n: number) => Promise<boolean>,
-  clock: { now: () => number; sleep: (ms: number, signal?: AbortSignal) => Promise<void> } = {
+  clock: { now: () => number; sleep: (ms: number, signal?: AbortSignal) => Promise<unknown> } = {
     now: Date.now,
-    sleep: abortableSleep,
+    sleep,
   },
 ): Promise<number> {
   for (let n = 1; ; n++) {
@@ -198,19 +199,6 @@ export async function schedule(
 export function nextTick(started: number, every: number, now: number): { at: number; skipped: number } {
   const k = Math.max(1, Math.floor((now - started) / every) + 1);
   return { at: started + k * every, skipped: k - 1 };
-}
-
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted || ms <= 0) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** First SIGINT/SIGTERM: finish the cycle in flight, then stop; a second one exits at once. */

@@ -1,6 +1,7 @@
 // What a consumer does when ClickHouse refuses an insert: wait and retry (the server is down, slow or
 // overloaded), or give up on the rows (the server says the data itself is wrong, so no retry can help).
 import type { Logger } from '../log.js';
+import { backoffMs, sleep } from '../retry.js';
 
 export interface InsertRetryPolicy {
   /** first wait after a failed insert; default 250 ms */
@@ -27,26 +28,13 @@ export function insertRetryPolicy(overrides: Partial<InsertRetryPolicy> = {}): I
   return Object.freeze(policy);
 }
 
-/** Wait before retry `attempt` (1-based): doubling from initialMs, capped, equal jitter (never zero). */
+/** Wait before retry `attempt` (1-based): doubling from initialMs, capped at maxMs, equal jitter (never zero). */
 export function retryDelayMs(policy: InsertRetryPolicy, attempt: number): number {
-  const base = Math.min(policy.maxMs, policy.initialMs * 2 ** Math.min(attempt - 1, 30));
-  return Math.round(base / 2 + (base / 2) * policy.random());
+  return backoffMs({ initialMs: policy.initialMs, maxMs: policy.maxMs }, attempt, policy.random);
 }
 
-/** Resolves after `ms`, or early (to false) when `signal` aborts. */
-export function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const done = (completed: boolean): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      resolve(completed);
-    };
-    const onAbort = (): void => done(false);
-    const timer = setTimeout(() => done(true), ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
+/** Resolves after `ms` (to true), or early (to false) when `signal` aborts: the retry module's `sleep`. */
+export const sleepUnlessAborted: (ms: number, signal: AbortSignal) => Promise<boolean> = sleep;
 
 /**
  * ClickHouse error codes that blame the rows, not the server: parsing and type errors. Anything else

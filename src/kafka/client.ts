@@ -12,6 +12,7 @@ import kafkajs, {
 import { ConfigError } from '../config/errors.js';
 import { defaultPartitioner } from './partitioner.js';
 import type { Logger } from '../log.js';
+import { backoffMs, retry, sleep as sleepFor, type Backoff } from '../retry.js';
 
 const { Kafka: KafkaClass, logLevel } = kafkajs;
 
@@ -148,24 +149,20 @@ export function deadLetterTopic(topic: string): string {
   return `${topic}.dlq`;
 }
 
+/** Kafka admin and connect retries: 400 ms doubling to 5 s, jittered (about 25 s over 10 attempts). */
+export const KAFKA_RETRY_BACKOFF: Backoff = Object.freeze({ initialMs: 400, maxMs: 5_000 });
+
 /**
  * Some kafkajs calls give up on errors that Kafka marks retriable, e.g. an offset fetch answered
  * COORDINATOR_LOAD_IN_PROGRESS (code 14) while a freshly started broker loads __consumer_offsets.
+ * `attempts` counts the first call; only errors with `retriable: true` (kafkajs' flag) are tried again.
  */
 export async function retryRetriable<T>(
   fn: () => Promise<T>,
   attempts = 10,
-  sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)),
+  sleep: (ms: number) => Promise<unknown> = (ms) => sleepFor(ms),
 ): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (error) {
-      const retriable = (error as { retriable?: boolean }).retriable === true;
-      if (!retriable || attempt >= attempts) throw error;
-      await sleep(Math.min(5_000, 200 * 2 ** attempt));
-    }
-  }
+  return retry(fn, { retries: Math.max(0, attempts - 1), delayMs: (n) => backoffMs(KAFKA_RETRY_BACKOFF, n), sleep });
 }
 
 /** Producer settings every streamtap producer shares: idempotent, one request in flight, no topic auto-creation, murmur2 key partitioning. */

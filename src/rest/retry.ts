@@ -1,5 +1,5 @@
-// One retry layer for HTTP calls: p-retry drives the attempts; the wait honours Retry-After.
-import pRetry, { AbortError } from 'p-retry';
+// The retry policy of HTTP calls: the retry module's attempts and jittered backoff; the wait honours Retry-After.
+import { backoffMs, retry, sleep } from '../retry.js';
 import { RestError } from './errors.js';
 
 export interface RetryPolicy {
@@ -39,8 +39,7 @@ export function defaultRetryPolicy(overrides: Partial<RetryPolicy> = {}): RetryP
 export function backoffDelayMs(policy: RetryPolicy, retry: number, error: RestError): number {
   const retryAfter = error.context.retryAfterMs;
   if (retryAfter !== undefined) return Math.min(retryAfter, policy.maxRetryAfterMs);
-  const base = policy.backoffFactor * 1000 * 2 ** (retry - 1);
-  return Math.round(base / 2 + (base / 2) * policy.random());
+  return backoffMs({ initialMs: policy.backoffFactor * 1000, maxMs: Infinity }, retry, policy.random);
 }
 
 export async function withRetry<T>(
@@ -50,30 +49,20 @@ export async function withRetry<T>(
 ): Promise<T> {
   let attempts = 0;
   try {
-    return await pRetry(
-      async () => {
+    return await retry(
+      () => {
         attempts++;
-        try {
-          return await attempt();
-        } catch (error) {
-          // Programming errors and permanent failures are never retried.
-          if (!(error instanceof RestError) || !error.retriable) throw new AbortError(error as Error);
-          throw error;
-        }
+        return attempt();
       },
       {
         retries: policy.retries,
-        // p-retry's own timer stays at zero: the wait below knows about Retry-After and is injectable.
-        minTimeout: 0,
-        factor: 1,
-        ...(options.signal ? { signal: options.signal } : {}),
-        shouldRetry: async ({ error, retriesConsumed }) => {
-          const restError = error as RestError;
-          const delayMs = backoffDelayMs(policy, retriesConsumed + 1, restError);
-          options.onRetry?.({ attempt: retriesConsumed + 1, delayMs, error: restError });
-          await policy.sleep(delayMs, options.signal);
-          return true;
-        },
+        // Only a classified REST failure marked retriable is tried again (a status, a timeout, a reset).
+        shouldRetry: (error) => error instanceof RestError && error.retriable,
+        delayMs: (n, error) => backoffDelayMs(policy, n, error as RestError),
+        sleep: policy.sleep,
+        signal: options.signal,
+        onRetry: ({ retry: n, delayMs, error }) =>
+          options.onRetry?.({ attempt: n, delayMs, error: error as RestError }),
       },
     );
   } catch (error) {
@@ -82,17 +71,10 @@ export async function withRetry<T>(
   }
 }
 
-export function sleepMs(ms: number, signal?: AbortSignal): Promise<void> {
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/**
+ * The REST layer's wait (the retry module's `sleep`), rejecting with `signal.reason` on abort: a page
+ * request or a rate-limit wait that is told to stop must not go on to send its request.
+ */
+export async function sleepMs(ms: number, signal?: AbortSignal): Promise<void> {
+  if (!(await sleep(ms, signal))) signal?.throwIfAborted();
 }
