@@ -7,7 +7,8 @@ import { loadResourceCodec, SchemaDecoder } from '../../src/avro/schema-store.js
 import { clickhouseSettingsFromEnv, openClickHouse } from '../../src/clickhouse/client.js';
 import { consume } from '../../src/consumers/consume.js';
 import { ClickHouseSink } from '../../src/consumers/sink.js';
-import { compileRowMapper, quote, tableSpec } from '../../src/consumers/table-schema.js';
+import { quoteIdentifier } from '../../src/clickhouse/quote.js';
+import { compileRowMapper, tableSpec } from '../../src/consumers/table-schema.js';
 import { selectResources } from '../../src/producers/produce.js';
 import { createVersionClock } from '../../src/producers/version-clock.js';
 import { RestClient } from '../../src/rest/client.js';
@@ -31,7 +32,7 @@ async function finalCounts(
   const out: Record<string, number> = {};
   for (const table of tables) {
     const rs = await client.query({
-      query: `SELECT count() AS n, uniqExact(id) AS ids FROM ${quote(database)}.${quote(table)} FINAL`,
+      query: `SELECT count() AS n, uniqExact(id) AS ids FROM ${quoteIdentifier(database)}.${quoteIdentifier(table)} FINAL`,
       format: 'JSONEachRow',
     });
     const [row] = await rs.json<{ n: string | number; ids: string | number }>();
@@ -166,7 +167,7 @@ export async function runInsertLimit(params: StageParams): Promise<StageResult> 
         const toRow = compileRowMapper(spec);
         await sink.ensureTable(spec);
         if (raw) await sink.ensureTable({ ...spec, database: rawDatabase });
-        const table = `${quote(database)}.${quote(resource.tableName)}`;
+        const table = `${quoteIdentifier(database)}.${quoteIdentifier(resource.tableName)}`;
         let rows: Record<string, unknown>[] = [];
         counts[resource.tableName] = 0;
         const flush = async (): Promise<void> => {

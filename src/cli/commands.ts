@@ -5,7 +5,7 @@ import { describeClickHouse, openClickHouse } from '../clickhouse/client.js';
 import { secretNames, type ResolvedSource } from '../config/source.js';
 import { consume, type ConsumeReport } from '../consumers/consume.js';
 import { consumerSettings, type ConsumerSettings } from '../consumers/settings.js';
-import { quote } from '../consumers/table-schema.js';
+import { quoteIdentifier } from '../clickhouse/quote.js';
 import { startMockApi, type MockApi, type MockApiOptions } from '../mock-api/index.js';
 import { produce, selectResources, type ProduceReport } from '../producers/produce.js';
 import type { RetryPolicy } from '../rest/retry.js';
@@ -125,7 +125,7 @@ export async function tableCounts(
 ): Promise<TableCount[]> {
   const out: TableCount[] = [];
   for (const r of selectResources(context.source, resources)) {
-    const table = `${quote(context.source.name)}.${quote(r.tableName)}`;
+    const table = `${quoteIdentifier(context.source.name)}.${quoteIdentifier(r.tableName)}`;
     const rs = await clickhouse.query({ query: `SELECT count() AS n FROM ${table} FINAL`, format: 'JSONEachRow' });
     const [row] = await rs.json<{ n: string | number }>();
     out.push({ table: `${context.source.name}.${r.tableName}`, rows: Number(row?.n ?? 0) });

@@ -1,7 +1,7 @@
 // `streamtap status`: per resource, the last extraction (from the runs topic), the topic's end offsets,
 // the consumer group's lag, and the row count in ClickHouse through FINAL. Exit 0 when every resource's
 // last extraction succeeded and Kafka answered; 1 otherwise.
-import { quote } from '../consumers/table-schema.js';
+import { quoteIdentifier, sqlString } from '../clickhouse/quote.js';
 import { consumerSettings } from '../consumers/settings.js';
 import { retryRetriable, topicName } from '../kafka/client.js';
 import { fetchLag, sumLag, type PartitionLag } from '../observability/lag.js';
@@ -94,10 +94,10 @@ export async function collectStatus(
 
 async function countRows(ch: QueryClient, database: string, table: string): Promise<number | null> {
   const exists = await ch.query(
-    `SELECT count() FROM system.tables WHERE database = '${database.replace(/'/g, "''")}' AND name = '${table.replace(/'/g, "''")}'`,
+    `SELECT count() FROM system.tables WHERE database = ${sqlString(database)} AND name = ${sqlString(table)}`,
   );
   if (Number(exists.rows[0]?.[0] ?? 0) === 0) return null;
-  const result = await ch.query(`SELECT count() FROM ${quote(database)}.${quote(table)} FINAL`);
+  const result = await ch.query(`SELECT count() FROM ${quoteIdentifier(database)}.${quoteIdentifier(table)} FINAL`);
   return Number(result.rows[0]?.[0] ?? 0);
 }
 

@@ -4,7 +4,8 @@
 //   cluster, replicated:      ... ON CLUSTER c, ReplicatedReplacingMergeTree(path, replica, ...)
 //   cluster, distributed:     <db>.<t>_local (replicated) on every shard, <db>.<t> Distributed over them,
 //                             sharded by the primary key so a key's versions meet on one shard (FINAL is per shard)
-import { columnsSql, createTableSql, engineSql, quote, type TableSpec } from './table-schema.js';
+import { quoteIdentifier, sqlString } from '../clickhouse/quote.js';
+import { columnsSql, createTableSql, engineSql, type TableSpec } from './table-schema.js';
 
 export interface ClickHouseTopology {
   /** cluster name from the server's remote_servers; unset: one server (or the embedded engine) */
@@ -23,7 +24,7 @@ export const DEFAULT_REPLICATION_PATH = '/clickhouse/tables/{shard}/{database}/{
 
 /** The table consumers insert into and users query (the Distributed one on a sharded cluster). */
 export function targetTable(spec: Pick<TableSpec, 'database' | 'table'>): string {
-  return `${quote(spec.database)}.${quote(spec.table)}`;
+  return `${quoteIdentifier(spec.database)}.${quoteIdentifier(spec.table)}`;
 }
 
 export function latestViewName(spec: TableSpec): string {
@@ -31,11 +32,11 @@ export function latestViewName(spec: TableSpec): string {
 }
 
 export function tableStatements(spec: TableSpec, topology: ClickHouseTopology = SINGLE_SERVER): string[] {
-  const db = quote(spec.database);
+  const db = quoteIdentifier(spec.database);
   if (!topology.cluster) {
     return [`CREATE DATABASE IF NOT EXISTS ${db}`, createTableSql(spec), latestViewSql(spec, '')];
   }
-  const on = ` ON CLUSTER ${quote(topology.cluster)}`;
+  const on = ` ON CLUSTER ${quoteIdentifier(topology.cluster)}`;
   const replicated = topology.replicated ?? true;
   const localName = topology.distributed ? `${spec.table}_local` : spec.table;
   const engine = replicated
@@ -49,12 +50,12 @@ export function tableStatements(spec: TableSpec, topology: ClickHouseTopology = 
   const settings = replicated ? '' : '\nSETTINGS non_replicated_deduplication_window = 10000';
   const statements = [
     `CREATE DATABASE IF NOT EXISTS ${db}${on}`,
-    `CREATE TABLE IF NOT EXISTS ${db}.${quote(localName)}${on} (\n${columnsSql(spec)}\n) ENGINE = ${engine}${settings}`,
+    `CREATE TABLE IF NOT EXISTS ${db}.${quoteIdentifier(localName)}${on} (\n${columnsSql(spec)}\n) ENGINE = ${engine}${settings}`,
   ];
   if (topology.distributed) {
-    const shardBy = `cityHash64(${spec.primaryKey.map(quote).join(', ')})`;
+    const shardBy = `cityHash64(${spec.primaryKey.map(quoteIdentifier).join(', ')})`;
     statements.push(
-      `CREATE TABLE IF NOT EXISTS ${db}.${quote(spec.table)}${on} AS ${db}.${quote(localName)}\n` +
+      `CREATE TABLE IF NOT EXISTS ${db}.${quoteIdentifier(spec.table)}${on} AS ${db}.${quoteIdentifier(localName)}\n` +
         `ENGINE = Distributed(${sqlString(topology.cluster)}, ${sqlString(spec.database)}, ${sqlString(localName)}, ${shardBy})`,
     );
   }
@@ -67,16 +68,12 @@ export function tableStatements(spec: TableSpec, topology: ClickHouseTopology = 
  * tables (every observation kept) the row with the highest _version of each key.
  */
 export function latestViewSql(spec: TableSpec, onCluster = ''): string {
-  const view = `${quote(spec.database)}.${quote(latestViewName(spec))}${onCluster}`;
+  const view = `${quoteIdentifier(spec.database)}.${quoteIdentifier(latestViewName(spec))}${onCluster}`;
   const table = targetTable(spec);
   if (spec.writeDisposition === 'append') {
-    const key = spec.primaryKey.map(quote).join(', ');
+    const key = spec.primaryKey.map(quoteIdentifier).join(', ');
     return `CREATE VIEW IF NOT EXISTS ${view} AS SELECT * FROM ${table} ORDER BY _version DESC LIMIT 1 BY ${key}`;
   }
   const except = spec.writeDisposition === 'replace' ? ' EXCEPT (_is_deleted)' : '';
   return `CREATE VIEW IF NOT EXISTS ${view} AS SELECT *${except} FROM ${table} FINAL`;
-}
-
-function sqlString(text: string): string {
-  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }

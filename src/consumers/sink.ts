@@ -12,7 +12,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { SINGLE_SERVER, tableStatements, targetTable, type ClickHouseTopology } from './ddl.js';
 import { insertWriter, type EncodedRow, type InsertWriter } from './insert-writer.js';
 import type { RunCompletion } from './run-completion.js';
-import { quote, type TableSpec } from './table-schema.js';
+import { quoteIdentifier, sqlString } from '../clickhouse/quote.js';
+import type { TableSpec } from './table-schema.js';
 
 export interface InsertBatch {
   /** rows as `encode()` returned them */
@@ -83,8 +84,8 @@ export class ClickHouseSink {
     if (count === 0) return 0;
     await this.client.command({
       query:
-        `INSERT INTO ${table} SELECT * REPLACE (1 AS ${quote('_is_deleted')}, toUInt64(${run.endVersion}) AS ${quote('_version')}, ` +
-        `${sqlString(run.runId)} AS ${quote('_run_id')}) FROM (${stale})`,
+        `INSERT INTO ${table} SELECT * REPLACE (1 AS ${quoteIdentifier('_is_deleted')}, toUInt64(${run.endVersion}) AS ${quoteIdentifier('_version')}, ` +
+        `${sqlString(run.runId)} AS ${quoteIdentifier('_run_id')}) FROM (${stale})`,
       clickhouse_settings: {
         // Always a token of its own: one per run, so applying the same completion twice inserts once. (The
         // embedded engine also keeps settings for the session: without it, the last batch's token would apply.)
@@ -95,8 +96,4 @@ export class ClickHouseSink {
     });
     return count;
   }
-}
-
-function sqlString(text: string): string {
-  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }

@@ -14,11 +14,11 @@ import { relative } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { SchemaDecoder, WriterSchema } from '../avro/schema-store.js';
 import type { Logger } from '../log.js';
+import { quoteIdentifier, sqlString } from '../clickhouse/quote.js';
 import { latestViewSql, SINGLE_SERVER, type ClickHouseTopology } from './ddl.js';
 import {
   compileRowMapperFor,
   parseType,
-  quote,
   renderType,
   schemaColumns,
   widenColumn,
@@ -71,13 +71,15 @@ export function evolutionStatements(
   topology: ClickHouseTopology = SINGLE_SERVER,
 ): string[] {
   const clauses = [
-    ...plan.add.map(([name, type]) => `ADD COLUMN IF NOT EXISTS ${quote(name)} ${renderType(type)}`),
-    ...plan.modify.map(([name, type]) => `MODIFY COLUMN ${quote(name)} ${renderType(type)}`),
+    ...plan.add.map(([name, type]) => `ADD COLUMN IF NOT EXISTS ${quoteIdentifier(name)} ${renderType(type)}`),
+    ...plan.modify.map(([name, type]) => `MODIFY COLUMN ${quoteIdentifier(name)} ${renderType(type)}`),
   ];
   if (clauses.length === 0) return [];
-  const on = topology.cluster ? ` ON CLUSTER ${quote(topology.cluster)}` : '';
+  const on = topology.cluster ? ` ON CLUSTER ${quoteIdentifier(topology.cluster)}` : '';
   const tables = topology.cluster && topology.distributed ? [`${spec.table}_local`, spec.table] : [spec.table];
-  const alters = tables.map((t) => `ALTER TABLE ${quote(spec.database)}.${quote(t)}${on} ${clauses.join(', ')}`);
+  const alters = tables.map(
+    (t) => `ALTER TABLE ${quoteIdentifier(spec.database)}.${quoteIdentifier(t)}${on} ${clauses.join(', ')}`,
+  );
   return [...alters, latestViewSql(spec, on).replace(/^CREATE VIEW IF NOT EXISTS/, 'CREATE OR REPLACE VIEW')];
 }
 
@@ -284,8 +286,4 @@ function describeWriter(writer: WriterSchema): string {
 function isServerRefusal(error: unknown): boolean {
   const e = error as { code?: unknown; type?: unknown };
   return typeof e.type === 'string' && typeof e.code === 'string' && /^\d+$/.test(e.code);
-}
-
-function sqlString(text: string): string {
-  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }

@@ -13,6 +13,7 @@
 // a scalar → Nullable. A String column absorbs anything (non-strings as JSON text).
 import type { AvroRecordSchema } from '../avro/schema-store.js';
 import type { WriteDisposition } from '../config/schema.js';
+import { quoteIdentifier } from '../clickhouse/quote.js';
 
 type AvroType = unknown;
 type AvroObject = { readonly [key: string]: unknown };
@@ -73,19 +74,19 @@ export function schemaColumns(schema: AvroRecordSchema, primaryKey: readonly str
 
 export function createTableSql(spec: TableSpec): string {
   // A replayed insert with the same deduplication token is dropped (see consumers/sink.ts).
-  return `CREATE TABLE IF NOT EXISTS ${quote(spec.database)}.${quote(spec.table)} (\n${columnsSql(spec)}\n) ENGINE = ${engineSql(spec)}\nSETTINGS non_replicated_deduplication_window = 10000`;
+  return `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(spec.database)}.${quoteIdentifier(spec.table)} (\n${columnsSql(spec)}\n) ENGINE = ${engineSql(spec)}\nSETTINGS non_replicated_deduplication_window = 10000`;
 }
 
 /** The column list of CREATE TABLE; replace tables carry `_is_deleted` for keys a full extraction no longer returned. */
 export function columnsSql(spec: TableSpec): string {
-  const cols = spec.columns.map((c) => `  ${quote(c.name)} ${c.name === '_version' ? 'UInt64' : c.type}`);
-  if (spec.writeDisposition === 'replace') cols.push(`  ${quote('_is_deleted')} UInt8 DEFAULT 0`);
+  const cols = spec.columns.map((c) => `  ${quoteIdentifier(c.name)} ${c.name === '_version' ? 'UInt64' : c.type}`);
+  if (spec.writeDisposition === 'replace') cols.push(`  ${quoteIdentifier('_is_deleted')} UInt8 DEFAULT 0`);
   return cols.join(',\n');
 }
 
 /** `family` is '' or 'Replicated'; `engineArgs` are the replication path and replica for a Replicated engine. */
 export function engineSql(spec: TableSpec, family: '' | 'Replicated' = '', engineArgs: readonly string[] = []): string {
-  const key = spec.primaryKey.map(quote).join(', ');
+  const key = spec.primaryKey.map(quoteIdentifier).join(', ');
   // merge and replace keep the latest observation of a key; append keeps every observation.
   if (spec.writeDisposition === 'append')
     return `${family}MergeTree(${engineArgs.join(', ')}) ORDER BY (${key}, _version)`;
@@ -121,10 +122,6 @@ export function compileRowMapperFor(
     for (const c of plan) row[c.name] = c.toCell(record[c.name]);
     return row;
   };
-}
-
-export function quote(identifier: string): string {
-  return '`' + identifier.replace(/`/g, '``') + '`';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -238,7 +235,7 @@ export function renderType(t: ChType): string {
 }
 
 function tupleName(name: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : quote(name);
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : quoteIdentifier(name);
 }
 
 // ---------------------------------------------------------------------------------------------
