@@ -1,7 +1,7 @@
 // The commands themselves, separate from argument parsing so tests can call them in-process.
 import { randomBytes } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { describeClickHouse, openClickHouse } from '../clickhouse/client.js';
+import { describeClickHouse } from '../clickhouse/client.js';
 import { secretNames, type ResolvedSource } from '../config/source.js';
 import { consume, type ConsumeReport } from '../consumers/consume.js';
 import { consumerSettings, type ConsumerSettings } from '../consumers/settings.js';
@@ -47,15 +47,25 @@ export async function runProduce(
   });
 }
 
-export async function runConsume(
-  context: Context,
-  clickhouse: ClickHouseClient,
-  until: 'caught-up' | 'signal',
-  resources?: readonly string[],
-  signal?: AbortSignal,
-  settings: ConsumerSettings = consumerSettings({}, context.env),
-  catchUpAfter?: Promise<unknown>,
-): Promise<ConsumeReport> {
+export interface RunConsumeOptions {
+  readonly context: Context;
+  readonly clickhouse: ClickHouseClient;
+  /** `caught-up`: stop once every partition is committed up to its end offset; `signal`: run until `signal` aborts */
+  readonly until: 'caught-up' | 'signal';
+  /** resource names to load; default every resource of the source */
+  readonly resources?: readonly string[] | undefined;
+  /** aborting it stops the consumer cleanly (the chunk in flight is finished or abandoned uncommitted) */
+  readonly signal?: AbortSignal | undefined;
+  /** batch, group id, topology, shutdown timeout; default `consumerSettings({}, context.env)` (env vars, then built-in defaults) */
+  readonly settings?: ConsumerSettings | undefined;
+  /** with `caught-up`: read the end offsets to reach only once this settles (a producer running beside) */
+  readonly catchUpAfter?: Promise<unknown> | undefined;
+}
+
+/** The `consume` command's data path: consume() with the context's source, Kafka, schemas and observer. */
+export async function runConsume(options: RunConsumeOptions): Promise<ConsumeReport> {
+  const { context, clickhouse, until, resources, signal, catchUpAfter } = options;
+  const settings = options.settings ?? consumerSettings({}, context.env);
   context.logger.info({ clickhouse: describeClickHouse(context.clickhouse), batch: settings.batch }, 'consuming');
   return consume({
     batch: settings.batch,
@@ -96,15 +106,15 @@ export async function produceAndConsume(
   } = {},
 ): Promise<RunOutcome> {
   const producing = produce();
-  const consuming = runConsume(
+  const consuming = runConsume({
     context,
     clickhouse,
-    'caught-up',
-    options.resources,
-    options.signal,
-    options.settings,
-    producing,
-  );
+    until: 'caught-up',
+    resources: options.resources,
+    signal: options.signal,
+    settings: options.settings,
+    catchUpAfter: producing,
+  });
   // Both settle before either error surfaces: a failed extraction still has its written records loaded.
   const [produced, consumed] = await Promise.allSettled([producing, consuming]);
   if (produced.status === 'rejected') throw produced.reason;
@@ -131,15 +141,6 @@ export async function tableCounts(
     out.push({ table: `${context.source.name}.${r.tableName}`, rows: Number(row?.n ?? 0) });
   }
   return out;
-}
-
-export async function withClickHouse<T>(context: Context, fn: (client: ClickHouseClient) => Promise<T>): Promise<T> {
-  const client = await openClickHouse(context.clickhouse);
-  try {
-    return await fn(client);
-  } finally {
-    await client.close();
-  }
 }
 
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {

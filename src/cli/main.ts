@@ -72,14 +72,14 @@ processOptions(common(program.command('consume')))
       { once: true },
     );
     await withOperations(ctx, flags, 'consume', async (ctx, ch) => {
-      const report = await runConsume(
-        ctx,
-        ch,
-        flags.untilCaughtUp ? 'caught-up' : 'signal',
-        flags.resource,
-        abort.signal,
+      const report = await runConsume({
+        context: ctx,
+        clickhouse: ch,
+        until: flags.untilCaughtUp ? 'caught-up' : 'signal',
+        resources: flags.resource,
+        signal: abort.signal,
         settings,
-      );
+      });
       const rows = report.tables.map((t) => [
         t.table,
         String(t.records),

@@ -56,7 +56,7 @@ test('run: 5,000 events in pages of 100, links and time zones land in ClickHouse
   assert.equal(byName.events?.pages, 50);
   assert.equal(byName.scheduling_links?.records, 40);
 
-  await runConsume(ctx(), ch, 'caught-up');
+  await runConsume({ context: ctx(), clickhouse: ch, until: 'caught-up' });
   const counts = Object.fromEntries((await tableCounts(ctx(), ch)).map((c) => [c.table.split('.')[1], c.rows]));
   const distinct = (resource: 'events' | 'links' | 'time_zones') =>
     new Set(api.records(resource).map((r) => (r as { id: string }).id)).size;
@@ -87,7 +87,7 @@ test('a second run after the API changed and added records: FINAL shows the new 
 
   const produced = await runProduce(ctx(), undefined, retry);
   assert.equal(produced.ok, true);
-  await runConsume(ctx(), ch, 'caught-up');
+  await runConsume({ context: ctx(), clickhouse: ch, until: 'caught-up' });
   const db = ctx().source.name;
   const [stats] = await queryRows<{ n: string; ids: string; raw: string }>(
     ch,

@@ -69,9 +69,12 @@ test('a consumer beside a producer stops only after it has everything written be
   assert.equal((await runProduce(ctx)).ok, true);
   const producerDone = deferred();
   let returned = false;
-  const consuming = runConsume(ctx, ch, 'caught-up', undefined, undefined, undefined, producerDone.promise).finally(
-    () => (returned = true),
-  );
+  const consuming = runConsume({
+    context: ctx,
+    clickhouse: ch,
+    until: 'caught-up',
+    catchUpAfter: producerDone.promise,
+  }).finally(() => (returned = true));
 
   // It catches up with the first extraction: without catchUpAfter it would stop here.
   await committedUpTo(`${ctx.source.name}.events`, 1200, events, listeners);

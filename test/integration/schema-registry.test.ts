@@ -96,7 +96,7 @@ test('registry mode: schemas registered under <topic>-value, Confluent framing o
   }
   assert.equal(total, 250 + 6 + api.records('time_zones').length);
 
-  await runConsume(ctx, ch, 'caught-up');
+  await runConsume({ context: ctx, clickhouse: ch, until: 'caught-up' });
   const counts = Object.fromEntries((await tableCounts(ctx, ch)).map((c) => [c.table.split('.')[1], c.rows]));
   assert.deepEqual(counts, { events: 250, scheduling_links: 6, timezones: api.records('time_zones').length });
 });
