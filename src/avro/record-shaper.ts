@@ -3,6 +3,7 @@
 // `extra` under its path (`scheduler.nickname`, `attendees[2].phone`) instead of being dropped.
 // A string field accepts any value (non-strings as JSON text); other types accept only their own.
 // The converter tree is compiled once per schema so the per-record work is plain property access.
+import { ErrorCode, StreamtapError } from '../errors.js';
 
 export type AvroSchema =
   string | readonly AvroSchema[] | { readonly type: string | AvroSchema; readonly [key: string]: unknown };
@@ -20,8 +21,8 @@ interface FieldPlan {
   readonly defaultValue: unknown;
 }
 
-export class RecordShapeError extends Error {
-  readonly code = 'RECORD_SHAPE';
+export class RecordShapeError extends StreamtapError {
+  readonly code = ErrorCode.RECORD_SHAPE;
 }
 
 export interface ShapedRecord {

@@ -4,6 +4,7 @@
 // field and avsc's encodings exactly (tests compare both paths on every schema feature). A schema it does
 // not mirror gets no writer (undefined) and a value it does not mirror throws UnsupportedValue; the codec
 // then takes the slow path, so the two can never disagree on a message.
+import { ErrorCode, StreamtapError } from '../errors.js';
 import { ENVELOPE_FIELDS, ENVELOPE_NAMES } from './envelope.js';
 import {
   epochMillis,
@@ -36,8 +37,9 @@ export interface WrittenRecord {
 export type RecordWriter = (record: unknown, envelope: EnvelopeValues) => WrittenRecord;
 
 /** A value the fast path does not mirror exactly (e.g. a `__proto__` map key): use the slow path for it. */
-export class UnsupportedValue extends Error {
+export class UnsupportedValue extends StreamtapError {
   override readonly name = 'UnsupportedValue';
+  readonly code = ErrorCode.AVRO_WRITER_UNSUPPORTED;
 }
 
 interface FieldPlan {
@@ -50,7 +52,9 @@ interface FieldPlan {
 }
 
 /** A schema the fast path does not mirror (non-null defaults, envelope not last, ...): compile returns undefined. */
-class Unsupported extends Error {}
+class Unsupported extends StreamtapError {
+  readonly code = ErrorCode.AVRO_WRITER_UNSUPPORTED;
+}
 
 /** `header`: the framing written before every body (single-object or Confluent). */
 export function compileRecordWriter(schema: AvroSchema, header: Buffer): RecordWriter | undefined {

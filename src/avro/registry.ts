@@ -2,17 +2,18 @@
 // and Redpanda also speak. streamtap uses two calls: register a schema under `<topic>-value`, and
 // fetch a schema by the id a message carries. Both are cached: a schema is registered once per
 // process, an id fetched once.
+import { ErrorCode, StreamtapError } from '../errors.js';
 
-export class SchemaRegistryError extends Error {
-  readonly code = 'SCHEMA_REGISTRY';
+export class SchemaRegistryError extends StreamtapError {
+  readonly code = ErrorCode.SCHEMA_REGISTRY;
   constructor(
     message: string,
     /** HTTP status, 0 when the registry did not answer */
     readonly status: number,
     /** the registry was unreachable or failed on its side: trying again later may work */
-    readonly retriable: boolean,
+    retriable: boolean,
   ) {
-    super(message);
+    super(message, { retriable });
   }
 }
 

@@ -4,6 +4,7 @@
 // When `schema infer` changes it, the previous version is kept beside it as `<resource>.v<N-1>.avsc`,
 // never edited again, so messages written with any earlier version still decode. Producers write with
 // the current version; decoders know every version's fingerprint (docs/schemas.md).
+import { ErrorCode, StreamtapError } from '../errors.js';
 import { readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
@@ -54,8 +55,8 @@ export interface ResourceCodec extends WriterSchema {
   readonly write: RecordWriter;
 }
 
-export class SchemaMissingError extends Error {
-  readonly code = 'SCHEMA_MISSING';
+export class SchemaMissingError extends StreamtapError {
+  readonly code = ErrorCode.SCHEMA_MISSING;
 }
 
 export function schemaFile(schemasDir: string, source: string, resource: string): string {

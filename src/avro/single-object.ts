@@ -1,13 +1,14 @@
 // Avro single-object encoding: 0xC3 0x01, the writer schema's CRC-64-AVRO fingerprint (little-endian),
 // then the Avro binary body. A subscriber needs only the message and the schema files to decode it.
+import { ErrorCode, StreamtapError } from '../errors.js';
 import type { Type } from 'avsc';
 import { fingerprintBytes, rabinFingerprint64 } from './fingerprint.js';
 
 export const SINGLE_OBJECT_MARKER = Buffer.from([0xc3, 0x01]);
 const HEADER_LENGTH = 10;
 
-export class AvroDecodeError extends Error {
-  readonly code = 'AVRO_DECODE';
+export class AvroDecodeError extends StreamtapError {
+  readonly code = ErrorCode.AVRO_DECODE;
 }
 
 export function canonicalForm(type: Type): string {

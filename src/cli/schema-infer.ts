@@ -4,6 +4,7 @@
 // remove or narrow (src/avro/infer.ts). When the result differs from the file (in its Avro canonical
 // form; docs and defaults alone do not count), the old file is kept as `<resource>.v<N>.avsc` and the
 // new one written as version N+1, so messages written with any version still decode.
+import { ErrorCode, StreamtapError } from '../errors.js';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
 import avro from 'avsc';
@@ -33,8 +34,8 @@ export interface InferOptions {
   readonly dryRun?: boolean;
 }
 
-export class SchemaHistoryError extends Error {
-  readonly code = 'SCHEMA_HISTORY';
+export class SchemaHistoryError extends StreamtapError {
+  readonly code = ErrorCode.SCHEMA_HISTORY;
 }
 
 export async function inferSchemas(

@@ -2,6 +2,7 @@
 // the embedded engine (chdb) plugged in as the client's connection, so the same code runs on both.
 // The one exception is the consumer's bulk insert, which uses the engine's own raw insert when the
 // client is embedded (embedded-insert.ts).
+import { ErrorCode, StreamtapError } from '../errors.js';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
@@ -22,8 +23,8 @@ export interface ClickHouseSettings {
 
 type EmbeddedConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
 
-export class ClickHouseLockedError extends Error {
-  readonly code = 'CLICKHOUSE_LOCKED';
+export class ClickHouseLockedError extends StreamtapError {
+  readonly code = ErrorCode.CLICKHOUSE_LOCKED;
 }
 
 export function clickhouseSettingsFromEnv(

@@ -1,11 +1,12 @@
+import { ErrorCode, StreamtapError } from '../errors.js';
 /** One problem in a config, at a path such as `resources[1].endpoint.paginator.cursor_path`. */
 export interface ConfigIssue {
   readonly path: string;
   readonly message: string;
 }
 
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
+export class ConfigError extends StreamtapError {
+  readonly code = ErrorCode.CONFIG_INVALID;
   constructor(
     readonly origin: string,
     readonly issues: readonly ConfigIssue[],
@@ -15,8 +16,8 @@ export class ConfigError extends Error {
   }
 }
 
-export class SecretMissingError extends Error {
-  readonly code = 'SECRET_MISSING';
+export class SecretMissingError extends StreamtapError {
+  readonly code = ErrorCode.SECRET_MISSING;
   constructor(
     readonly secretName: string,
     readonly triedEnv: readonly string[],

@@ -1,11 +1,12 @@
 // Placeholders in paths, params, JSON bodies and headers, with dlt's syntax (Python str.format):
 // `{resources.issues.number}`, `{incremental.start_value}`; `{{` and `}}` are literal braces.
 // Parsed once at config load; expanded per request from plain values, never evaluated as code.
+import { ErrorCode, StreamtapError } from '../errors.js';
 
 export type TemplatePart = { readonly literal: string } | { readonly expr: string };
 
-export class TemplateSyntaxError extends Error {
-  readonly code = 'TEMPLATE_INVALID';
+export class TemplateSyntaxError extends StreamtapError {
+  readonly code = ErrorCode.TEMPLATE_INVALID;
 }
 
 const EXPRESSION = /^[A-Za-z_][\w]*(\.[^{}.\s]+)*$/;
@@ -64,8 +65,8 @@ export function findExpressions(value: unknown, into: Set<string> = new Set()): 
 
 export type Lookup = (expr: string) => unknown;
 
-export class TemplateValueError extends Error {
-  readonly code = 'TEMPLATE_VALUE_MISSING';
+export class TemplateValueError extends StreamtapError {
+  readonly code = ErrorCode.TEMPLATE_VALUE_MISSING;
 }
 
 function text(value: unknown, expr: string): string {

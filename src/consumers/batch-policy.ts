@@ -7,6 +7,7 @@
 // Chunks start at the committed offset and are cut by count and bytes, so a replay after a crash cuts
 // the same full chunks and carries the same deduplication tokens (see sink.ts); only a chunk cut short by
 // the end of a fetch may come out longer on replay, and ReplacingMergeTree absorbs that overlap.
+import { ErrorCode, StreamtapError } from '../errors.js';
 import type { ConsumerConfig, KafkaMessage } from 'kafkajs';
 
 export interface BatchPolicy {
@@ -24,8 +25,8 @@ export const DEFAULT_BATCH_POLICY: BatchPolicy = Object.freeze({
   maxWaitMs: 1_000,
 });
 
-export class BatchPolicyError extends Error {
-  readonly code = 'BATCH_POLICY';
+export class BatchPolicyError extends StreamtapError {
+  readonly code = ErrorCode.BATCH_POLICY;
 }
 
 const LIMITS: Readonly<Record<keyof BatchPolicy, readonly [number, number]>> = {

@@ -1,18 +1,21 @@
 // Poison messages: what makes a message one, how it is dead-lettered, and how dead letters read back.
 // A dead letter keeps the original key, value and headers, so it can be replayed byte for byte.
+import { type ErrorCode, StreamtapError } from '../errors.js';
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
 import { deadLetterHeaders, HEADER } from '../producers/headers.js';
 
 /** A message the consumer can never load, whatever it retries; `code` is the reason in the DLQ headers. */
-export class PoisonMessageError extends Error {
+export class PoisonMessageError extends StreamtapError {
   constructor(
-    readonly code:
+    override readonly code: Extract<
+      ErrorCode,
       | 'EMPTY_MESSAGE'
       | 'AVRO_DECODE'
       | 'SCHEMA_MISMATCH'
       | 'MISSING_PRIMARY_KEY'
       | 'ROW_MAPPING'
-      | 'CLICKHOUSE_REJECTED',
+      | 'CLICKHOUSE_REJECTED'
+    >,
     message: string,
   ) {
     super(message);

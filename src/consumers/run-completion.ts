@@ -13,6 +13,7 @@
 // by the completed extraction, and gets a row with `_is_deleted = 1` and the run's end version:
 // ReplacingMergeTree(_version, _is_deleted) then hides it under FINAL. A key that comes back in a later
 // run has a higher version and wins over the delete mark. Applying a message twice marks nothing new.
+import { ErrorCode, StreamtapError } from '../errors.js';
 import type { Admin, IHeaders, Kafka, Message } from 'kafkajs';
 import { HEADER } from '../producers/headers.js';
 
@@ -37,8 +38,8 @@ export function controlTopic(topic: string): string {
   return `${topic}.control`;
 }
 
-export class RunCompletionError extends Error {
-  readonly code = 'BAD_RUN_COMPLETION';
+export class RunCompletionError extends StreamtapError {
+  readonly code = ErrorCode.BAD_RUN_COMPLETION;
 }
 
 export function encodeRunCompletion(completion: RunCompletion): Message {

@@ -10,6 +10,8 @@
 // A change no ClickHouse type can hold (a record where the table has Int64, a key column's type) stops
 // this table: the chunk is abandoned before insert and its partitions paused, so its offsets stay
 // uncommitted and nothing is lost; other tables go on. The error names the column and what to do.
+import { isServerRefusal } from '../clickhouse/errors.js';
+import { ErrorCode, StreamtapError } from '../errors.js';
 import { relative } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { SchemaDecoder, WriterSchema } from '../avro/schema-store.js';
@@ -26,8 +28,8 @@ import {
   type TableSpec,
 } from './table-schema.js';
 
-export class SchemaEvolutionError extends Error {
-  readonly code = 'SCHEMA_INCOMPATIBLE';
+export class SchemaEvolutionError extends StreamtapError {
+  readonly code = ErrorCode.SCHEMA_INCOMPATIBLE;
 }
 
 type RowMapper = (record: Record<string, unknown>) => Record<string, unknown>;
@@ -280,10 +282,4 @@ function describeWriter(writer: WriterSchema): string {
     ? writer.file
     : relative(process.cwd(), writer.file) || writer.file;
   return `${file} (version ${writer.version})`;
-}
-
-/** A ClickHouse exception (the server answered and refused), as opposed to a connection failure. */
-function isServerRefusal(error: unknown): boolean {
-  const e = error as { code?: unknown; type?: unknown };
-  return typeof e.type === 'string' && typeof e.code === 'string' && /^\d+$/.test(e.code);
 }

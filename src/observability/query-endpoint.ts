@@ -2,6 +2,7 @@
 // `streamtap status` query through that consumer instead: it serves read-only queries on a loopback
 // HTTP endpoint and advertises the URL and a per-process token in <data-dir>/clickhouse.endpoint.json
 // (mode 0600). The client side finds that file, checks the process is alive, and sends the query there.
+import { ErrorCode, StreamtapError } from '../errors.js';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -26,8 +27,8 @@ export interface Advertisement {
   readonly pid: number;
 }
 
-export class QueryRefusedError extends Error {
-  readonly code = 'QUERY_REFUSED';
+export class QueryRefusedError extends StreamtapError {
+  readonly code = ErrorCode.QUERY_REFUSED;
 }
 
 export function endpointFile(settings: ClickHouseSettings): string {

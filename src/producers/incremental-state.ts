@@ -1,6 +1,7 @@
 // Incremental state lives in one compacted Kafka topic, keyed `<source>.<resource>`, so a producer started
 // on any machine resumes where the last one stopped. A value is written only after every record it covers
 // was acknowledged by Kafka (the extraction session decides when); a null value (tombstone) resets a resource.
+import { ErrorCode, StreamtapError } from '../errors.js';
 import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { ResolvedResource, ResolvedSource } from '../config/source.js';
@@ -30,8 +31,8 @@ export function stateTopicSpecs(source: ResolvedSource, run: readonly ResolvedRe
     : [];
 }
 
-export class StateLoadError extends Error {
-  readonly code = 'STATE_LOAD_FAILED';
+export class StateLoadError extends StreamtapError {
+  readonly code = ErrorCode.STATE_LOAD_FAILED;
 }
 
 export class IncrementalStateStore {

@@ -1,7 +1,8 @@
 // The Kafka message key is the record's primary key: the value itself, or a JSON array when composite.
+import { ErrorCode, StreamtapError } from '../errors.js';
 
-export class MissingKeyError extends Error {
-  readonly code = 'MISSING_PRIMARY_KEY';
+export class MissingKeyError extends StreamtapError {
+  readonly code = ErrorCode.MISSING_PRIMARY_KEY;
 }
 
 export function compileKeyOf(primaryKey: readonly string[]): (record: unknown) => string {

@@ -1,8 +1,9 @@
 // A bounded async queue between one or more writers and one reader: `push` waits while the queue is
 // full, which is how backpressure reaches a writer (a paginator loop) from a slow reader (Kafka).
+import { ErrorCode, StreamtapError } from '../errors.js';
 
-export class ChannelClosedError extends Error {
-  readonly code = 'CHANNEL_CLOSED';
+export class ChannelClosedError extends StreamtapError {
+  readonly code = ErrorCode.CHANNEL_CLOSED;
 }
 
 export class Channel<T> implements AsyncIterable<T> {

@@ -1,6 +1,9 @@
 // Every REST failure is classified once, here, into a stable `code` and a `retriable` flag.
+import { StreamtapError, type ErrorCode } from '../errors.js';
 
-export type RestErrorCode =
+/** The codes of REST failures, a part of the project's `ErrorCode` list. */
+export type RestErrorCode = Extract<
+  ErrorCode,
   | 'HTTP_STATUS'
   | 'HTTP_TIMEOUT'
   | 'HTTP_NETWORK'
@@ -14,7 +17,8 @@ export type RestErrorCode =
   | 'PARENT_FIELD_MISSING'
   | 'INCREMENTAL_CURSOR_INVALID'
   | 'PROCESSING_STEP_FAILED'
-  | 'RESPONSE_ACTION';
+  | 'RESPONSE_ACTION'
+>;
 
 export interface RestErrorContext {
   readonly resource: string;
@@ -25,16 +29,16 @@ export interface RestErrorContext {
   readonly attempts?: number | undefined;
 }
 
-export class RestError extends Error {
+export class RestError extends StreamtapError {
   constructor(
-    readonly code: RestErrorCode,
+    override readonly code: RestErrorCode,
     message: string,
-    readonly retriable: boolean,
+    retriable: boolean,
     readonly context: RestErrorContext,
     options?: { cause?: unknown },
   ) {
     const where = `resource "${context.resource}", ${context.url}${context.status === undefined ? '' : `, HTTP ${context.status}`}`;
-    super(`${message} (${where})`, options);
+    super(`${message} (${where})`, { ...options, retriable });
     this.name = 'RestError';
   }
 

@@ -1,6 +1,7 @@
 // dlt's incremental loading for one resource and one run: the start value (saved state, else initial_value)
 // goes out as a parameter or placeholder, records outside [start, end) are dropped, and the last value
 // (max or min of the cursor field) is tracked. Saving it is someone else's job: only after Kafka acknowledged.
+import { ErrorCode, StreamtapError } from '../errors.js';
 import type { ResolvedIncremental } from '../config/source.js';
 import { compilePath, formatSegments, MISSING, readPath } from './json-path.js';
 
@@ -15,8 +16,8 @@ export interface IncrementalState {
   readonly runId?: string | undefined;
 }
 
-export class IncrementalCursorError extends Error {
-  readonly code = 'INCREMENTAL_CURSOR_INVALID';
+export class IncrementalCursorError extends StreamtapError {
+  readonly code = ErrorCode.INCREMENTAL_CURSOR_INVALID;
 }
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;

@@ -1,10 +1,11 @@
 // A small JSONPath subset for data selectors and cursor paths: `$`, `a.b`, `$.a.b`, `a[0]`, `a['x y']`.
+import { ErrorCode, StreamtapError } from '../errors.js';
 import type { DataSelector } from '../config/schema.js';
 
 export type PathSegment = string | number;
 
-export class JsonPathSyntaxError extends Error {
-  readonly code = 'JSON_PATH_INVALID';
+export class JsonPathSyntaxError extends StreamtapError {
+  readonly code = ErrorCode.JSON_PATH_INVALID;
 }
 
 export function compilePath(path: DataSelector): readonly PathSegment[] {

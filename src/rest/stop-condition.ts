@@ -4,10 +4,11 @@
 // grammar:  expr := or ; or := and ('or' and)* ; and := not ('and' not)* ; not := 'not' not | cmp
 //           cmp  := value (('is' 'not'? | '==' | '!=' | '<' | '<=' | '>' | '>=') value)?
 //           value := 'none' | 'true' | 'false' | number | string | 'len' '(' path ')' | path | '(' expr ')'
+import { ErrorCode, StreamtapError } from '../errors.js';
 import { compilePath, MISSING, readPath } from './json-path.js';
 
-export class StopConditionError extends Error {
-  readonly code = 'STOP_CONDITION_INVALID';
+export class StopConditionError extends StreamtapError {
+  readonly code = ErrorCode.STOP_CONDITION_INVALID;
 }
 
 type Node =

@@ -1,5 +1,6 @@
 // One walk: the pages of one resource for one set of placeholder values (one parent record, or none),
 // until the paginator, a stop condition, an ignore action or the incremental range says stop.
+import { ErrorCode, StreamtapError } from '../errors.js';
 import { createHash } from 'node:crypto';
 import { expandString, expandValue, TemplateValueError, type Lookup } from '../config/template.js';
 import type { ResolvedResource } from '../config/source.js';
@@ -162,7 +163,9 @@ export async function* walkPages(
   }
 }
 
-class ParentFieldError extends Error {}
+class ParentFieldError extends StreamtapError {
+  readonly code = ErrorCode.PARENT_FIELD_MISSING;
+}
 
 function placeholderLookup(resource: ResolvedResource, options: WalkOptions): Lookup {
   const compiled = new Map<string, readonly PathSegment[]>();

@@ -2,6 +2,7 @@
 // update after each response (with the records it selected) and next before each following request,
 // while hasNextPage holds. A paginator never sends anything itself; adding one is one file plus one
 // line in index.ts.
+import { type ErrorCode, StreamtapError } from '../../errors.js';
 
 export interface PageRequest {
   /** replaced by link paginators; query parameters are edited in place by the others */
@@ -28,9 +29,9 @@ export interface Paginator {
   next(request: PageRequest): void;
 }
 
-export class PaginationError extends Error {
+export class PaginationError extends StreamtapError {
   constructor(
-    readonly code: 'CURSOR_LOOP' | 'PAGINATOR_INVALID',
+    override readonly code: typeof ErrorCode.CURSOR_LOOP | typeof ErrorCode.PAGINATOR_INVALID,
     message: string,
   ) {
     super(message);
