@@ -1,8 +1,7 @@
 // The `streamtap` command line. Exit codes: 0 every resource succeeded, 1 a resource or stage failed,
 // 2 the config or the command line is wrong.
 import { Command, Option } from 'commander';
-import { ConfigError, SecretMissingError } from '../config/errors.js';
-import { SchemaMissingError } from '../avro/schema-store.js';
+import { classifyFailure, errorCode, ErrorCode } from '../errors.js';
 import { startMockApi, type EventDetail } from '../mock-api/index.js';
 import { formatTable, runConsume, withStandIn } from './commands.js';
 import { createContext, DEFAULT_CONFIG, type CommonFlags, type Context } from './context.js';
@@ -11,7 +10,7 @@ import { registerDlqCommands } from './dlq.js';
 import { registerCheckCommand } from './check.js';
 import { connectionOptions, processOptions, registerOpsCommands } from './ops-commands.js';
 import { produceCommand, runCommand, withOperations, type ScheduleFlags } from './schedule.js';
-import { openQueryClient, QueryRefusedError } from '../observability/query-endpoint.js';
+import { openQueryClient } from '../observability/query-endpoint.js';
 import { scrub } from '../observability/redact.js';
 import { effectiveEnv } from './settings.js';
 import { consumerSettings, type ConsumerFlags } from '../consumers/settings.js';
@@ -234,13 +233,10 @@ try {
 } catch (error) {
   const e = error as Error & { code?: string };
   console.error(`streamtap: ${scrub(e.message)}`);
-  if (
-    e instanceof ConfigError ||
-    e instanceof SecretMissingError ||
-    e instanceof SchemaMissingError ||
-    e instanceof QueryRefusedError
-  ) {
-    if (e instanceof SecretMissingError) console.error('hint: or add --mock-api to read from the local stand-in API');
+  const { exitCode } = classifyFailure(e);
+  if (exitCode === 2) {
+    if (errorCode(e) === ErrorCode.SECRET_MISSING)
+      console.error('hint: or add --mock-api to read from the local stand-in API');
     process.exitCode = 2;
   } else {
     if (process.env.STREAMTAP_LOG_LEVEL === 'debug' && e.stack) console.error(scrub(e.stack));

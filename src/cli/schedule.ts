@@ -4,9 +4,8 @@
 // cycle in flight. Its exit code is that of the last finished cycle: 0 when every resource succeeded.
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { SchemaMissingError } from '../avro/schema-store.js';
 import { openClickHouse } from '../clickhouse/client.js';
-import { ConfigError, SecretMissingError } from '../config/errors.js';
+import { classifyFailure } from '../errors.js';
 import { consumerSettings, type ConsumerFlags } from '../consumers/settings.js';
 import { topicName } from '../kafka/client.js';
 import type { Logger } from '../log.js';
@@ -122,7 +121,7 @@ async function produceCycle(
     report = await runProduce(ctx, resources);
   } catch (error) {
     // A wrong config or a missing schema or secret will not fix itself: stop, scheduled or not.
-    if (!scheduled || isPermanent(error)) throw error;
+    if (!scheduled || classifyFailure(error).permanent) throw error;
     ctx.logger.error({ err: error }, 'extraction failed before its resources ran; trying again at the next tick');
     const message = (error as Error).message;
     const results = selectResources(ctx.source, resources).map((r): ResourceResult => ({
@@ -153,10 +152,6 @@ async function produceCycle(
   if (failed.length > 0) ctx.logger.error({ runId: report.runId, failed }, 'extraction finished with failed resources');
   else ctx.logger.info({ runId: report.runId, resources: report.resources.length }, 'extraction finished');
   return report;
-}
-
-function isPermanent(error: unknown): boolean {
-  return error instanceof ConfigError || error instanceof SecretMissingError || error instanceof SchemaMissingError;
 }
 
 function everyMs(env: NodeJS.ProcessEnv): number | undefined {
