@@ -9,7 +9,7 @@ import { consume } from '../../src/consumers/consume.js';
 import { ClickHouseSink } from '../../src/consumers/sink.js';
 import { quoteIdentifier } from '../../src/clickhouse/quote.js';
 import { compileRowMapper, tableSpec } from '../../src/consumers/table-schema.js';
-import { selectResources } from '../../src/producers/produce.js';
+import { selectResources } from '../../src/config/select.js';
 import { createVersionClock } from '../../src/producers/version-clock.js';
 import { RestClient } from '../../src/rest/client.js';
 import { extractPages } from '../../src/rest/extract.js';

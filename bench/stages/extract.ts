@@ -4,7 +4,7 @@ import { Agent, request } from 'undici';
 import { RestClient } from '../../src/rest/client.js';
 import { extractPages } from '../../src/rest/extract.js';
 import { resourceStream } from '../../src/producers/resource-stream.js';
-import { selectResources } from '../../src/producers/produce.js';
+import { selectResources } from '../../src/config/select.js';
 import type { ResolvedResource } from '../../src/config/source.js';
 import { benchSource } from '../lib/context.js';
 import { checkCounts, measure, total, type StageOutcome } from '../lib/harness.js';

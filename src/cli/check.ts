@@ -1,6 +1,7 @@
 // `streamtap check <config>`: validate the config, make the first request of each resource and show what
 // streamtap sees (paginator, where the records are, the first records, their fields), publishing nothing.
 import type { Command, Option } from 'commander';
+import { selectResources } from '../config/select.js';
 import type { ResolvedResource, ResolvedSource } from '../config/source.js';
 import type { SecretSources } from '../config/secrets.js';
 import { RestClient, type RestClientOptions } from '../rest/client.js';
@@ -83,7 +84,7 @@ export async function checkSource(
 
   const results: ResourceCheck[] = [];
   try {
-    for (const resource of select(source, names)) {
+    for (const resource of selectResources(source, names)) {
       const inc = resource.endpoint.incremental;
       const incremental = inc
         ? `${String(inc.cursorPath)} from ${JSON.stringify(inc.initialValue ?? null)} (initial_value; a producer resumes from its saved state)${inc.endValue !== undefined ? ` to ${JSON.stringify(inc.endValue)}` : ''}`
@@ -125,16 +126,6 @@ export async function checkSource(
 }
 
 /** The named resources, or every selected one (as `produce` picks them). */
-function select(source: ResolvedSource, names: readonly string[] | undefined): ResolvedResource[] {
-  if (!names || names.length === 0) return source.resources.filter((r) => r.selected);
-  return names.map((name) => {
-    const found = source.resources.find((r) => r.name === name);
-    if (!found)
-      throw new Error(`unknown resource "${name}"; the source has: ${source.resources.map((r) => r.name).join(', ')}`);
-    return found;
-  });
-}
-
 /** Field names and the JSON types seen for them across the records. */
 export function summarizeFields(records: readonly unknown[]): FieldSummary[] {
   const fields = new Map<string, { types: Set<string>; present: number }>();

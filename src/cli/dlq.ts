@@ -12,7 +12,7 @@ import {
 } from '../consumers/dead-letter.js';
 import { deadLetterTopic, producerConfig, retryRetriable, topicName } from '../kafka/client.js';
 import { HEADER } from '../producers/headers.js';
-import { selectResources } from '../producers/produce.js';
+import { selectResources } from '../config/select.js';
 import { formatTable } from './commands.js';
 import { createContext, type CommonFlags } from './context.js';
 

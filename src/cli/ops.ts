@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Admin } from 'kafkajs';
 import { createKafka, kafkaSettingsFromEnv, topicName } from '../kafka/client.js';
-import { selectResources } from '../producers/produce.js';
+import { selectResources } from '../config/select.js';
 import { fanOut, type PipelineObserver } from '../observability/events.js';
 import { fetchLag, type PartitionLag } from '../observability/lag.js';
 import { Metrics } from '../observability/metrics.js';

@@ -10,7 +10,7 @@ import { dirname, relative } from 'node:path';
 import avro from 'avsc';
 import { mergeSamples, type SchemaChange } from '../avro/infer.js';
 import { historyFile, schemaFile, schemaVersion } from '../avro/schema-store.js';
-import { selectResources } from '../producers/produce.js';
+import { selectResources } from '../config/select.js';
 import { RestClient } from '../rest/client.js';
 import { extractPages } from '../rest/extract.js';
 import type { Context } from './context.js';

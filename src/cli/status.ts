@@ -7,7 +7,7 @@ import { retryRetriable, topicName } from '../kafka/client.js';
 import { fetchLag, sumLag, type PartitionLag } from '../observability/lag.js';
 import { openQueryClient, type QueryClient } from '../observability/query-endpoint.js';
 import { readLastRuns, runsTopic, type RunRecord } from '../observability/runs.js';
-import { selectResources } from '../producers/produce.js';
+import { selectResources } from '../config/select.js';
 import { formatTable } from './commands.js';
 import type { Context } from './context.js';
 

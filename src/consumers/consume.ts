@@ -15,7 +15,7 @@ import {
 import type { ResolvedSource } from '../config/source.js';
 import { deadLetterTopic, ensureTopics, producerConfig, retryRetriable, topicName } from '../kafka/client.js';
 import type { Logger } from '../log.js';
-import { selectResources } from '../producers/produce.js';
+import { selectResources } from '../config/select.js';
 import { batchPolicy, fetchSettings, splitBatch, type BatchPolicy } from './batch-policy.js';
 import { deadLetter, PoisonMessageError } from './dead-letter.js';
 import { SINGLE_SERVER, type ClickHouseTopology } from './ddl.js';

@@ -5,7 +5,8 @@ import { loadResourceCodec, withWireFormat, type ResourceCodec } from '../avro/s
 import { driftReport, schemaDrift } from '../avro/drift.js';
 import type { SchemaRegistry } from '../avro/registry.js';
 import type { SecretSources } from '../config/secrets.js';
-import type { ResolvedResource, ResolvedSource } from '../config/source.js';
+import type { ResolvedSource } from '../config/source.js';
+import { selectResources } from '../config/select.js';
 import { producerConfig, retryRetriable, deadLetterTopic, ensureTopics, topicName } from '../kafka/client.js';
 import type { Logger } from '../log.js';
 import type { ProduceObserver } from '../observability/events.js';
@@ -59,16 +60,6 @@ export interface ProduceReport {
   readonly runId: string;
   readonly ok: boolean;
   readonly resources: readonly ResourceReport[];
-}
-
-export function selectResources(source: ResolvedSource, names: readonly string[] | undefined): ResolvedResource[] {
-  if (!names || names.length === 0) return source.resources.filter((r) => r.selected);
-  return names.map((name) => {
-    const found = source.resources.find((r) => r.name === name);
-    if (!found)
-      throw new Error(`unknown resource "${name}"; the source has: ${source.resources.map((r) => r.name).join(', ')}`);
-    return found;
-  });
 }
 
 export async function produce(options: ProduceOptions): Promise<ProduceReport> {
