@@ -1,7 +1,7 @@
 // Progress of produce, consume and run. On a terminal: one live line per resource (pages, records,
 // records/s, retries, elapsed) and per table (rows, rows/s, lag draining), redrawn a few times a second.
 // Off a terminal: the same facts as JSON log lines, one per page and one per inserted batch, never per record.
-import type { ConsumerEvent } from '../consumers/consume.js';
+import type { ConsumerEvent } from '../observability/events.js';
 import type { Logger } from '../log.js';
 import type { PageEvent, PipelineObserver, ResourceResult, RetryEvent } from '../observability/events.js';
 import type { PartitionLag } from '../observability/lag.js';

@@ -15,6 +15,7 @@ import {
 import type { ResolvedSource } from '../config/source.js';
 import { deadLetterTopic, ensureTopics, producerConfig, retryRetriable, topicName } from '../kafka/client.js';
 import type { Logger } from '../log.js';
+import type { ConsumerEvent } from '../observability/events.js';
 import { selectResources } from '../config/select.js';
 import { batchPolicy, fetchSettings, splitBatch, type BatchPolicy } from './batch-policy.js';
 import { deadLetter, PoisonMessageError } from './dead-letter.js';
@@ -76,34 +77,6 @@ export interface ConsumeOptions {
   /** progress events, for tests, benchmarks and metrics; must not throw */
   readonly onEvent?: ((event: ConsumerEvent) => void) | undefined;
 }
-
-export type ConsumerEvent =
-  | {
-      readonly type: 'inserted';
-      readonly topic: string;
-      readonly partition: number;
-      readonly firstOffset: string;
-      readonly lastOffset: string;
-      /** messages in the chunk, rows inserted (latest per key), and the insert's duration */
-      readonly records: number;
-      readonly rows: number;
-      readonly ms: number;
-    }
-  | { readonly type: 'committed'; readonly topic: string; readonly partition: number; readonly offset: string }
-  | {
-      readonly type: 'insert-failed';
-      readonly topic: string;
-      readonly partition: number;
-      readonly attempt: number;
-      readonly error: Error;
-    }
-  | {
-      readonly type: 'dead-lettered';
-      readonly topic: string;
-      readonly partition: number;
-      readonly offsets: readonly string[];
-    }
-  | { readonly type: 'deleted'; readonly topic: string; readonly runId: string; readonly keys: number };
 
 export interface TableReport {
   readonly topic: string;

@@ -1,6 +1,7 @@
 // The consumer's public surface: what the CLI, benchmarks and embedding applications use.
 export { consume } from './consume.js';
-export type { ConsumeOptions, ConsumeReport, ConsumerEvent, TableReport } from './consume.js';
+export type { ConsumeOptions, ConsumeReport, TableReport } from './consume.js';
+export type { ConsumerEvent } from '../observability/events.js';
 export { batchPolicy, DEFAULT_BATCH_POLICY, fetchSettings, splitBatch } from './batch-policy.js';
 export type { BatchPolicy } from './batch-policy.js';
 export { latestPerKey } from './latest.js';

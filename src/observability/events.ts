@@ -1,8 +1,6 @@
 // What producers and consumers tell the outside world while they work: one observer interface, every
 // member optional, called synchronously on the hot path — so an observer only counts and returns; it
 // never awaits, never throws (a throwing observer is a bug, and `fanOut` keeps it from failing a run).
-import type { ConsumerEvent } from '../consumers/consume.js';
-import type { ResourceReport } from '../producers/produce.js';
 
 export interface PageEvent {
   readonly resource: string;
@@ -31,7 +29,22 @@ export interface RetryEvent {
   readonly code: string;
 }
 
-/** What one resource's extraction came to: the producer's own report. */
+/** What one resource's extraction came to: the producer's report per resource (`ProduceReport.resources`). */
+export interface ResourceReport {
+  readonly resource: string;
+  readonly topic: string;
+  readonly ok: boolean;
+  readonly pages: number;
+  readonly records: number;
+  readonly rejected: number;
+  readonly withExtra: number;
+  readonly bytes: number;
+  readonly retries: number;
+  readonly durationMs: number;
+  readonly error?: string;
+}
+
+/** The same report, as observers receive it when a resource finishes. */
 export type ResourceResult = ResourceReport;
 
 export interface ProduceObserver {
@@ -41,6 +54,35 @@ export interface ProduceObserver {
   /** `error`: the failure, when the resource failed (its `context.status` names the last HTTP status) */
   resourceFinished?(result: ResourceResult, error?: unknown): void;
 }
+
+/** What a consumer reports while it works (`ConsumeOptions.onEvent`); offsets are Kafka offsets as decimal strings. */
+export type ConsumerEvent =
+  | {
+      readonly type: 'inserted';
+      readonly topic: string;
+      readonly partition: number;
+      readonly firstOffset: string;
+      readonly lastOffset: string;
+      /** messages in the chunk, rows inserted (latest per key), and the insert's duration */
+      readonly records: number;
+      readonly rows: number;
+      readonly ms: number;
+    }
+  | { readonly type: 'committed'; readonly topic: string; readonly partition: number; readonly offset: string }
+  | {
+      readonly type: 'insert-failed';
+      readonly topic: string;
+      readonly partition: number;
+      readonly attempt: number;
+      readonly error: Error;
+    }
+  | {
+      readonly type: 'dead-lettered';
+      readonly topic: string;
+      readonly partition: number;
+      readonly offsets: readonly string[];
+    }
+  | { readonly type: 'deleted'; readonly topic: string; readonly runId: string; readonly keys: number };
 
 export interface ConsumeObserver {
   /** the consumer's own events (src/consumers/consume.ts `onEvent`): inserted, committed, dead-lettered, … */

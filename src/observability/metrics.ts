@@ -1,8 +1,7 @@
 // Prometheus metrics: every name in one place (METRIC), one registry per process, and an observer that
 // turns producer and consumer events into counter increments. docs/operations.md explains each metric.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ConsumerEvent } from '../consumers/consume.js';
-import type { PageEvent, PipelineObserver, ResourceResult, RetryEvent } from './events.js';
+import type { ConsumerEvent, PageEvent, PipelineObserver, ResourceResult, RetryEvent } from './events.js';
 
 export const METRIC = {
   info: 'streamtap_info',

@@ -9,7 +9,7 @@ import type { ResolvedSource } from '../config/source.js';
 import { selectResources } from '../config/select.js';
 import { producerConfig, retryRetriable, deadLetterTopic, ensureTopics, topicName } from '../kafka/client.js';
 import type { Logger } from '../log.js';
-import type { ProduceObserver } from '../observability/events.js';
+import type { ProduceObserver, ResourceReport } from '../observability/events.js';
 import { RestClient } from '../rest/client.js';
 import { ExtractionSession } from '../rest/extract.js';
 import { IncrementalStateStore, stateTopicName, stateTopicSpecs } from './incremental-state.js';
@@ -40,20 +40,6 @@ export interface ProduceOptions {
   readonly observer?: ProduceObserver | undefined;
   /** Confluent wire format through this registry; default: SCHEMA_REGISTRY_URL; null: single-object encoding */
   readonly schemaRegistry?: SchemaRegistry | null | undefined;
-}
-
-export interface ResourceReport {
-  readonly resource: string;
-  readonly topic: string;
-  readonly ok: boolean;
-  readonly pages: number;
-  readonly records: number;
-  readonly rejected: number;
-  readonly withExtra: number;
-  readonly bytes: number;
-  readonly retries: number;
-  readonly durationMs: number;
-  readonly error?: string;
 }
 
 export interface ProduceReport {

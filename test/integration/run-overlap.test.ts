@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { produceAndConsume, runConsume, runProduce, tableCounts } from '../../src/cli/commands.js';
 import type { Context } from '../../src/cli/context.js';
-import type { ConsumerEvent } from '../../src/consumers/consume.js';
+import type { ConsumerEvent } from '../../src/observability/events.js';
 import { startMockApi, type MockApi } from '../../src/mock-api/index.js';
 import { closeSharedClickHouse, seedContext, sharedClickHouse } from '../support/pipeline.js';
 
