@@ -5,9 +5,10 @@
 //   KAFKA_BROKERS=localhost:9092 npx tsx examples/subscriber.ts savvycal.events [schemas-dir] [max-messages]
 import kafkajs from 'kafkajs';
 import { loadSourceSchemas, SchemaDecoder } from '../src/avro/schema-store.js';
+import { sourceOfTopic } from '../src/contracts/topics.js';
 
 const [topic = 'savvycal.events', schemasDir = 'schemas', max = 'Infinity'] = process.argv.slice(2);
-const source = topic.split('.')[0] as string; // topics are <source>.<resource>
+const source = sourceOfTopic(topic);
 const decoder = new SchemaDecoder(await loadSourceSchemas(schemasDir, source), { schemasDir, source });
 
 const kafka = new kafkajs.Kafka({

@@ -10,8 +10,9 @@ import {
   withoutDeadLetterHeaders,
   type DeadLetterEntry,
 } from '../consumers/dead-letter.js';
-import { deadLetterTopic, producerConfig, retryRetriable, topicName } from '../kafka/client.js';
-import { HEADER } from '../producers/headers.js';
+import { producerConfig, retryRetriable } from '../kafka/client.js';
+import { deadLetterTopic, topicName } from '../contracts/topics.js';
+import { HEADER } from '../contracts/headers.js';
 import { selectResources } from '../config/select.js';
 import { formatTable } from './commands.js';
 import { createContext, type CommonFlags } from './context.js';

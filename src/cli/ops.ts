@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Admin } from 'kafkajs';
-import { createKafka, kafkaSettingsFromEnv, topicName } from '../kafka/client.js';
+import { createKafka, kafkaSettingsFromEnv } from '../kafka/client.js';
+import { topicName } from '../contracts/topics.js';
 import { selectResources } from '../config/select.js';
 import { fanOut, type PipelineObserver } from '../observability/events.js';
 import { fetchLag, type PartitionLag } from '../observability/lag.js';

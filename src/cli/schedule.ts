@@ -7,7 +7,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { openClickHouse } from '../clickhouse/client.js';
 import { classifyFailure } from '../errors.js';
 import { consumerSettings, type ConsumerFlags } from '../consumers/settings.js';
-import { topicName } from '../kafka/client.js';
+import { topicName } from '../contracts/topics.js';
 import type { Logger } from '../log.js';
 import type { ResourceResult } from '../observability/events.js';
 import { recordRuns, toRunRecord } from '../observability/runs.js';

@@ -3,10 +3,12 @@
 // last extraction succeeded and Kafka answered; 1 otherwise.
 import { quoteIdentifier, sqlString } from '../clickhouse/quote.js';
 import { consumerSettings } from '../consumers/settings.js';
-import { retryRetriable, topicName } from '../kafka/client.js';
+import { retryRetriable } from '../kafka/client.js';
+import { topicName } from '../contracts/topics.js';
 import { fetchLag, sumLag, type PartitionLag } from '../observability/lag.js';
 import { openQueryClient, type QueryClient } from '../observability/query-endpoint.js';
-import { readLastRuns, runsTopic, type RunRecord } from '../observability/runs.js';
+import { readLastRuns, type RunRecord } from '../observability/runs.js';
+import { runsTopic } from '../contracts/topics.js';
 import { selectResources } from '../config/select.js';
 import { formatTable } from './commands.js';
 import type { Context } from './context.js';

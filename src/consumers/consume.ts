@@ -13,7 +13,8 @@ import {
   type WriterSchema,
 } from '../avro/schema-store.js';
 import type { ResolvedSource } from '../config/source.js';
-import { deadLetterTopic, ensureTopics, producerConfig, retryRetriable, topicName } from '../kafka/client.js';
+import { ensureTopics, producerConfig, retryRetriable } from '../kafka/client.js';
+import { deadLetterTopic, topicName } from '../contracts/topics.js';
 import type { Logger } from '../log.js';
 import type { ConsumerEvent } from '../observability/events.js';
 import { selectResources } from '../config/select.js';
@@ -30,7 +31,9 @@ import {
   type InsertRetryPolicy,
 } from './insert-retry.js';
 import { compileRecordKey, latestPerKey, type Keyed } from './latest.js';
-import { controlTopic, dataCommitted, decodeRunCompletion, type RunCompletion } from './run-completion.js';
+import { dataCommitted } from './run-completion.js';
+import { decodeRunCompletion, type RunCompletion } from '../contracts/run-completion.js';
+import { controlTopic } from '../contracts/topics.js';
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from './settings.js';
 import type { EncodedRow } from './insert-writer.js';
 import { ClickHouseSink } from './sink.js';

@@ -2,7 +2,7 @@
 // A dead letter keeps the original key, value and headers, so it can be replayed byte for byte.
 import { type ErrorCode, StreamtapError } from '../errors.js';
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
-import { deadLetterHeaders, HEADER } from '../producers/headers.js';
+import { deadLetterHeaders, HEADER } from '../contracts/headers.js';
 
 /** A message the consumer can never load, whatever it retries; `code` is the reason in the DLQ headers. */
 export class PoisonMessageError extends StreamtapError {

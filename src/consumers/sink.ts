@@ -11,7 +11,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { SINGLE_SERVER, tableStatements, targetTable, type ClickHouseTopology } from './ddl.js';
 import { insertWriter, type EncodedRow, type InsertWriter } from './insert-writer.js';
-import type { RunCompletion } from './run-completion.js';
+import type { RunCompletion } from '../contracts/run-completion.js';
 import { quoteIdentifier, sqlString } from '../clickhouse/quote.js';
 import type { TableSpec } from './table-schema.js';
 

@@ -140,15 +140,6 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[], re
   await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) });
 }
 
-/** Topic naming contract: `<source>.<resource>`; dead letters beside it. */
-export function topicName(source: string, resource: string): string {
-  return `${source}.${resource}`;
-}
-
-export function deadLetterTopic(topic: string): string {
-  return `${topic}.dlq`;
-}
-
 /** Kafka admin and connect retries: 400 ms doubling to 5 s, jittered (about 25 s over 10 attempts). */
 export const KAFKA_RETRY_BACKOFF: Backoff = Object.freeze({ initialMs: 400, maxMs: 5_000 });
 

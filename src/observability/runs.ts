@@ -4,6 +4,7 @@
 // latest run of every resource for as long as the cluster lives, so `status` works from any machine.
 import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
+import { runsTopic } from '../contracts/topics.js';
 import { ensureTopics, retryRetriable } from '../kafka/client.js';
 import type { ResourceResult } from './events.js';
 
@@ -22,10 +23,6 @@ export interface RunRecord {
   readonly retries: number;
   readonly durationMs: number;
   readonly error?: string;
-}
-
-export function runsTopic(source: string): string {
-  return `streamtap.${source}.runs`;
 }
 
 export function toRunRecord(source: string, runId: string, result: ResourceResult, finishedAt = Date.now()): RunRecord {

@@ -5,20 +5,10 @@ import { ErrorCode, StreamtapError } from '../errors.js';
 import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { ResolvedResource, ResolvedSource } from '../config/source.js';
+import { stateKey } from '../contracts/topics.js';
 import type { TopicSpec } from '../kafka/client.js';
 import type { IncrementalState } from '../rest/incremental.js';
 import type { SerialSender } from './serial-sender.js';
-
-export const DEFAULT_STATE_TOPIC = 'streamtap.incremental-state';
-
-/** `streamtap.incremental-state`, or $STREAMTAP_STATE_TOPIC. A `-` cannot appear in `<source>.<resource>` topics. */
-export function stateTopicName(env: NodeJS.ProcessEnv = process.env): string {
-  return env.STREAMTAP_STATE_TOPIC || DEFAULT_STATE_TOPIC;
-}
-
-export function stateKey(source: string, resource: string): string {
-  return `${source}.${resource}`;
-}
 
 /** The topic spec when any resource of the run (or a parent it reads from) is incremental; else nothing. */
 export function stateTopicSpecs(source: ResolvedSource, run: readonly ResolvedResource[], topic: string): TopicSpec[] {

@@ -7,19 +7,22 @@ import type { SchemaRegistry } from '../avro/registry.js';
 import type { SecretSources } from '../config/secrets.js';
 import type { ResolvedSource } from '../config/source.js';
 import { selectResources } from '../config/select.js';
-import { producerConfig, retryRetriable, deadLetterTopic, ensureTopics, topicName } from '../kafka/client.js';
+import { producerConfig, retryRetriable, ensureTopics } from '../kafka/client.js';
+import { deadLetterTopic, topicName } from '../contracts/topics.js';
 import type { Logger } from '../log.js';
 import type { ProduceObserver, ResourceReport } from '../observability/events.js';
 import { RestClient } from '../rest/client.js';
 import { ExtractionSession } from '../rest/extract.js';
-import { IncrementalStateStore, stateTopicName, stateTopicSpecs } from './incremental-state.js';
+import { IncrementalStateStore, stateTopicSpecs } from './incremental-state.js';
+import { stateTopicName } from '../contracts/topics.js';
 import type { HttpClientOptions } from '../rest/http-client.js';
 import type { RetryPolicy } from '../rest/retry.js';
 import { emptyCounts, publishResource } from './publisher.js';
 import { compileKeyOf } from './record-key.js';
 import { resourceStream } from './resource-stream.js';
 import { SerialSender } from './serial-sender.js';
-import { controlTopic, publishRunCompletion } from '../consumers/run-completion.js';
+import { publishRunCompletion } from './run-completion.js';
+import { controlTopic } from '../contracts/topics.js';
 import { createVersionClock } from './version-clock.js';
 
 export interface ProduceOptions {

@@ -4,7 +4,7 @@ import type { IHeaders, Message } from 'kafkajs';
 import type { Readable } from 'node:stream';
 import type { ResourceCodec } from '../avro/schema-store.js';
 import type { ExtractedPage } from '../rest/extract.js';
-import { deadLetterHeaders, HEADER } from './headers.js';
+import { deadLetterHeaders, HEADER } from '../contracts/headers.js';
 import { isFailure, type ResourceStreamItem } from './resource-stream.js';
 import type { SerialSender } from './serial-sender.js';
 

@@ -29,7 +29,7 @@ import {
   encodeRunCompletion,
   RUN_COMPLETE,
   RunCompletionError,
-} from '../../src/consumers/run-completion.js';
+} from '../../src/contracts/run-completion.js';
 import { consumerSettings } from '../../src/consumers/settings.js';
 import { tableSpec } from '../../src/consumers/table-schema.js';
 import type { AvroRecordSchema } from '../../src/avro/schema-store.js';

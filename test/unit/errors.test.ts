@@ -18,7 +18,7 @@ import { ChannelClosedError } from '../../src/rest/channel.js';
 import { IncrementalCursorError } from '../../src/rest/incremental.js';
 import { JsonPathSyntaxError } from '../../src/rest/json-path.js';
 import { PoisonMessageError } from '../../src/consumers/dead-letter.js';
-import { RunCompletionError } from '../../src/consumers/run-completion.js';
+import { RunCompletionError } from '../../src/contracts/run-completion.js';
 import { SchemaEvolutionError } from '../../src/consumers/table-evolution.js';
 import { BatchPolicyError } from '../../src/consumers/batch-policy.js';
 import { StateLoadError } from '../../src/producers/incremental-state.js';
