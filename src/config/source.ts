@@ -15,8 +15,8 @@ import type {
 } from './schema.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { findExpressions, parseTemplate, TemplateSyntaxError } from './template.js';
-import { compilePath, JsonPathSyntaxError } from '../rest/json-path.js';
-import { compileStopCondition, StopConditionError } from '../rest/stop-condition.js';
+import { compilePath, JsonPathSyntaxError } from '../expressions/json-path.js';
+import { compileStopCondition, StopConditionError } from '../expressions/stop-condition.js';
 
 export type Scalar = string | number | boolean | null;
 

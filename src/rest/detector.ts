@@ -1,6 +1,6 @@
 // What dlt guesses when a config leaves something out: where the records are in a response, and how the
 // API paginates. Both guesses are made on the first response and then kept, and `streamtap check` shows them.
-import { formatSegments, type PathSegment } from './json-path.js';
+import { formatSegments, type PathSegment } from '../expressions/json-path.js';
 import { parseLinkHeader } from './paginators/header-link.js';
 import { headerValue, type PageResponse } from './paginators/paginator.js';
 

@@ -3,7 +3,7 @@
 // (max or min of the cursor field) is tracked. Saving it is someone else's job: only after Kafka acknowledged.
 import { ErrorCode, StreamtapError } from '../errors.js';
 import type { ResolvedIncremental } from '../config/source.js';
-import { compilePath, formatSegments, MISSING, readPath } from './json-path.js';
+import { compilePath, formatSegments, MISSING, readPath } from '../expressions/json-path.js';
 
 export type CursorValue = string | number;
 

@@ -8,9 +8,9 @@ import type { RestClient } from './client.js';
 import { detectRecordsPath } from './detector.js';
 import { RestError, redactUrl, type RestErrorCode } from './errors.js';
 import { IncrementalCursorError, type IncrementalCursor } from './incremental.js';
-import { compilePath, formatSegments, MISSING, readPath, type PathSegment } from './json-path.js';
+import { compilePath, formatSegments, MISSING, readPath, type PathSegment } from '../expressions/json-path.js';
 import { createPaginator, PaginationError, type PageRequest } from './paginators/index.js';
-import { compileStopCondition } from './stop-condition.js';
+import { compileStopCondition } from '../expressions/stop-condition.js';
 
 export interface ExtractedPage {
   /** 1-based page number in this walk */

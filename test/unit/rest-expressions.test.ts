@@ -10,7 +10,7 @@ import {
   TemplateSyntaxError,
   TemplateValueError,
 } from '../../src/config/template.js';
-import { compileStopCondition, StopConditionError } from '../../src/rest/stop-condition.js';
+import { compileStopCondition, StopConditionError } from '../../src/expressions/stop-condition.js';
 
 const conditions: [string, unknown, boolean][] = [
   ['has_more is false', { has_more: false }, true],

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compileStopCondition, StopConditionError } from '../../src/rest/stop-condition.js';
-import { compilePath, MISSING, readPath } from '../../src/rest/json-path.js';
+import { compileStopCondition, StopConditionError } from '../../src/expressions/stop-condition.js';
+import { compilePath, MISSING, readPath } from '../../src/expressions/json-path.js';
 
 test('the seed stop condition: metadata.after is none', () => {
   const stop = compileStopCondition('metadata.after is none');

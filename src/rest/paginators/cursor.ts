@@ -1,5 +1,5 @@
 import type { DataSelector } from '../../config/schema.js';
-import { compilePath, formatSegments, readPath, setPath, MISSING } from '../json-path.js';
+import { compilePath, formatSegments, readPath, setPath, MISSING } from '../../expressions/json-path.js';
 import { PaginationError, referenceText, type PageRequest, type PageResponse, type Paginator } from './paginator.js';
 
 export interface CursorPaginatorConfig {

@@ -1,5 +1,5 @@
 import type { DataSelector } from '../../config/schema.js';
-import { compilePath, formatSegments, MISSING, readPath } from '../json-path.js';
+import { compilePath, formatSegments, MISSING, readPath } from '../../expressions/json-path.js';
 import { NextUrl } from './next-url.js';
 import { referenceText, type PageRequest, type PageResponse, type Paginator } from './paginator.js';
 

@@ -1,5 +1,5 @@
 import type { DataSelector } from '../../config/schema.js';
-import { compilePath } from '../json-path.js';
+import { compilePath } from '../../expressions/json-path.js';
 import type { PageRequest, PageResponse, Paginator } from './paginator.js';
 import { RangeState } from './range.js';
 

@@ -1,7 +1,14 @@
 // Shared by offset and page_number (dlt's RangePaginator): a number that grows by a step per page, sent as
 // a query parameter or inside the JSON body, with dlt's stops: an empty page, the total, a maximum, has_more.
 import type { DataSelector } from '../../config/schema.js';
-import { compilePath, formatSegments, MISSING, readPath, setPath, type PathSegment } from '../json-path.js';
+import {
+  compilePath,
+  formatSegments,
+  MISSING,
+  readPath,
+  setPath,
+  type PathSegment,
+} from '../../expressions/json-path.js';
 import { PaginationError, type PageRequest, type PageResponse } from './paginator.js';
 
 export interface RangeOptions {

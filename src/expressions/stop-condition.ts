@@ -1,5 +1,6 @@
 // A safe evaluator for paginator stop conditions such as `metadata.after is none`.
-// Python-flavoured like dlt configs; parsed once into a tree, never passed to eval.
+// Python-flavoured like dlt configs; parsed once into a tree, never passed to eval. A leaf beside
+// json-path.ts: config/ compiles conditions at load time to refuse bad ones, rest/ evaluates them.
 //
 // grammar:  expr := or ; or := and ('or' and)* ; and := not ('and' not)* ; not := 'not' not | cmp
 //           cmp  := value (('is' 'not'? | '==' | '!=' | '<' | '<=' | '>' | '>=') value)?

@@ -1,15 +1,18 @@
 // A small JSONPath subset for data selectors and cursor paths: `$`, `a.b`, `$.a.b`, `a[0]`, `a['x y']`.
+// A leaf: config/ validates paths with it at load time, rest/ reads response bodies with it.
 import { ErrorCode, StreamtapError } from '../errors.js';
-import type { DataSelector } from '../config/schema.js';
 
 export type PathSegment = string | number;
+
+/** A path as a dlt config writes it: JSONPath text, or the segments already split (`['data', 0]`). */
+export type PathExpression = string | readonly PathSegment[];
 
 export class JsonPathSyntaxError extends StreamtapError {
   readonly code = ErrorCode.JSON_PATH_INVALID;
 }
 
-export function compilePath(path: DataSelector): readonly PathSegment[] {
-  if (Array.isArray(path)) return path;
+export function compilePath(path: PathExpression): readonly PathSegment[] {
+  if (typeof path !== 'string') return path;
   const text = path.trim();
   const segments: PathSegment[] = [];
   let i = text.startsWith('$') ? 1 : 0;
