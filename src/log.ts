@@ -1,6 +1,6 @@
 // One logger for the process: JSON lines on stderr (stdout is for command output), child per stage.
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { REDACT_MASK, REDACT_PATHS, scrub } from './observability/redact.js';
+import { REDACT_MASK, REDACT_PATHS, scrub } from './redact.js';
 
 export type { Logger } from 'pino';
 

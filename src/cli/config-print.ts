@@ -4,7 +4,7 @@
 import { formatPath } from '../config/errors.js';
 import { findSecret, secretEnvNames } from '../config/secrets.js';
 import type { ResolvedSource } from '../config/source.js';
-import { maskValue, scrub } from '../observability/redact.js';
+import { maskValue, scrub } from '../redact.js';
 import { formatTable } from './commands.js';
 import type { ResolvedSettings } from './settings.js';
 

@@ -11,7 +11,7 @@ import { registerCheckCommand } from './check.js';
 import { connectionOptions, processOptions, registerOpsCommands } from './ops-commands.js';
 import { produceCommand, runCommand, withOperations, type ScheduleFlags } from './schedule.js';
 import { openQueryClient } from '../observability/query-endpoint.js';
-import { scrub } from '../observability/redact.js';
+import { scrub } from '../redact.js';
 import { effectiveEnv } from './settings.js';
 import { consumerSettings, type ConsumerFlags } from '../consumers/settings.js';
 

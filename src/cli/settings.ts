@@ -7,7 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigError, type ConfigIssue } from '../config/errors.js';
 import { findSecret } from '../config/secrets.js';
 import { SecretMissingError } from '../config/errors.js';
-import { registerSecret } from '../observability/redact.js';
+import { registerSecret } from '../redact.js';
 
 export interface SettingDef {
   /** dotted key in the settings file, e.g. `kafka.sasl_mechanism` */

@@ -9,7 +9,7 @@ import type { PageEvent } from '../../src/observability/events.js';
 import { fanOut } from '../../src/observability/events.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import { checkReadOnly, QueryRefusedError } from '../../src/observability/query-endpoint.js';
-import { registerSecret, scrub } from '../../src/observability/redact.js';
+import { registerSecret, scrub } from '../../src/redact.js';
 import { isLoopback, startOpsServer } from '../../src/observability/server.js';
 import { Terminal, prettyLine } from '../../src/observability/terminal.js';
 
