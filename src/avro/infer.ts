@@ -5,7 +5,10 @@
 //   int → long → double, timestamp + other strings → string, anything else mixed → string.
 // Merging into an existing schema never narrows it: fields are never removed, a type only widens,
 // names, docs and field order are kept, and new fields are appended before the envelope fields.
+// Field names follow src/avro/names.ts: an API name becomes an Avro name by dlt's snake_case rule, the API
+// name kept on the field (`streamtap.source_name`); existing fields are matched by that source name.
 import { ENVELOPE_FIELDS, ENVELOPE_NAMES } from './envelope.js';
+import { assignFieldNames, avroFieldName, isMappableName, SOURCE_NAME, sourceName } from './names.js';
 
 type Avro = unknown;
 type AvroObject = { readonly [key: string]: unknown };
@@ -21,7 +24,7 @@ export type Observed =
 
 interface Shape {
   kinds: Set<Scalar | 'object' | 'array'>;
-  /** object fields (present in at least one sample) */
+  /** object fields (present in at least one sample), by the API's name */
   fields: Map<string, Shape>;
   /** object samples seen, and field occurrences over them: tells records from maps */
   objectSamples: number;
@@ -29,14 +32,13 @@ interface Shape {
   items: Shape | undefined;
 }
 
-const AVRO_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 function emptyShape(): Shape {
   return { kinds: new Set(), fields: new Map(), objectSamples: 0, keySamples: 0, items: undefined };
 }
 
-function observe(shape: Shape, value: unknown): void {
+function observe(shape: Shape, value: unknown, path: string): void {
   if (value === null || value === undefined) return;
   if (typeof value === 'string')
     shape.kinds.add(ISO_DATETIME.test(value) && !Number.isNaN(Date.parse(value)) ? 'timestamp' : 'string');
@@ -45,17 +47,17 @@ function observe(shape: Shape, value: unknown): void {
   else if (Array.isArray(value)) {
     shape.kinds.add('array');
     shape.items ??= emptyShape();
-    for (const item of value) observe(shape.items, item);
+    for (const item of value) observe(shape.items, item, `${path}[]`);
   } else if (typeof value === 'object') {
     shape.kinds.add('object');
     shape.objectSamples++;
     for (const [key, child] of Object.entries(value)) {
-      // A key that is not a valid Avro name stays out of the schema; records keep it in _extra.
-      if (!AVRO_NAME.test(key)) continue;
+      // A name dlt's rule cannot map would leave its field untyped: stop, naming where it is.
+      if (!isMappableName(key)) unmappable(key, path);
       shape.keySamples++;
       let field = shape.fields.get(key);
       if (!field) shape.fields.set(key, (field = emptyShape()));
-      observe(field, child);
+      observe(field, child, path === '' ? key : `${path}.${key}`);
     }
   }
 }
@@ -63,8 +65,19 @@ function observe(shape: Shape, value: unknown): void {
 /** The samples' common type, widened where they disagree. */
 export function observeSamples(samples: readonly unknown[]): Observed {
   const root = emptyShape();
-  for (const s of samples) observe(root, s);
+  for (const s of samples) observe(root, s, '');
   return toObserved(root);
+}
+
+function unmappable(key: string, path: string): never {
+  try {
+    avroFieldName(key);
+  } catch (error) {
+    const where = path === '' ? 'a top-level field' : `a field of ${path}`;
+    (error as Error).message = `${where}: ${(error as Error).message}`;
+    throw error;
+  }
+  throw new Error(`unreachable: ${key} is mappable`);
 }
 
 function toObserved(shape: Shape): Observed {
@@ -104,8 +117,10 @@ function widenObserved(a: Observed, b: Observed): Observed {
 // Merging observations into an Avro schema
 
 export interface SchemaChange {
-  /** `payment.amount_total`, `attendees[].phone` */
+  /** `payment.amount_total`, `attendees[].phone` (Avro names) */
   readonly path: string;
+  /** the API's name of an added field, when its Avro name differs */
+  readonly sourceName?: string;
   readonly kind: 'added' | 'widened';
   readonly from?: string;
   readonly to: string;
@@ -177,8 +192,8 @@ function mergeFields(
   const known = new Set<string>();
   for (const field of existing) {
     const name = String(field.name);
-    known.add(name);
-    const seen = observed.get(name);
+    known.add(sourceName(field as { name: string }));
+    const seen = observed.get(sourceName(field as { name: string }));
     if (!seen) {
       out.push(field);
       continue;
@@ -186,15 +201,34 @@ function mergeFields(
     const type = mergeType(field.type, seen, [...namePath, pascal(name)], prefix + name, ctx);
     out.push(type === field.type ? field : { ...field, type });
   }
-  for (const [name, seen] of observed) {
-    if (known.has(name) || (prefix === '' && ENVELOPE_NAMES.has(name))) continue;
+  // The envelope's names are taken at the top: an API field `_version` becomes `_version_2`.
+  const taken = new Set([...existing.map((f) => String(f.name)), ...(prefix === '' ? ENVELOPE_NAMES : [])]);
+  const names = assignFieldNames(
+    [...observed.keys()].filter((source) => !known.has(source)),
+    taken,
+  );
+  // In the samples' order; only the names depend on the set of names.
+  for (const [source, seen] of observed) {
+    const name = names.get(source);
+    if (name === undefined) continue;
     const inner = newType(seen, [...namePath, pascal(name)], ctx);
-    const key = prefix === '' && primaryKey.includes(name);
+    const key = prefix === '' && primaryKey.includes(source);
     const type = key ? inner : ['null', inner];
-    ctx.changes.push({ path: prefix + name, kind: 'added', to: describe(type), tableFollows: true });
-    out.push(key ? { name, type } : { name, type, default: null });
+    ctx.changes.push({
+      path: prefix + name,
+      ...(source === name ? {} : { sourceName: source }),
+      kind: 'added',
+      to: describe(type),
+      tableFollows: true,
+    });
+    out.push(namedField(name, source, key ? { type } : { type, default: null }));
   }
   return out;
+}
+
+/** A field with its API name kept beside the Avro name when they differ. */
+function namedField(name: string, source: string, rest: AvroObject): AvroObject {
+  return source === name ? { name, ...rest } : { name, [SOURCE_NAME]: source, ...rest };
 }
 
 /** `existing` widened by `seen`; returns `existing` itself (same object) when nothing changes. */
@@ -290,11 +324,14 @@ function newType(seen: Observed, namePath: readonly string[], ctx: MergeContext)
       let name = base;
       for (let i = 2; ctx.names.has(name); i++) name = `${base}${i}`;
       ctx.names.add(name);
-      const fields = [...seen.fields].map(([field, child]) => ({
-        name: field,
-        type: ['null', newType(child, [...namePath, pascal(field)], ctx)],
-        default: null,
-      }));
+      const names = assignFieldNames(seen.fields.keys(), new Set());
+      const fields = [...seen.fields].map(([source, child]) => {
+        const field = names.get(source) as string;
+        return namedField(field, source, {
+          type: ['null', newType(child, [...namePath, pascal(field)], ctx)],
+          default: null,
+        });
+      });
       return { type: 'record', name, fields };
     }
   }

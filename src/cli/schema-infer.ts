@@ -9,7 +9,13 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
 import avro from 'avsc';
 import { mergeSamples, type SchemaChange } from '../avro/infer.js';
-import { historyFile, schemaFile, schemaVersion } from '../avro/schema-store.js';
+import {
+  primaryKeyFields,
+  PrimaryKeyFieldError,
+  sourceName as sourceNameOf,
+  UnmappableNameError,
+} from '../avro/names.js';
+import { historyFile, schemaFile, schemaVersion, type AvroRecordSchema } from '../avro/schema-store.js';
 import { selectResources } from '../config/select.js';
 import { RestClient } from '../rest/client.js';
 import { extractPages } from '../rest/extract.js';
@@ -84,12 +90,33 @@ export async function writeInferred(
     throw error;
   });
   const existing = text === undefined ? undefined : (JSON.parse(text) as Record<string, unknown>);
-  const merged = mergeSamples(existing, samples, {
-    name: target.resource,
-    namespace: `streamtap.${target.source}`,
-    primaryKey: target.primaryKey,
-    doc: `${target.source}.${target.resource}: inferred by streamtap schema infer`,
-  });
+  let merged: ReturnType<typeof mergeSamples>;
+  try {
+    merged = mergeSamples(existing, samples, {
+      name: target.resource,
+      namespace: `streamtap.${target.source}`,
+      primaryKey: target.primaryKey,
+      doc: `${target.source}.${target.resource}: inferred by streamtap schema infer`,
+    });
+  } catch (error) {
+    if (error instanceof UnmappableNameError)
+      error.message = `${label}: ${error.message}; nothing was written (docs/schemas.md, "Field names")`;
+    throw error;
+  }
+  try {
+    primaryKeyFields(merged.schema as unknown as AvroRecordSchema, target.primaryKey, relative(process.cwd(), file));
+  } catch (error) {
+    // A schema without its key would only fail later, in the consumer: stop here and write nothing.
+    if (!(error instanceof PrimaryKeyFieldError)) throw error;
+    const missing = target.primaryKey.filter(
+      (key) => !(merged.schema.fields as { name: string }[]).some((f) => sourceNameOf(f) === key),
+    );
+    throw new PrimaryKeyFieldError(
+      `${label}: primary key ${missing.map((k) => JSON.stringify(k)).join(', ')} is in none of the ${samples.length} sampled records ` +
+        `and not in ${relative(process.cwd(), file) || file}; nothing was written. Check the resource's primary_key ` +
+        '(it names the API field, e.g. "member-id"), or sample more pages with --pages.',
+    );
+  }
   const fromVersion = existing ? schemaVersion(existing) : undefined;
   const base = { resource: label, file, records: samples.length, changes: merged.changes, notes: merged.notes };
   if (existing && canonical(existing) === canonical(merged.schema))
@@ -156,7 +183,10 @@ export function formatInferResults(results: readonly InferResult[], cwd = proces
       );
     const width = Math.max(0, ...r.changes.map((c) => c.path.length));
     for (const c of r.action === 'unchanged' ? [] : r.changes) {
-      if (c.kind === 'added') lines.push(`  + ${c.path.padEnd(width)}  ${c.to}`);
+      if (c.kind === 'added')
+        lines.push(
+          `  + ${c.path.padEnd(width)}  ${c.to}${c.sourceName ? `  (from ${JSON.stringify(c.sourceName)})` : ''}`,
+        );
       else {
         const warning = c.tableFollows
           ? ''
