@@ -3,7 +3,11 @@
 // `extra` under its path (`scheduler.nickname`, `attendees[2].phone`) instead of being dropped.
 // A string field accepts any value (non-strings as JSON text); other types accept only their own.
 // The converter tree is compiled once per schema so the per-record work is plain property access.
+// A field is read from the API record under its source name (`streamtap.source_name`, src/avro/names.ts)
+// and written under its Avro name; `_extra` paths use the API's names. A key the schema does not know
+// and no Avro name can hold is refused (the record is dead-lettered), like `schema infer` refuses it.
 import { ErrorCode, StreamtapError } from '../errors.js';
+import { avroFieldName, isMappableName, sourceName } from './names.js';
 
 export type AvroSchema =
   string | readonly AvroSchema[] | { readonly type: string | AvroSchema; readonly [key: string]: unknown };
@@ -15,6 +19,8 @@ type Converter = (value: unknown, path: string, extra: Extra) => Result;
 
 interface FieldPlan {
   readonly name: string;
+  /** the key the API record carries the value under */
+  readonly source: string;
   readonly convert: Converter;
   readonly nullable: boolean;
   readonly hasDefault: boolean;
@@ -40,6 +46,7 @@ export function compileShaper(schema: AvroSchema, skip: ReadonlySet<string> = ne
     typeof schema === 'object' && !Array.isArray(schema) ? (schema as { readonly [key: string]: unknown }) : undefined;
   if (!root || root.type !== 'record') throw new RecordShapeError('a resource schema must be an Avro record');
   const plans = fieldPlans(root, named, skip);
+  const sources = sourceNames(plans);
   return (record) => {
     if (record === null || typeof record !== 'object' || Array.isArray(record)) {
       throw new RecordShapeError(
@@ -47,7 +54,7 @@ export function compileShaper(schema: AvroSchema, skip: ReadonlySet<string> = ne
       );
     }
     const extra: Extra = {};
-    const value = shapeObject(record as Record<string, unknown>, plans, '', extra);
+    const value = shapeObject(record as Record<string, unknown>, plans, sources, '', extra);
     if (value === MISMATCH) throw new RecordShapeError('record does not fit its schema');
     return { value: value as Record<string, unknown>, extra: hasKeys(extra) ? extra : null };
   };
@@ -63,6 +70,7 @@ function fieldPlans(
     .filter((f) => !skip.has(f.name))
     .map((f) => ({
       name: f.name,
+      source: sourceName(f),
       convert: compile(f.type, named),
       nullable: isNullable(f.type),
       hasDefault: Object.hasOwn(f, 'default'),
@@ -73,13 +81,14 @@ function fieldPlans(
 function shapeObject(
   input: Record<string, unknown>,
   plans: readonly FieldPlan[],
+  sources: ReadonlySet<string>,
   prefix: string,
   extra: Extra,
 ): Result {
   const out: Record<string, unknown> = {};
   for (const plan of plans) {
-    const raw = input[plan.name];
-    const path = prefix + plan.name;
+    const raw = input[plan.source];
+    const path = prefix + plan.source;
     if (raw === undefined || raw === null) {
       if (plan.nullable) out[plan.name] = null;
       else if (plan.hasDefault && raw === undefined) out[plan.name] = plan.defaultValue;
@@ -94,9 +103,27 @@ function shapeObject(
     } else return MISMATCH;
   }
   for (const key in input) {
-    if (!Object.hasOwn(out, key) && input[key] !== undefined) extra[prefix + key] = input[key];
+    if (!sources.has(key) && input[key] !== undefined) {
+      assertMappable(key, prefix);
+      extra[prefix + key] = input[key];
+    }
   }
   return out;
+}
+
+export function sourceNames(plans: readonly { readonly source: string }[]): ReadonlySet<string> {
+  return new Set(plans.map((p) => p.source));
+}
+
+/** A key no Avro name can hold: refused with the reason avroFieldName gives, where it is. */
+export function assertMappable(key: string, prefix: string): void {
+  if (isMappableName(key)) return;
+  try {
+    avroFieldName(key);
+  } catch (error) {
+    const where = prefix === '' ? 'a top-level field' : `a field of ${prefix.slice(0, -1)}`;
+    throw new RecordShapeError(`${where}: ${(error as Error).message}`);
+  }
 }
 
 function compile(schema: AvroSchema, named: Map<string, Converter>): Converter {
@@ -139,11 +166,13 @@ function compile(schema: AvroSchema, named: Map<string, Converter>): Converter {
     case 'record': {
       // Registered before its fields compile, so a record may refer to itself.
       let plans: FieldPlan[] = [];
+      let sources: ReadonlySet<string> = EMPTY;
       const convert: Converter = (v, path, extra) =>
-        isPlainObject(v) ? shapeObject(v, plans, `${path}.`, extra) : MISMATCH;
+        isPlainObject(v) ? shapeObject(v, plans, sources, `${path}.`, extra) : MISMATCH;
       named.set(qualified(s), convert);
       named.set(String(s.name), convert);
       plans = fieldPlans(s, named, EMPTY);
+      sources = sourceNames(plans);
       return convert;
     }
     case 'enum': {

@@ -6,7 +6,9 @@
 // then takes the slow path, so the two can never disagree on a message.
 import { ErrorCode, StreamtapError } from '../errors.js';
 import { ENVELOPE_FIELDS, ENVELOPE_NAMES } from './envelope.js';
+import { sourceName } from './names.js';
 import {
+  assertMappable,
   epochMillis,
   hasKeys,
   isNullable,
@@ -44,6 +46,8 @@ export class UnsupportedValue extends StreamtapError {
 
 interface FieldPlan {
   readonly name: string;
+  /** the key the API record carries the value under (src/avro/names.ts) */
+  readonly source: string;
   readonly write: Writer;
   readonly nullable: boolean;
   /** union branch indices; -1 when the field is not a union */
@@ -84,7 +88,7 @@ function compileTop(schema: AvroSchema, header: Buffer): RecordWriter {
   const slab = new ByteSlab();
   const named = new Map<string, Writer>();
   const plans = fieldPlans(fields.slice(0, firstEnvelope), slab, named);
-  const names = new Set(plans.map((p) => p.name));
+  const names = new Set(plans.map((p) => p.source));
   const order = envelope.map((f) => f.name);
   return (record, values) => {
     if (record === null || typeof record !== 'object' || Array.isArray(record)) {
@@ -118,12 +122,13 @@ function fieldPlans(
   named: Map<string, Writer>,
 ): FieldPlan[] {
   return fields.map((f) => {
-    if (f.name === '__proto__') throw new Unsupported('a field named __proto__');
+    if (f.name === '__proto__' || sourceName(f) === '__proto__') throw new Unsupported('a field named __proto__');
     const nullable = isNullable(f.type);
     if (Object.hasOwn(f, 'default') && !nullable) throw new Unsupported('a default on a field that is not nullable');
     const union = Array.isArray(f.type) ? unionBranch(f.type) : undefined;
     return {
       name: f.name,
+      source: sourceName(f),
       write: compile(union ? union.branch : f.type, slab, named),
       nullable,
       nullIndex: union ? (f.type as readonly AvroSchema[]).indexOf('null') : -1,
@@ -142,7 +147,7 @@ function writeRecord(
   extra: Extra,
 ): boolean {
   for (const plan of plans) {
-    const raw = input[plan.name];
+    const raw = input[plan.source];
     if (raw === undefined || raw === null) {
       if (!plan.nullable) return false;
       slab.long(plan.nullIndex);
@@ -150,15 +155,18 @@ function writeRecord(
     }
     const mark = slab.mark();
     if (plan.branchIndex !== -1) slab.long(plan.branchIndex);
-    if (!plan.write(raw, prefix + plan.name, extra)) {
+    if (!plan.write(raw, prefix + plan.source, extra)) {
       if (!plan.nullable) return false;
       slab.rewind(mark);
       slab.long(plan.nullIndex);
-      extra[prefix + plan.name] = raw;
+      extra[prefix + plan.source] = raw;
     }
   }
   for (const key in input) {
-    if (!names.has(key) && input[key] !== undefined) extra[prefix + key] = input[key];
+    if (!names.has(key) && input[key] !== undefined) {
+      assertMappable(key, prefix);
+      extra[prefix + key] = input[key];
+    }
   }
   return true;
 }
@@ -234,7 +242,7 @@ function compile(schema: AvroSchema, slab: ByteSlab, named: Map<string, Writer>)
       named.set(qualified(s), write);
       named.set(String(s.name), write);
       plans = fieldPlans((s.fields ?? []) as { name: string; type: AvroSchema; default?: unknown }[], slab, named);
-      names = new Set(plans.map((p) => p.name));
+      names = new Set(plans.map((p) => p.source));
       return write;
     }
     case 'enum': {
