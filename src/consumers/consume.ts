@@ -31,6 +31,7 @@ import {
   type InsertRetryPolicy,
 } from './insert-retry.js';
 import { compileRecordKey, latestPerKey, type Keyed } from './latest.js';
+import { primaryKeyFields } from '../avro/names.js';
 import { dataCommitted } from './run-completion.js';
 import { decodeRunCompletion, type RunCompletion } from '../contracts/run-completion.js';
 import { controlTopic } from '../contracts/topics.js';
@@ -141,7 +142,9 @@ export async function consume(options: ConsumeOptions): Promise<ConsumeReport> {
     const codec = await loadResourceCodec(options.schemasDir, source.name, r.tableName);
     codecs.push(codec, ...(await loadSchemaHistory(options.schemasDir, source.name, r.tableName)));
     const topic = topicName(source.name, r.tableName);
-    const spec = tableSpec(source.name, r.tableName, codec.schema, r.primaryKey, r.writeDisposition);
+    // The config names API fields (`member-id`); the table and the decoded records use Avro names (`member_id`).
+    const keyFields = primaryKeyFields(codec.schema, r.primaryKey, codec.file);
+    const spec = tableSpec(source.name, r.tableName, codec.schema, keyFields, r.writeDisposition);
     plans.set(topic, {
       topic,
       resource: r.name,
@@ -149,8 +152,8 @@ export async function consume(options: ConsumeOptions): Promise<ConsumeReport> {
       codec,
       toRow: compileRowMapper(spec),
       evolution: new TableEvolution(options.clickhouse, spec, r.tableName, logger, options.topology ?? SINGLE_SERVER),
-      keyOf: compileRecordKey(r.primaryKey),
-      keyFields: r.primaryKey,
+      keyOf: compileRecordKey(keyFields),
+      keyFields,
       report: {
         topic,
         table: `${spec.database}.${spec.table}`,

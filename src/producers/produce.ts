@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { loadResourceCodec, withWireFormat, type ResourceCodec } from '../avro/schema-store.js';
 import { driftReport, schemaDrift } from '../avro/drift.js';
+import { primaryKeyFields } from '../avro/names.js';
 import type { SchemaRegistry } from '../avro/registry.js';
 import type { SecretSources } from '../config/secrets.js';
 import type { ResolvedSource } from '../config/source.js';
@@ -67,6 +68,11 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
         options.schemaRegistry,
       ),
     );
+  // A primary key the schema lacks would fail every record and then the consumer: stop before extracting.
+  for (const r of resources) {
+    const codec = codecs.get(r.name) as ResourceCodec;
+    primaryKeyFields(codec.schema, r.primaryKey, codec.file);
+  }
   const retries = new Map<string, number>();
   const client = new RestClient(source, {
     secrets: options.secrets,
