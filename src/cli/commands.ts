@@ -128,7 +128,10 @@ export interface TableCount {
   readonly rows: number;
 }
 
-/** Row counts as analysts see them: one row per key, through FINAL. */
+/**
+ * Row counts as analysts see them: one row per key, through the `<table>_latest` view, which is FINAL for
+ * merge and replace tables and the latest row per key for append tables (a plain MergeTree refuses FINAL).
+ */
 export async function tableCounts(
   context: Context,
   clickhouse: ClickHouseClient,
@@ -136,8 +139,8 @@ export async function tableCounts(
 ): Promise<TableCount[]> {
   const out: TableCount[] = [];
   for (const r of selectResources(context.source, resources)) {
-    const table = `${quoteIdentifier(context.source.name)}.${quoteIdentifier(r.tableName)}`;
-    const rs = await clickhouse.query({ query: `SELECT count() AS n FROM ${table} FINAL`, format: 'JSONEachRow' });
+    const view = `${quoteIdentifier(context.source.name)}.${quoteIdentifier(`${r.tableName}_latest`)}`;
+    const rs = await clickhouse.query({ query: `SELECT count() AS n FROM ${view}`, format: 'JSONEachRow' });
     const [row] = await rs.json<{ n: string | number }>();
     out.push({ table: `${context.source.name}.${r.tableName}`, rows: Number(row?.n ?? 0) });
   }
