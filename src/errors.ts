@@ -15,6 +15,10 @@ export const ErrorCode = {
   JSON_PATH_INVALID: 'JSON_PATH_INVALID',
   STOP_CONDITION_INVALID: 'STOP_CONDITION_INVALID',
   BATCH_POLICY: 'BATCH_POLICY',
+  /** a field name dlt's snake_case rule cannot turn into an Avro name (src/avro/names.ts) */
+  UNMAPPABLE_NAME: 'UNMAPPABLE_NAME',
+  /** a config primary_key that is no field of the resource's schema */
+  PRIMARY_KEY_FIELD: 'PRIMARY_KEY_FIELD',
 
   // Extraction from a REST API (classified once in rest/errors.ts and rest/paginators).
   HTTP_STATUS: 'HTTP_STATUS',
@@ -85,6 +89,8 @@ const NEEDS_A_FIX: ReadonlySet<ErrorCode> = new Set([
   ErrorCode.SECRET_MISSING,
   ErrorCode.SCHEMA_MISSING,
   ErrorCode.QUERY_REFUSED,
+  ErrorCode.UNMAPPABLE_NAME,
+  ErrorCode.PRIMARY_KEY_FIELD,
 ]);
 
 export interface FailureClass {

@@ -5,6 +5,8 @@
 // Avro names themselves, so they cannot hold `first-name`), which is how producers find the value in an
 // API record and how subscribers recover the original name. Rules and examples: docs/schemas.md.
 
+import { ErrorCode, StreamtapError } from '../errors.js';
+
 /** The field attribute that holds the API's name when it differs from the Avro name. */
 export const SOURCE_NAME = 'streamtap.source_name';
 
@@ -20,8 +22,8 @@ const SNAKE_BREAK_2 = /([a-z0-9])([A-Z])/g;
 const REDUCE_ALPHABET: Readonly<Record<string, string>> = { '+': 'x', '-': '_', '*': 'x', '@': 'a', '|': 'l' };
 
 /** A field name that dlt's rule cannot turn into an Avro name; `schema infer` and `produce` stop on it. */
-export class UnmappableNameError extends Error {
-  readonly code = 'UNMAPPABLE_NAME';
+export class UnmappableNameError extends StreamtapError {
+  readonly code = ErrorCode.UNMAPPABLE_NAME;
 }
 
 /**
@@ -122,8 +124,8 @@ export function sourceName(field: NamedField): string {
   return typeof source === 'string' ? source : field.name;
 }
 
-export class PrimaryKeyFieldError extends Error {
-  readonly code = 'PRIMARY_KEY_FIELD';
+export class PrimaryKeyFieldError extends StreamtapError {
+  readonly code = ErrorCode.PRIMARY_KEY_FIELD;
 }
 
 /**

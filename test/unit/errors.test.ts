@@ -1,5 +1,6 @@
 // The error model: every error class extends StreamtapError with a code from the one list; the CLI's exit
 // code and "permanent vs transient" come from the code alone; ClickHouse codes are classified in one place.
+import { PrimaryKeyFieldError, UnmappableNameError } from '../../src/avro/names.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { classifyFailure, errorCode, ErrorCode, StreamtapError } from '../../src/errors.js';
@@ -34,6 +35,8 @@ const everyError: readonly (readonly [StreamtapError, ErrorCode])[] = [
   [new ConfigError('config.yaml', [{ path: 'x', message: 'bad' }]), 'CONFIG_INVALID'],
   [new SecretMissingError('api_key', ['API_KEY']), 'SECRET_MISSING'],
   [new SchemaMissingError('no schema'), 'SCHEMA_MISSING'],
+  [new UnmappableNameError('the field name "" is blank'), 'UNMAPPABLE_NAME'],
+  [new PrimaryKeyFieldError('primary key "id" is not a field'), 'PRIMARY_KEY_FIELD'],
   [new QueryRefusedError('not read-only'), 'QUERY_REFUSED'],
   [new TemplateSyntaxError('x'), 'TEMPLATE_INVALID'],
   [new TemplateValueError('x'), 'TEMPLATE_VALUE_MISSING'],
@@ -80,7 +83,16 @@ test('every error class extends StreamtapError, with a code from the one list, a
 
 test('exit code and permanence come from the code: 2 and permanent when config, secret, schema or command is wrong', () => {
   for (const [error, code] of everyError) {
-    const expected = ['CONFIG_INVALID', 'SECRET_MISSING', 'SCHEMA_MISSING', 'QUERY_REFUSED'].includes(code) ? 2 : 1;
+    const expected = [
+      'CONFIG_INVALID',
+      'SECRET_MISSING',
+      'SCHEMA_MISSING',
+      'QUERY_REFUSED',
+      'UNMAPPABLE_NAME',
+      'PRIMARY_KEY_FIELD',
+    ].includes(code)
+      ? 2
+      : 1;
     assert.deepEqual(classifyFailure(error), { exitCode: expected, permanent: expected === 2 }, code);
   }
   assert.deepEqual(classifyFailure(new RestError('HTTP_STATUS', 'HTTP 401', false, context)), {
