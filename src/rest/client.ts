@@ -5,6 +5,7 @@ import type { ResponseAction, ResponseHook, ResponseView } from '../config/schem
 import type { ResolvedSource } from '../config/source.js';
 import type { SecretSources } from '../config/secrets.js';
 import { createAuth, type Auth, type TokenFetcher } from './auth.js';
+import { BodyError, decodeBodyText, escapedHead, parseJsonText } from './body.js';
 import { RestError, SecretRedactor, parseRetryAfter, redactUrl } from './errors.js';
 import { HttpClient, statusError, type HttpClientOptions, type HttpRequest, type HttpResponse } from './http-client.js';
 import type { PageRequest, PageResponse } from './paginators/index.js';
@@ -27,6 +28,8 @@ export interface FetchedPage extends PageResponse {
   readonly bytes: number;
   /** a response action said `ignore`: no records, and this walk ends here (dlt's IgnoreResponseException) */
   readonly ignored?: boolean;
+  /** 204, 205 or a 2xx with an empty body: no records, and nothing more to page through */
+  readonly empty?: boolean;
 }
 
 export interface FetchOptions {
@@ -133,7 +136,13 @@ export class RestClient {
 
   /** Response actions first (dlt runs its hooks before raise_for_status), then status, then JSON. */
   private interpret(res: HttpResponse, req: HttpRequest, actions: readonly ResponseAction[]): FetchedPage {
-    const text = res.body.toString('utf8');
+    let text: string;
+    try {
+      text = decodeBodyText(res.body, res.headers['content-type']);
+    } catch (error) {
+      if (!(error instanceof BodyError)) throw error;
+      throw new RestError(error.code, error.message, error.retriable, context(req, res.status), { cause: error });
+    }
     let view: ResponseView | undefined;
     const current = (): ResponseView => (view ??= { status: res.status, headers: res.headers, body: parseMaybe(text) });
     for (const action of actions) {
@@ -166,6 +175,9 @@ export class RestClient {
     }
     const status = view?.status ?? res.status;
     if (status < 200 || status >= 300) throw statusError({ ...res, status }, req, this.retry.retryStatuses, this.now());
+    // RFC 9110 §15.3.5/§15.3.6: 204 and 205 carry no content; an empty 2xx body says the same in practice.
+    if (!view && (status === 204 || status === 205 || text.trim() === ''))
+      return { status, headers: res.headers, body: undefined, bytes: res.body.length, empty: true };
     // A hook may have replaced the body; one that left non-JSON text in place gets the same error as no hook.
     const body = view && view.body !== text ? view.body : parseJson(text, res.headers['content-type'], req, status);
     return { status, headers: view?.headers ?? res.headers, body, bytes: res.body.length };
@@ -195,7 +207,7 @@ export class RestClient {
       this.retry,
       { signal },
     );
-    return { status: res.status, body: parseMaybe(res.body.toString('utf8')) };
+    return { status: res.status, body: parseMaybe(decodeBodyText(res.body, res.headers['content-type'])) };
   };
 
   close(): Promise<void> {
@@ -212,9 +224,13 @@ function statusMatches(expected: number | string, status: number): boolean {
   return expected.endsWith('xx') ? String(status)[0] === expected[0] : Number(expected) === status;
 }
 
+function context(req: HttpRequest, status: number) {
+  return { resource: req.resource, url: redactUrl(req.url), status };
+}
+
 function parseMaybe(text: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseJsonText(text);
   } catch {
     return text;
   }
@@ -231,14 +247,23 @@ function parseJson(
   status: number,
 ): unknown {
   try {
-    return JSON.parse(text);
-  } catch {
-    const head = text.trimStart().slice(0, 120).replace(/\s+/g, ' ');
-    const looksHtml = /^<(!doctype|html|head|body)/i.test(head) || /text\/html/i.test(String(contentType ?? ''));
+    return parseJsonText(text);
+  } catch (error) {
+    // JSON that stops mid-value arrived cut short (a chunked body whose connection dropped): worth another try.
+    if (/unexpected end of json input/i.test((error as Error).message) && text.trim() !== '')
+      throw new RestError(
+        'BODY_TRUNCATED',
+        `response body ends in the middle of its JSON (${text.length} characters received)`,
+        true,
+        { resource: req.resource, url: redactUrl(req.url), status },
+      );
+    const looksHtml =
+      /^\s*<(!doctype|html|head|body)/i.test(text) || /text\/html/i.test(String(contentType ?? ''));
     const what = looksHtml
       ? 'an HTML page (often a proxy error or login page served with 200)'
-      : `not JSON (content-type ${String(contentType ?? 'none')})`;
-    throw new RestError('BODY_NOT_JSON', `response body is ${what}: ${JSON.stringify(head)}`, false, {
+      : `not JSON (content-type ${String(contentType ?? 'none')}; ${(error as Error).message})`;
+    // Escaped, so an invisible character (a stray BOM, a NUL) that broke the parse can be seen.
+    throw new RestError('BODY_NOT_JSON', `response body is ${what}; it starts ${escapedHead(text)}`, false, {
       resource: req.resource,
       url: redactUrl(req.url),
       status,

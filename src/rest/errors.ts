@@ -9,6 +9,7 @@ export type RestErrorCode = Extract<
   | 'HTTP_NETWORK'
   | 'RESPONSE_TOO_LARGE'
   | 'BODY_NOT_JSON'
+  | 'BODY_TRUNCATED'
   | 'SELECTOR_NO_LIST'
   | 'CURSOR_LOOP'
   | 'PAGINATOR_INVALID'

@@ -1,5 +1,6 @@
 // HTTP transport: one keep-alive undici Agent per source, a timeout per attempt, a cap on body size.
 import { Agent, request, type Dispatcher } from 'undici';
+import { ACCEPT_ENCODING, BodyError, decodeContent } from './body.js';
 import { RestError, parseRetryAfter, redactUrl } from './errors.js';
 
 export interface HttpClientOptions {
@@ -23,7 +24,10 @@ export interface HttpRequest {
 export interface HttpResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** the body with its content coding undone (gzip, deflate, br) */
   readonly body: Buffer;
+  /** bytes as they came over the wire, before decoding */
+  readonly wireBytes: number;
 }
 
 const RETRIABLE_NETWORK = new Set([
@@ -65,9 +69,10 @@ export class HttpClient {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
     try {
+      const headers = { 'accept-encoding': ACCEPT_ENCODING, ...req.headers };
       const res = await request(req.url, {
         method: req.method,
-        headers: req.headers,
+        headers,
         body: req.body,
         dispatcher: this.dispatcher,
         signal,
@@ -86,13 +91,14 @@ export class HttpClient {
         }
         chunks.push(chunk);
       }
-      return {
-        status: res.statusCode,
-        headers: res.headers,
-        body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size),
-      };
+      const raw = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+      // Error statuses are decoded too: their snippet goes into the error message.
+      const body = await decodeContent(raw, res.headers['content-encoding'], this.maxResponseBytes);
+      return { status: res.statusCode, headers: res.headers, body, wireBytes: size };
     } catch (error) {
       if (error instanceof RestError) throw error;
+      if (error instanceof BodyError)
+        throw new RestError(error.code, error.message, error.retriable, { resource: req.resource, url }, { cause: error });
       if (req.signal?.aborted) throw error;
       if (timeout.aborted) {
         throw new RestError(
@@ -104,6 +110,15 @@ export class HttpClient {
         );
       }
       const code = (error as { code?: string }).code ?? '';
+      // The server closed the connection before sending the Content-Length it announced.
+      if (code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || (code === 'UND_ERR_SOCKET' && /closed/i.test((error as Error).message)))
+        throw new RestError(
+          'BODY_TRUNCATED',
+          `the response body ended before it was complete (${(error as Error).message})`,
+          true,
+          { resource: req.resource, url },
+          { cause: error },
+        );
       throw new RestError(
         'HTTP_NETWORK',
         `network error ${code || (error as Error).message}`,

@@ -114,6 +114,20 @@ export async function* walkPages(
       headers,
     });
     if (response.ignored) return;
+    if (response.empty) {
+      // No content is no records, and a page with nothing on it has no link to a next one.
+      yield {
+        number,
+        records: [],
+        url,
+        status: response.status,
+        bytes: response.bytes,
+        fetchedAt: now(),
+        paginator: paginator.description,
+        received: 0,
+      };
+      return;
+    }
     const path = selector ?? detectRecordsPath(response.body);
     const received = selectRecords(response.body, path, selector !== undefined, resource.name, url, response.status);
     const stopHere = stop?.(response.body) === true;

@@ -13,7 +13,8 @@ test('a failing page ends the stream with an in-band failure after every record 
     const page = Number(url.searchParams.get('page') ?? '1');
     if (page === 3) {
       res.writeHead(200, { 'content-type': 'application/json' });
-      return res.end('{"data": [');
+      // Broken, not cut short: a truncated body would be retried (BODY_TRUNCATED) before failing.
+      return res.end('{"data": [oops');
     }
     sendJson(res, 200, { data: [{ id: `${page}a` }, { id: `${page}b` }], next: String(page + 1) });
   });
