@@ -224,6 +224,14 @@ function statusMatches(expected: number | string, status: number): boolean {
   return expected.endsWith('xx') ? String(status)[0] === expected[0] : Number(expected) === status;
 }
 
+/** The parse failed at the very end of the text: JSON that stopped mid-value, not JSON that is wrong. */
+function endsEarly(text: string, message: string): boolean {
+  if (text.trim() === '') return false;
+  if (/unexpected end|unterminated string/i.test(message)) return true;
+  const at = /at position (\d+)/.exec(message);
+  return at !== null && Number(at[1]) >= text.trimEnd().length;
+}
+
 function context(req: HttpRequest, status: number) {
   return { resource: req.resource, url: redactUrl(req.url), status };
 }
@@ -250,15 +258,14 @@ function parseJson(
     return parseJsonText(text);
   } catch (error) {
     // JSON that stops mid-value arrived cut short (a chunked body whose connection dropped): worth another try.
-    if (/unexpected end of json input/i.test((error as Error).message) && text.trim() !== '')
+    if (endsEarly(text, (error as Error).message))
       throw new RestError(
         'BODY_TRUNCATED',
         `response body ends in the middle of its JSON (${text.length} characters received)`,
         true,
         { resource: req.resource, url: redactUrl(req.url), status },
       );
-    const looksHtml =
-      /^\s*<(!doctype|html|head|body)/i.test(text) || /text\/html/i.test(String(contentType ?? ''));
+    const looksHtml = /^\s*<(!doctype|html|head|body)/i.test(text) || /text\/html/i.test(String(contentType ?? ''));
     const what = looksHtml
       ? 'an HTML page (often a proxy error or login page served with 200)'
       : `not JSON (content-type ${String(contentType ?? 'none')}; ${(error as Error).message})`;

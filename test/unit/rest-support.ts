@@ -12,6 +12,8 @@ import type { ExtractedPage } from '../../src/rest/walk.js';
 export interface SeenRequest {
   readonly method: string;
   readonly url: URL;
+  /** the request target exactly as it came on the request line, for byte-for-byte checks */
+  readonly rawUrl: string;
   readonly headers: IncomingHttpHeaders;
   readonly body: string;
   /** the body parsed as JSON, or undefined */
@@ -49,6 +51,7 @@ export async function startRecorder(handler: RouteHandler): Promise<RecordingSer
       const seen: SeenRequest = {
         method: req.method ?? 'GET',
         url: new URL(req.url ?? '/', 'http://localhost'),
+        rawUrl: req.url ?? '/',
         headers: req.headers,
         body,
         json,
