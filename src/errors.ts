@@ -26,6 +26,10 @@ export const ErrorCode = {
   HTTP_NETWORK: 'HTTP_NETWORK',
   RESPONSE_TOO_LARGE: 'RESPONSE_TOO_LARGE',
   BODY_NOT_JSON: 'BODY_NOT_JSON',
+  /** the body ended before it was complete (Content-Length not met, a compressed or JSON stream cut off) */
+  BODY_TRUNCATED: 'BODY_TRUNCATED',
+  /** the server asked for a wait (Retry-After, rate-limit reset) longer than the retry budget allows */
+  RETRY_AFTER_TOO_LONG: 'RETRY_AFTER_TOO_LONG',
   SELECTOR_NO_LIST: 'SELECTOR_NO_LIST',
   CURSOR_LOOP: 'CURSOR_LOOP',
   PAGINATOR_INVALID: 'PAGINATOR_INVALID',

@@ -280,7 +280,7 @@ export class ProgressLog implements PipelineObserver {
 export function formatSummary(results: readonly ResourceResult[]): string {
   const rows = results.map((r) => [
     r.resource,
-    r.ok ? 'ok' : 'FAILED',
+    r.ok ? (r.warnings?.length ? 'WARNINGS' : 'ok') : 'FAILED',
     String(r.pages),
     String(r.records),
     String(r.rejected),
@@ -292,5 +292,6 @@ export function formatSummary(results: readonly ResourceResult[]): string {
     formatTable(['resource', 'status', 'pages', 'records', 'rejected', 'retries', 'records/s', 'seconds'], rows),
   ];
   for (const r of results) if (r.error) lines.push(`${r.resource}: ${r.error}`);
+  for (const r of results) for (const warning of r.warnings ?? []) lines.push(`${r.resource}: warning: ${warning}`);
   return lines.join('\n');
 }

@@ -109,7 +109,13 @@ export function formatStatus(report: StatusReport, now = Date.now()): string {
     r.lastRun
       ? `${r.lastRun.finishedAt.replace('T', ' ').slice(0, 19)} (${ago(now - Date.parse(r.lastRun.finishedAt))})`
       : 'never',
-    r.lastRun ? (r.lastRun.outcome === 'success' ? 'ok' : 'FAILED') : '-',
+    r.lastRun
+      ? r.lastRun.outcome === 'success'
+        ? r.lastRun.warnings?.length
+          ? 'ok, WARNINGS'
+          : 'ok'
+        : 'FAILED'
+      : '-',
     r.lastRun ? String(r.lastRun.records) : '-',
     Object.keys(r.endOffsets).length === 0 ? '-' : Object.values(r.endOffsets).join('/'),
     r.lag ?? '-',
@@ -124,6 +130,8 @@ export function formatStatus(report: StatusReport, now = Date.now()): string {
     ),
   ];
   for (const r of report.resources) if (r.lastRun?.error) lines.push(`${r.resource}: ${r.lastRun.error}`);
+  for (const r of report.resources)
+    for (const warning of r.lastRun?.warnings ?? []) lines.push(`${r.resource}: warning: ${warning}`);
   if (report.clickhouseError) lines.push(`row counts unavailable: ${report.clickhouseError}`);
   return lines.join('\n');
 }

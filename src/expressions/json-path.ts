@@ -54,9 +54,26 @@ export function readPath(value: unknown, segments: readonly PathSegment[]): unkn
   return current;
 }
 
+/**
+ * A compiled path as text that compilePath reads back to the same segments: `links.next`, `data[0]`, and a key
+ * that dotted notation would split or misread quoted, as in `['@odata.nextLink']`. Keys that need no quotes
+ * print as they always have (saved incremental state compares this text).
+ */
 export function formatSegments(segments: readonly PathSegment[]): string {
   if (segments.length === 0) return '$';
-  return segments.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+  return segments
+    .map((s, i) => {
+      if (typeof s === 'number') return `[${s}]`;
+      if (needsQuotes(s, i)) return s.includes("'") ? `["${s}"]` : `['${s}']`;
+      return i === 0 ? s : `.${s}`;
+    })
+    .join('');
+}
+
+function needsQuotes(segment: string, index: number): boolean {
+  return (
+    segment === '' || /[.[\]]/.test(segment) || segment.trim() !== segment || (index === 0 && segment.startsWith('$'))
+  );
 }
 
 /** Sets a value at a compiled path inside a JSON body, creating objects on the way (`pagination.cursor`). */

@@ -42,6 +42,8 @@ export interface ResourceReport {
   readonly retries: number;
   readonly durationMs: number;
   readonly error?: string;
+  /** why the extraction may be incomplete though it did not fail (issue 13: no silent partial load) */
+  readonly warnings?: readonly string[];
 }
 
 /** The same report, as observers receive it when a resource finishes. */

@@ -19,6 +19,7 @@ export const METRIC = {
   lastExtractionTimestamp: 'streamtap_last_extraction_timestamp_seconds',
   lastExtractionRecords: 'streamtap_last_extraction_records',
   lastExtractionDuration: 'streamtap_last_extraction_duration_seconds',
+  extractionWarnings: 'streamtap_extraction_warnings_total',
   recordsConsumed: 'streamtap_records_consumed_total',
   rowsInserted: 'streamtap_rows_inserted_total',
   insertBatchRows: 'streamtap_insert_batch_rows',
@@ -52,6 +53,7 @@ export class Metrics {
   private readonly lastSuccess;
   private readonly lastTimestamp;
   private readonly lastRecords;
+  private readonly extractionWarnings;
   private readonly lastDuration;
   private readonly recordsConsumed;
   private readonly rowsInserted;
@@ -124,6 +126,11 @@ export class Metrics {
     this.lastTimestamp = gauge(
       METRIC.lastExtractionTimestamp,
       'unix time the last extraction of the resource finished',
+      r,
+    );
+    this.extractionWarnings = counter(
+      METRIC.extractionWarnings,
+      'warnings of finished extractions that may be incomplete though they succeeded (possible partial load)',
       r,
     );
     this.lastRecords = gauge(
@@ -220,6 +227,7 @@ export class Metrics {
     this.lastSuccess.set(labels, result.ok ? 1 : 0);
     this.lastTimestamp.set(labels, Date.now() / 1000);
     this.lastRecords.set(labels, result.records);
+    if (result.warnings?.length) this.extractionWarnings.inc(labels, result.warnings.length);
     this.lastDuration.set(labels, result.durationMs / 1000);
     this.published.delete(result.resource);
   }

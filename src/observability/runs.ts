@@ -23,6 +23,8 @@ export interface RunRecord {
   readonly retries: number;
   readonly durationMs: number;
   readonly error?: string;
+  /** the extraction succeeded but may be incomplete: why (see ResourceReport.warnings) */
+  readonly warnings?: readonly string[];
 }
 
 export function toRunRecord(source: string, runId: string, result: ResourceResult, finishedAt = Date.now()): RunRecord {
@@ -40,6 +42,7 @@ export function toRunRecord(source: string, runId: string, result: ResourceResul
     retries: result.retries,
     durationMs: result.durationMs,
     ...(result.error ? { error: result.error } : {}),
+    ...(result.warnings?.length ? { warnings: result.warnings } : {}),
   };
 }
 

@@ -143,6 +143,7 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
         const log = logger.child({ resource: resource.name, topic, runId });
         let pages = 0;
         const counts = emptyCounts();
+        const warnings: string[] = [];
         options.observer?.resourceStarted?.({ resource: resource.name, topic, runId });
         // Every record of this run gets a _version at or above startVersion (deletes for replace, below).
         const startVersion = nextVersion();
@@ -151,6 +152,11 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
             session,
             onPage: (page) => {
               pages++;
+              for (const warning of page.warnings ?? []) {
+                if (warnings.includes(warning)) continue;
+                warnings.push(warning);
+                log.warn({ page: page.number, url: page.url }, `possible partial load: ${warning}`);
+              }
               options.observer?.page?.({
                 resource: resource.name,
                 topic,
@@ -208,7 +214,10 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
           log.info({ pages, ...counts, ms: Date.now() - started }, 'resource done');
           return observed(
             options.observer,
-            report(resource.name, topic, counts.rejected === 0, pages, counts, retries, started),
+            withWarnings(
+              report(resource.name, topic, counts.rejected === 0, pages, counts, retries, started),
+              warnings,
+            ),
           );
         } catch (error) {
           await session.complete(resource.name, false);
@@ -216,7 +225,7 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
           return observed(
             options.observer,
             {
-              ...report(resource.name, topic, false, pages, counts, retries, started),
+              ...withWarnings(report(resource.name, topic, false, pages, counts, retries, started), warnings),
               error: (error as Error).message,
             },
             error,
@@ -229,6 +238,10 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
     await producer.disconnect();
     await client.close();
   }
+}
+
+function withWarnings(result: ResourceReport, warnings: readonly string[]): ResourceReport {
+  return warnings.length === 0 ? result : { ...result, warnings: [...warnings] };
 }
 
 function observed(observer: ProduceObserver | undefined, result: ResourceReport, error?: unknown): ResourceReport {

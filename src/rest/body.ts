@@ -1,22 +1,22 @@
 // Response bodies as servers send them: content codings undone, bytes decoded to text by the declared
 // charset (or a byte-order mark), then parsed as JSON by one function. Nothing here knows about pagination.
 import { TextDecoder } from 'node:util';
+import { StreamtapError } from '../errors.js';
 import { brotliDecompress, gunzip, inflate, inflateRaw, type InputType, type ZlibOptions } from 'node:zlib';
 
 /** What streamtap sends as `Accept-Encoding`: the codings {@link decodeContent} undoes (RFC 9110 §12.5.3). */
 export const ACCEPT_ENCODING = 'gzip, deflate, br';
 
 /** Why a body could not be read; the client turns it into a RestError with the request's context. */
-export class BodyError extends Error {
+export class BodyError extends StreamtapError {
   constructor(
     readonly code: 'BODY_TRUNCATED' | 'BODY_NOT_JSON' | 'RESPONSE_TOO_LARGE',
     message: string,
     /** a truncated body is a transport accident: the same request may well succeed */
-    readonly retriable: boolean,
-    options?: { cause?: unknown },
+    retriable: boolean,
+    options: { cause?: unknown } = {},
   ) {
-    super(message, options);
-    this.name = 'BodyError';
+    super(message, { ...options, retriable });
   }
 }
 
@@ -46,7 +46,12 @@ export async function decodeContent(
   for (const coding of codings.reverse()) {
     if (body.length === 0) return body;
     const fn = inflaterFor(coding, body);
-    if (!fn) throw new BodyError('BODY_NOT_JSON', `response uses content-encoding "${coding}", which streamtap cannot decode`, false);
+    if (!fn)
+      throw new BodyError(
+        'BODY_NOT_JSON',
+        `response uses content-encoding "${coding}", which streamtap cannot decode`,
+        false,
+      );
     body = await run(fn, body, maxBytes, coding);
   }
   return body;
@@ -56,7 +61,10 @@ function inflaterFor(coding: string, body: Buffer): Inflater | undefined {
   if (coding === 'gzip' || coding === 'x-gzip') return gunzip;
   if (coding === 'br') return brotliDecompress;
   // RFC 9110's deflate is the zlib format (RFC 1950), whose first byte names method 8; raw deflate does not.
-  if (coding === 'deflate') return ((body[0] as number) & 0x0f) === 8 && (((body[0] as number) << 8) | (body[1] as number)) % 31 === 0 ? inflate : inflateRaw;
+  if (coding === 'deflate')
+    return ((body[0] as number) & 0x0f) === 8 && (((body[0] as number) << 8) | (body[1] as number)) % 31 === 0
+      ? inflate
+      : inflateRaw;
   return undefined;
 }
 
@@ -66,14 +74,27 @@ function run(fn: Inflater, body: Buffer, maxBytes: number, coding: string): Prom
       if (!error) return resolve(result);
       const code = (error as { code?: string }).code;
       if (code === 'ERR_BUFFER_TOO_LARGE')
-        return reject(new BodyError('RESPONSE_TOO_LARGE', `decoded response body exceeds ${maxBytes} bytes`, false, { cause: error }));
-      if (code === 'Z_BUF_ERROR' || /unexpected end/i.test(error.message))
         return reject(
-          new BodyError('BODY_TRUNCATED', `the ${coding} response body ends early (${body.length} bytes received)`, true, {
+          new BodyError('RESPONSE_TOO_LARGE', `decoded response body exceeds ${maxBytes} bytes`, false, {
             cause: error,
           }),
         );
-      reject(new BodyError('BODY_NOT_JSON', `the ${coding} response body is corrupt: ${error.message}`, false, { cause: error }));
+      if (code === 'Z_BUF_ERROR' || /unexpected end/i.test(error.message))
+        return reject(
+          new BodyError(
+            'BODY_TRUNCATED',
+            `the ${coding} response body ends early (${body.length} bytes received)`,
+            true,
+            {
+              cause: error,
+            },
+          ),
+        );
+      reject(
+        new BodyError('BODY_NOT_JSON', `the ${coding} response body is corrupt: ${error.message}`, false, {
+          cause: error,
+        }),
+      );
     });
   });
 }

@@ -46,6 +46,7 @@ export type DetectedPaginator =
 export function detectPaginator(response: PageResponse): DetectedPaginator {
   if (parseLinkHeader(headerValue(response.headers, 'link')).has('next')) return { type: 'header_link' };
   const path = findNextPath(response.body, [], 0);
+  // formatSegments quotes a key such as `@odata.nextLink`, so compilePath reads it back as one key, not two.
   if (path) return { type: 'json_link', next_url_path: formatSegments(path) };
   return { type: 'single_page' };
 }

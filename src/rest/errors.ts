@@ -10,6 +10,7 @@ export type RestErrorCode = Extract<
   | 'RESPONSE_TOO_LARGE'
   | 'BODY_NOT_JSON'
   | 'BODY_TRUNCATED'
+  | 'RETRY_AFTER_TOO_LONG'
   | 'SELECTOR_NO_LIST'
   | 'CURSOR_LOOP'
   | 'PAGINATOR_INVALID'

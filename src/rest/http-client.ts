@@ -98,7 +98,13 @@ export class HttpClient {
     } catch (error) {
       if (error instanceof RestError) throw error;
       if (error instanceof BodyError)
-        throw new RestError(error.code, error.message, error.retriable, { resource: req.resource, url }, { cause: error });
+        throw new RestError(
+          error.code,
+          error.message,
+          error.retriable,
+          { resource: req.resource, url },
+          { cause: error },
+        );
       if (req.signal?.aborted) throw error;
       if (timeout.aborted) {
         throw new RestError(
@@ -111,7 +117,10 @@ export class HttpClient {
       }
       const code = (error as { code?: string }).code ?? '';
       // The server closed the connection before sending the Content-Length it announced.
-      if (code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || (code === 'UND_ERR_SOCKET' && /closed/i.test((error as Error).message)))
+      if (
+        code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' ||
+        (code === 'UND_ERR_SOCKET' && /closed/i.test((error as Error).message))
+      )
         throw new RestError(
           'BODY_TRUNCATED',
           `the response body ended before it was complete (${(error as Error).message})`,

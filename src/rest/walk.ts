@@ -9,7 +9,8 @@ import { detectRecordsPath } from './detector.js';
 import { RestError, redactUrl, type RestErrorCode } from './errors.js';
 import { IncrementalCursorError, type IncrementalCursor } from './incremental.js';
 import { compilePath, formatSegments, MISSING, readPath, type PathSegment } from '../expressions/json-path.js';
-import { createPaginator, PaginationError, type PageRequest } from './paginators/index.js';
+import { createPaginator, PaginationError, type PageRequest, type Paginator } from './paginators/index.js';
+import { apiSaysNoMore } from './paginators/paginator.js';
 import { compileStopCondition } from '../expressions/stop-condition.js';
 
 export interface ExtractedPage {
@@ -28,6 +29,11 @@ export interface ExtractedPage {
   readonly dataPath?: string;
   /** records the API returned on this page, before incremental filtering and processing steps */
   readonly received?: number;
+  /**
+   * set on the last page of a walk whose data may be incomplete though nothing failed (a full page where the
+   * paginator stopped, fewer records than the API's total): the producer logs and reports them (issue 13)
+   */
+  readonly warnings?: readonly string[];
 }
 
 /** Pages used by one resource in one run, across all its walks: the max_pages guard. */
@@ -79,6 +85,9 @@ export async function* walkPages(
   const selector = endpoint.dataSelector === undefined ? undefined : compilePath(endpoint.dataSelector);
   paginator.init(request);
   const seen = new Set<string>();
+  // Auto-detected records path: guessed on the first page, then kept (a later page is read the same way).
+  let detected: readonly PathSegment[] | undefined;
+  let previous: { body: unknown; received: readonly unknown[] } | undefined;
 
   for (let number = 1; ; number++) {
     if (budget.used >= budget.max) {
@@ -96,6 +105,8 @@ export async function* walkPages(
       .update(`${request.method} ${request.url.href} ${request.json === undefined ? '' : JSON.stringify(request.json)}`)
       .digest('base64');
     if (seen.has(fingerprint)) {
+      // The same request again after a page that said the data is over is the end, not a loop.
+      if (previous && apiSaysNoMore(previous.body, previous.received)) return;
       fail(
         'CURSOR_LOOP',
         `the ${paginator.description} paginator asked for the same request twice; stopping instead of looping`,
@@ -128,8 +139,11 @@ export async function* walkPages(
       };
       return;
     }
-    const path = selector ?? detectRecordsPath(response.body);
-    const received = selectRecords(response.body, path, selector !== undefined, resource.name, url, response.status);
+    const path = selector ?? (detected ??= detectRecordsPath(response.body));
+    // A detected path that stops resolving after page 1 fails like a configured one: never a silent partial load.
+    const origin = selector ? 'data_selector' : number > 1 ? 'the records path detected on page 1,' : undefined;
+    const received = selectRecords(response.body, path, origin, resource.name, url, response.status);
+    previous = { body: response.body, received };
     const stopHere = stop?.(response.body) === true;
     if (!stopHere) {
       try {
@@ -161,6 +175,8 @@ export async function* walkPages(
     }
     records = applySteps(records, resource, request.url, response.status);
 
+    const last = stopHere || pastRange || !paginator.hasNextPage;
+    const warnings = last && !stopHere && !pastRange ? endWarnings(paginator, request, received.length) : [];
     yield {
       number,
       records,
@@ -171,14 +187,50 @@ export async function* walkPages(
       paginator: stopText ? `${paginator.description}, stop when ${stopText}` : paginator.description,
       dataPath: formatSegments(path),
       received: received.length,
+      ...(warnings.length > 0 ? { warnings } : {}),
     };
-    if (stopHere || pastRange || !paginator.hasNextPage) return;
+    if (last) return;
     paginator.next(request);
   }
 }
 
 class ParentFieldError extends StreamtapError {
   readonly code = ErrorCode.PARENT_FIELD_MISSING;
+}
+
+/** Query parameters by which APIs commonly ask for a page size. */
+const PAGE_SIZE_PARAMS = new Set([
+  'limit',
+  'per_page',
+  'perpage',
+  'page_size',
+  'pagesize',
+  '$top',
+  'top',
+  'max_results',
+  'maxresults',
+  'count',
+  'size',
+]);
+
+/**
+ * Why a walk that ended without error may still be incomplete. A single-page walk whose page held exactly as many
+ * records as its request asked for (`limit=100`, `$top=2`) most likely met a paginated API without following it.
+ */
+function endWarnings(paginator: Paginator, request: PageRequest, received: number): string[] {
+  const warnings: string[] = [];
+  if (paginator.warning) warnings.push(paginator.warning);
+  if (/(^|→ )single_page/.test(paginator.description) && received > 0) {
+    for (const [name, value] of request.url.searchParams) {
+      if (PAGE_SIZE_PARAMS.has(name.toLowerCase()) && Number(value) === received) {
+        warnings.push(
+          `the ${paginator.description} paginator stopped on a page as full as requested (${name}=${value}); the API probably has more pages: configure a paginator`,
+        );
+        break;
+      }
+    }
+  }
+  return warnings;
 }
 
 function placeholderLookup(resource: ResolvedResource, options: WalkOptions): Lookup {
@@ -236,7 +288,8 @@ function firstRequest(
 function selectRecords(
   body: unknown,
   path: readonly PathSegment[],
-  configured: boolean,
+  /** who chose the path, when it must resolve: `data_selector`, or detection on an earlier page */
+  configured: string | undefined,
   resource: string,
   url: string,
   status: number,
@@ -247,13 +300,13 @@ function selectRecords(
   if (found === null) return [];
   // dlt: a selector that lands on one object (a single-entity endpoint, `$`) yields that object as the record.
   if (found !== MISSING && typeof found === 'object') return [found];
-  if (!configured) return found === MISSING ? [] : [found];
+  if (configured === undefined) return found === MISSING ? [] : [found];
   const keys =
     body && typeof body === 'object' && !Array.isArray(body) ? Object.keys(body).slice(0, 10).join(', ') : typeof body;
   const what = found === MISSING ? 'nothing' : typeof found;
   throw new RestError(
     'SELECTOR_NO_LIST',
-    `data_selector "${formatSegments(path)}" found ${what}, not a list (top-level: ${Array.isArray(body) ? 'a list' : keys})`,
+    `${configured} "${formatSegments(path)}" found ${what}, not a list (top-level: ${Array.isArray(body) ? 'a list' : keys})`,
     false,
     {
       resource,

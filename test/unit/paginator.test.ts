@@ -64,12 +64,25 @@ test('json_link: a link to a page already fetched is a loop, and a non-http link
   const p = make({ type: 'json_link' });
   const req = request('https://api.test/a');
   p.init(req);
-  p.update(response({ next: 'https://api.test/b' }), []);
+  p.update(response({ next: 'https://api.test/b' }), [1]);
   p.next(req);
   assert.throws(
-    () => p.update(response({ next: 'https://api.test/b' }), []),
+    () => p.update(response({ next: 'https://api.test/b' }), [2]),
     (e: unknown) => e instanceof PaginationError && e.code === 'CURSOR_LOOP',
   );
+  // The same link on a page that says the data is over (no records, or has_more: false) ends the walk.
+  for (const [body, records] of [
+    [{ next: 'https://api.test/b' }, []],
+    [{ next: 'https://api.test/b', meta: { has_more: false } }, [2]],
+  ] as const) {
+    const e = make({ type: 'json_link' });
+    const r = request('https://api.test/a');
+    e.init(r);
+    e.update(response({ next: 'https://api.test/b' }), [1]);
+    e.next(r);
+    e.update(response(body), records);
+    assert.equal(e.hasNextPage, false);
+  }
   const q = make({ type: 'json_link' });
   q.init(request());
   assert.throws(

@@ -1,6 +1,13 @@
 import type { DataSelector } from '../../config/schema.js';
 import { compilePath, formatSegments, readPath, setPath, MISSING } from '../../expressions/json-path.js';
-import { PaginationError, referenceText, type PageRequest, type PageResponse, type Paginator } from './paginator.js';
+import {
+  PaginationError,
+  apiSaysNoMore,
+  referenceText,
+  type PageRequest,
+  type PageResponse,
+  type Paginator,
+} from './paginator.js';
 
 export interface CursorPaginatorConfig {
   readonly cursor_path: DataSelector;
@@ -32,7 +39,7 @@ export class CursorPaginator implements Paginator {
 
   init(_request: PageRequest): void {}
 
-  update(response: PageResponse, _records: readonly unknown[]): void {
+  update(response: PageResponse, records: readonly unknown[]): void {
     const value = readPath(response.body, this.cursorPath);
     const text = referenceText(value === MISSING ? undefined : value);
     if (text === undefined) {
@@ -40,6 +47,11 @@ export class CursorPaginator implements Paginator {
       return;
     }
     if (this.seen.has(text)) {
+      // Many APIs hand back their last cursor with an empty page or `has_more: false`: that is the end, not a loop.
+      if (apiSaysNoMore(response.body, records)) {
+        this.hasNextPage = false;
+        return;
+      }
       throw new PaginationError(
         'CURSOR_LOOP',
         `the API returned cursor ${JSON.stringify(text.slice(0, 80))} at "${formatSegments(this.cursorPath)}" a second time; stopping instead of looping`,

@@ -1,5 +1,6 @@
 import {
   PaginationError,
+  apiSaysNoMore,
   headerValue,
   referenceText,
   type PageRequest,
@@ -20,11 +21,15 @@ export class HeaderCursorPaginator implements Paginator {
 
   init(_request: PageRequest): void {}
 
-  update(response: PageResponse, _records: readonly unknown[]): void {
+  update(response: PageResponse, records: readonly unknown[]): void {
     this.cursor = referenceText(headerValue(response.headers, this.config.cursor_key)?.trim());
     this.hasNextPage = this.cursor !== undefined;
     if (this.cursor === undefined) return;
     if (this.seen.has(this.cursor)) {
+      if (apiSaysNoMore(response.body, records)) {
+        this.hasNextPage = false;
+        return;
+      }
       throw new PaginationError(
         'CURSOR_LOOP',
         `the API returned cursor ${JSON.stringify(this.cursor.slice(0, 80))} in header ${this.config.cursor_key} a second time; stopping instead of looping`,

@@ -1,5 +1,5 @@
 import { NextUrl } from './next-url.js';
-import { headerValue, type PageRequest, type PageResponse, type Paginator } from './paginator.js';
+import { apiSaysNoMore, headerValue, type PageRequest, type PageResponse, type Paginator } from './paginator.js';
 
 /** dlt's `header_link`: the next page is the `Link` header's target with `rel="next"` (RFC 8288). */
 export class HeaderLinkPaginator implements Paginator {
@@ -16,9 +16,9 @@ export class HeaderLinkPaginator implements Paginator {
     this.current = request.url;
   }
 
-  update(response: PageResponse, _records: readonly unknown[]): void {
+  update(response: PageResponse, records: readonly unknown[]): void {
     const target = parseLinkHeader(headerValue(response.headers, 'link')).get(this.config.links_next_key.toLowerCase());
-    this.hasNextPage = this.link.set(target, this.current as URL);
+    this.hasNextPage = this.link.set(target, this.current as URL, apiSaysNoMore(response.body, records));
   }
 
   next(request: PageRequest): void {

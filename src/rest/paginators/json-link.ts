@@ -1,7 +1,7 @@
 import type { DataSelector } from '../../config/schema.js';
 import { compilePath, formatSegments, MISSING, readPath } from '../../expressions/json-path.js';
 import { NextUrl } from './next-url.js';
-import { referenceText, type PageRequest, type PageResponse, type Paginator } from './paginator.js';
+import { apiSaysNoMore, referenceText, type PageRequest, type PageResponse, type Paginator } from './paginator.js';
 
 /** dlt's `json_link`: the next page's URL is in the body at `next_url_path` (absolute or relative). */
 export class JsonLinkPaginator implements Paginator {
@@ -21,9 +21,10 @@ export class JsonLinkPaginator implements Paginator {
     this.current = request.url;
   }
 
-  update(response: PageResponse, _records: readonly unknown[]): void {
+  update(response: PageResponse, records: readonly unknown[]): void {
     const value = readPath(response.body, this.path);
-    this.hasNextPage = this.link.set(referenceText(value === MISSING ? undefined : value), this.current as URL);
+    const reference = referenceText(value === MISSING ? undefined : value);
+    this.hasNextPage = this.link.set(reference, this.current as URL, apiSaysNoMore(response.body, records));
   }
 
   next(request: PageRequest): void {

@@ -7,8 +7,11 @@ export class NextUrl {
 
   constructor(private readonly where: string) {}
 
-  /** Records the reference from a response; returns whether there is a next page. */
-  set(reference: string | undefined, current: URL): boolean {
+  /**
+   * Records the reference from a response; returns whether there is a next page. `ended`: the response itself
+   * says the data is over (see apiSaysNoMore), so a link seen before ends the walk instead of failing it.
+   */
+  set(reference: string | undefined, current: URL, ended = false): boolean {
     if (reference === undefined) return false;
     let url: URL;
     try {
@@ -27,6 +30,7 @@ export class NextUrl {
       );
     }
     if (this.seen.has(url.href) || url.href === current.href) {
+      if (ended) return false;
       throw new PaginationError(
         'CURSOR_LOOP',
         `the API linked to ${url.pathname}${url.search} at ${this.where} a second time; stopping instead of looping`,

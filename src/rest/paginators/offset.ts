@@ -45,6 +45,10 @@ export class OffsetPaginator implements Paginator {
     return this.range.hasNextPage;
   }
 
+  get warning(): string | undefined {
+    return this.range.shortfall;
+  }
+
   init(request: PageRequest): void {
     this.range.apply(request);
     this.range.write(request, this.limitParam, this.limitBody, this.config.limit);

@@ -27,6 +27,11 @@ export interface Paginator {
   update(response: PageResponse, records: readonly unknown[]): void;
   /** turn the previous request into the next one */
   next(request: PageRequest): void;
+  /**
+   * Read once the walk has ended: why its data may be incomplete though nothing failed (fewer records than the
+   * API's total). The walk hands it on as a warning of the resource.
+   */
+  readonly warning?: string | undefined;
 }
 
 export class PaginationError extends StreamtapError {
@@ -52,4 +57,39 @@ export function headerValue(headers: PageResponse['headers'], name: string): str
 export function referenceText(value: unknown): string | undefined {
   if (value === undefined || value === null || value === '' || value === false) return undefined;
   return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** Keys under which APIs commonly say whether more data follows (`has_more: false` at the end). */
+const MORE_KEYS = new Set([
+  'has_more',
+  'hasmore',
+  'more',
+  'has_next',
+  'hasnext',
+  'has_next_page',
+  'hasnextpage',
+  'more_results',
+  'moreresults',
+]);
+
+/**
+ * Whether a response says the data has ended: no records on it, or a well-known has-more flag (top level or one
+ * object down, e.g. `meta.has_more`) that is false. A paginator handed the same cursor or link again ends the walk
+ * when this holds and reports a loop only while the API still says there is more (issue 13, kind 4).
+ */
+export function apiSaysNoMore(body: unknown, records: readonly unknown[]): boolean {
+  if (records.length === 0) return true;
+  return moreFlag(body, 0) === false;
+}
+
+function moreFlag(value: unknown, depth: number): boolean | undefined {
+  if (depth > 1 || value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+    if (MORE_KEYS.has(key.toLowerCase().replace(/-/g, '_')) && typeof child === 'boolean') return child;
+  }
+  for (const child of Object.values(value as Record<string, unknown>)) {
+    const found = moreFlag(child, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }

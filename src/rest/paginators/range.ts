@@ -29,6 +29,12 @@ export interface RangeOptions {
 export class RangeState {
   hasNextPage = true;
   value: number;
+  /** the last total the API stated: many state it on page 1 only, or turn it null on later pages */
+  private total: number | undefined;
+  /** records received over the walk, to compare with the API's total at the end */
+  private received = 0;
+  /** set at the end of a walk that received fewer records than the API's total implies */
+  shortfall: string | undefined;
   private readonly bodyPath: readonly PathSegment[] | undefined;
   private readonly totalPath: readonly PathSegment[] | undefined;
   private readonly hasMorePath: readonly PathSegment[] | undefined;
@@ -56,13 +62,16 @@ export class RangeState {
   }
 
   update(response: PageResponse, records: readonly unknown[]): void {
+    this.received += records.length;
     if (this.o.stopAfterEmptyPage && records.length === 0) {
       this.hasNextPage = false;
+      this.checkShortfall();
       return;
     }
-    let total: number | undefined;
-    if (this.totalPath) {
-      const raw = readPath(response.body, this.totalPath);
+    let total = this.total;
+    const raw = this.totalPath ? readPath(response.body, this.totalPath) : undefined;
+    // Absent or null after a page that stated it: keep what the API said before.
+    if (this.totalPath && (this.total === undefined || (raw !== MISSING && raw !== null))) {
       if (raw === MISSING || raw === null) {
         throw new PaginationError(
           'PAGINATOR_INVALID',
@@ -76,6 +85,7 @@ export class RangeState {
           `total ${this.o.counting} at "${formatSegments(this.totalPath)}" is not an integer: ${JSON.stringify(raw)?.slice(0, 40)}`,
         );
       }
+      this.total = total;
     }
     this.value += this.o.step;
     if (
@@ -101,6 +111,19 @@ export class RangeState {
       // dlt lets has_more overrule the other stops; here any stop wins, so maximum_* stays a hard cap.
       if (!more) this.hasNextPage = false;
     }
+    if (!this.hasNextPage) this.checkShortfall();
+  }
+
+  /**
+   * An offset walk that ends with fewer records than the API's own total (minus the starting offset) lost some:
+   * records deleted meanwhile, or a server cap on offsets. Not an error (totals move while a walk runs), but never
+   * silent: the walk reports it as a warning. A maximum_offset below the total is a configured cut, not a loss.
+   */
+  private checkShortfall(): void {
+    if (this.o.counting !== 'items' || this.total === undefined) return;
+    const expected = Math.min(this.total, this.o.maximum ?? Infinity) - this.o.initial;
+    if (this.received < expected)
+      this.shortfall = `the API's total at "${formatSegments(this.totalPath ?? [])}" is ${this.total}, but the walk from offset ${this.o.initial} received ${this.received} records`;
   }
 
   /** Writes the current value, as a query parameter or into the JSON body. */
