@@ -3,6 +3,7 @@
 import type { AuthConfig, SecretRef } from '../config/schema.js';
 import { requireSecret, type SecretSources } from '../config/secrets.js';
 import { RestError, redactUrl, type SecretRedactor } from './errors.js';
+import { setQueryParam } from './query.js';
 
 export interface AuthTarget {
   readonly url: URL;
@@ -57,7 +58,7 @@ export function createAuth(config: AuthConfig | undefined, options: AuthOptions)
       const key = secret(config.api_key);
       const name = config.name;
       if (config.location === 'query' || config.location === 'param') {
-        return { type: 'api_key', apply: async ({ url }) => url.searchParams.set(name, key), invalidate: () => false };
+        return { type: 'api_key', apply: async ({ url }) => setQueryParam(url, name, key), invalidate: () => false };
       }
       if (config.location === 'cookie') {
         const cookie = `${name}=${encodeURIComponent(key)}`;

@@ -1,5 +1,5 @@
 // HTTP transport: one keep-alive undici Agent per source, a timeout per attempt, a cap on body size.
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import { ACCEPT_ENCODING, BodyError, decodeContent } from './body.js';
 import { RestError, parseRetryAfter, redactUrl } from './errors.js';
 
@@ -29,6 +29,9 @@ export interface HttpResponse {
   /** bytes as they came over the wire, before decoding */
   readonly wireBytes: number;
 }
+
+/** redirects followed per request, as browsers and curl -L cap them */
+const MAX_REDIRECTIONS = 5;
 
 const RETRIABLE_NETWORK = new Set([
   'ECONNRESET',
@@ -60,7 +63,9 @@ export class HttpClient {
         keepAliveTimeout: 30_000,
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
-      });
+        // A `Location` is requested as the server wrote it (undici keeps its path and query bytes), and
+        // Authorization and cookies are dropped when it leads to another origin.
+      }).compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTIONS }));
   }
 
   /** One attempt. Non-2xx statuses are returned, not thrown: the caller knows which are retriable. */

@@ -12,6 +12,7 @@ import { compilePath, formatSegments, MISSING, readPath, type PathSegment } from
 import { createPaginator, PaginationError, type PageRequest, type Paginator } from './paginators/index.js';
 import { apiSaysNoMore } from './paginators/paginator.js';
 import { compileStopCondition } from '../expressions/stop-condition.js';
+import { setQueryParam } from './query.js';
 
 export interface ExtractedPage {
   /** 1-based page number in this walk */
@@ -271,7 +272,7 @@ function firstRequest(
   const set = (key: string, value: unknown): void => {
     // A placeholder that resolves to nothing (an unset end_value) leaves the parameter out.
     if (value === null || value === undefined) return;
-    url.searchParams.set(key, typeof value === 'object' ? JSON.stringify(value) : String(value));
+    setQueryParam(url, key, typeof value === 'object' ? JSON.stringify(value) : String(value));
   };
   for (const [key, value] of Object.entries(endpoint.params))
     set(expandString(key, lookup), expandValue(value, lookup, true));

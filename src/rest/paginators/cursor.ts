@@ -8,6 +8,7 @@ import {
   type PageResponse,
   type Paginator,
 } from './paginator.js';
+import { setQueryParam } from '../query.js';
 
 export interface CursorPaginatorConfig {
   readonly cursor_path: DataSelector;
@@ -66,7 +67,8 @@ export class CursorPaginator implements Paginator {
       request.json = structuredClone(request.json ?? {});
       setPath(request.json, this.bodyPath, this.cursor);
     } else {
-      request.url.searchParams.set(
+      setQueryParam(
+        request.url,
         this.param,
         typeof this.cursor === 'string' ? this.cursor : JSON.stringify(this.cursor),
       );

@@ -7,6 +7,7 @@ import {
   type PageResponse,
   type Paginator,
 } from './paginator.js';
+import { setQueryParam } from '../query.js';
 
 /** dlt's `header_cursor`: the next cursor is a response header, sent back as a query parameter. */
 export class HeaderCursorPaginator implements Paginator {
@@ -39,6 +40,6 @@ export class HeaderCursorPaginator implements Paginator {
   }
 
   next(request: PageRequest): void {
-    if (this.cursor !== undefined) request.url.searchParams.set(this.config.cursor_param, this.cursor);
+    if (this.cursor !== undefined) setQueryParam(request.url, this.config.cursor_param, this.cursor);
   }
 }

@@ -10,6 +10,7 @@ import {
   type PathSegment,
 } from '../../expressions/json-path.js';
 import { PaginationError, type PageRequest, type PageResponse } from './paginator.js';
+import { setQueryParam } from '../query.js';
 
 export interface RangeOptions {
   readonly param: string | undefined;
@@ -137,7 +138,7 @@ export class RangeState {
       request.json = structuredClone(request.json ?? {});
       setPath(request.json, bodyPath, value);
     } else if (param) {
-      request.url.searchParams.set(param, String(value));
+      setQueryParam(request.url, param, String(value));
     }
   }
 
