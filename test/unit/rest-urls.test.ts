@@ -50,7 +50,8 @@ test('next links and redirects are requested byte for byte; an api_key in the qu
   const server = await startRecorder((req, res) => {
     if (req.url.pathname === '/old') {
       res.writeHead(302, { location: '/items?x=%7E%20y&z=1+2' });
-      return res.end();
+      res.end();
+      return;
     }
     if (req.url.pathname === '/items/p%202') return sendJson(res, 200, { data: [{ id: 2 }], next: null });
     sendJson(res, 200, { data: [{ id: 1 }], next });
