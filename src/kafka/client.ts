@@ -88,6 +88,25 @@ export function describeKafka(settings: KafkaSettings): string {
 const QUIET = ['KafkaJS v2.0.0 switched default partitioner', 'Limiting retries for the idempotent producer'];
 const TRANSIENT = ['The coordinator is loading', 'The group coordinator is not available'];
 
+/**
+ * The level a kafkajs log line gets in our log: `undefined` drops it. Expected, handled conditions never
+ * log at error level: a freshly started broker's coordinator answers (kafkajs or retryRetriable tries
+ * again), and a CreateTopics answer of "Topic creation errors", which kafkajs logs for every refused
+ * topic, including TOPIC_ALREADY_EXISTS when another process created it between our listTopics and
+ * createTopics; kafkajs treats that as success, and any other refusal is thrown to ensureTopics' caller.
+ */
+export function kafkajsLogLevel(
+  level: number,
+  message: string,
+  fields: Readonly<Record<string, unknown>>,
+): 'debug' | 'warn' | 'error' | undefined {
+  if (QUIET.some((q) => message.startsWith(q))) return undefined;
+  const error = String(fields.error ?? '');
+  if (TRANSIENT.some((t) => error.includes(t))) return 'debug';
+  if (message.startsWith('Response CreateTopics') && error === 'Topic creation errors') return 'debug';
+  return level <= logLevel.ERROR ? 'error' : 'warn';
+}
+
 /** `overrides`: e.g. `{ retry: { retries: 0 } }` for a health probe that must answer fast. */
 export function createKafka(settings: KafkaSettings, logger: Logger, overrides: Partial<KafkaConfig> = {}): Kafka {
   const log = logger.child({ component: 'kafkajs' });
@@ -104,12 +123,8 @@ export function createKafka(settings: KafkaSettings, logger: Logger, overrides: 
       () =>
       ({ level, log: entry }: LogEntry) => {
         const { message, ...rest } = entry;
-        if (QUIET.some((q) => message.startsWith(q))) return;
-        // A freshly started broker answers these for a few seconds while it loads its internal topics;
-        // kafkajs (or retryRetriable) tries again, so they are not errors a user must act on.
-        if (TRANSIENT.some((t) => String(rest.error ?? '').includes(t))) log.debug(rest, message);
-        else if (level <= logLevel.ERROR) log.error(rest, message);
-        else log.warn(rest, message);
+        const to = kafkajsLogLevel(level, message, rest);
+        if (to) log[to](rest, message);
       },
     ...overrides,
   });
