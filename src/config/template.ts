@@ -44,10 +44,6 @@ export function parseTemplate(text: string): TemplatePart[] {
   return parts;
 }
 
-export function hasPlaceholders(text: string): boolean {
-  return parseTemplate(text).some((p) => 'expr' in p);
-}
-
 /** Every placeholder expression in a value: strings, and strings nested in objects and arrays (keys too). */
 export function findExpressions(value: unknown, into: Set<string> = new Set()): Set<string> {
   if (typeof value === 'string') {

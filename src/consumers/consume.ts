@@ -38,7 +38,7 @@ import { controlTopic } from '../contracts/topics.js';
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from './settings.js';
 import type { EncodedRow } from './insert-writer.js';
 import { ClickHouseSink } from './sink.js';
-import { compileRowMapper, tableSpec, type TableSpec } from './table-schema.js';
+import { tableSpec, type TableSpec } from './table-schema.js';
 import { TableEvolution } from './table-evolution.js';
 
 export interface ConsumeOptions {
@@ -110,7 +110,6 @@ interface TopicPlan {
   readonly resource: string;
   readonly spec: TableSpec;
   readonly codec: ResourceCodec;
-  readonly toRow: (record: Record<string, unknown>) => Record<string, unknown>;
   /** adds and widens columns when a newer schema version arrives (table-evolution.ts) */
   readonly evolution: TableEvolution;
   readonly keyOf: (record: Record<string, unknown>) => string;
@@ -150,7 +149,6 @@ export async function consume(options: ConsumeOptions): Promise<ConsumeReport> {
       resource: r.name,
       spec,
       codec,
-      toRow: compileRowMapper(spec),
       evolution: new TableEvolution(options.clickhouse, spec, r.tableName, logger, options.topology ?? SINGLE_SERVER),
       keyOf: compileRecordKey(keyFields),
       keyFields,

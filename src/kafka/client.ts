@@ -76,12 +76,6 @@ function saslFromEnv(env: NodeJS.ProcessEnv): SASLOptions | undefined {
   return { mechanism: mechanism as (typeof SASL_MECHANISMS)[number], username, password } as SASLOptions;
 }
 
-/** Brokers and security for logs: never the password. */
-export function describeKafka(settings: KafkaSettings): string {
-  const security = `${settings.sasl ? `SASL ${settings.sasl.mechanism} as ${(settings.sasl as { username?: string }).username ?? '?'}` : 'no SASL'}${settings.ssl ? ', TLS' : ''}`;
-  return `${settings.brokers.join(',')} (${security})`;
-}
-
 // Warnings about choices made on purpose: producers pass an explicit partitioner (Java-compatible murmur2),
 // and idempotent producers keep bounded retries so a dead broker fails a run loudly instead of hanging it;
 // a batch replayed by a later run is absorbed by the key-based dedup downstream.
