@@ -11,6 +11,7 @@ import kafkajs, {
 } from 'kafkajs';
 import { ConfigError } from '../config/errors.js';
 import { defaultPartitioner } from './partitioner.js';
+import { clusterTopicLayout, type TopicLayout, type TopicLayoutOverrides } from './topic-layout.js';
 import type { Logger } from '../log.js';
 import { backoffMs, retry, sleep as sleepFor, type Backoff } from '../retry.js';
 
@@ -126,13 +127,38 @@ export function createKafka(settings: KafkaSettings, logger: Logger, overrides: 
 
 export interface TopicSpec {
   readonly topic: string;
-  readonly partitions?: number;
+  /** default: the layout's partitions (settings topics.partitions, else 3) */
+  readonly partitions?: number | undefined;
   /** cleanup.policy etc. */
   readonly config?: Readonly<Record<string, string>>;
 }
 
-/** Creates missing topics and waits until each has a leader, so producers and consumers never race it. */
-export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[], replicationFactor = 1): Promise<void> {
+/** A topic that existed before with another partition count than asked for: Kafka keeps what it has. */
+export interface TopicMismatch {
+  readonly topic: string;
+  readonly partitions: number;
+  readonly wanted: number;
+}
+
+export interface EnsuredTopics {
+  readonly layout: TopicLayout;
+  /** existing topics whose partition count differs from the spec; callers say so (never silent) */
+  readonly mismatches: readonly TopicMismatch[];
+}
+
+/**
+ * Creates missing topics and waits until each has a leader, so producers and consumers never race it.
+ * Replication factor and min.insync.replicas follow the cluster size unless `overrides` say otherwise
+ * (src/kafka/topic-layout.ts); existing topics are left as they are and reported when their partition
+ * count differs. Throws ConfigError for an override the cluster cannot honour.
+ */
+export async function ensureTopics(
+  admin: Admin,
+  specs: readonly TopicSpec[],
+  overrides: TopicLayoutOverrides = {},
+): Promise<EnsuredTopics> {
+  const layout = await clusterTopicLayout(admin, overrides);
+  const wanted = (s: TopicSpec): number => s.partitions ?? layout.partitions;
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((s) => !existing.has(s.topic));
   if (missing.length > 0) {
@@ -140,13 +166,20 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[], re
       waitForLeaders: true,
       topics: missing.map((s) => ({
         topic: s.topic,
-        numPartitions: s.partitions ?? 3,
-        replicationFactor,
-        configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
+        numPartitions: wanted(s),
+        replicationFactor: layout.replicationFactor,
+        configEntries: Object.entries({ 'min.insync.replicas': String(layout.minInsyncReplicas), ...s.config }).map(
+          ([name, value]) => ({ name, value }),
+        ),
       })),
     });
   }
-  await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) });
+  const { topics } = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) });
+  const mismatches = specs.flatMap((s): TopicMismatch[] => {
+    const partitions = topics.find((t) => t.name === s.topic)?.partitions.length ?? 0;
+    return partitions === wanted(s) ? [] : [{ topic: s.topic, partitions, wanted: wanted(s) }];
+  });
+  return { layout, mismatches };
 }
 
 /** Kafka admin and connect retries: 400 ms doubling to 5 s, jittered (about 25 s over 10 attempts). */
