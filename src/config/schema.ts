@@ -290,6 +290,8 @@ const resourceFields = {
   concurrency: z.number().int().positive().max(256).optional(),
   /** streamtap: a runaway guard; more pages than this in one run fail the resource */
   max_pages: z.number().int().positive().optional(),
+  /** streamtap: how the resource's topic is created; partitions default to settings topics.partitions, else 3 */
+  kafka: z.strictObject({ partitions: z.number().int().positive().max(100_000).optional() }).optional(),
 };
 
 export const resourceSchema = z.strictObject({

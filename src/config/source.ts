@@ -77,6 +77,8 @@ export interface ResolvedResource {
   /** child walks in flight at once */
   readonly concurrency: number;
   readonly maxPages: number | undefined;
+  /** partitions of the resource's topic when streamtap creates it (`kafka: { partitions }`); unset: settings */
+  readonly partitions?: number | undefined;
 }
 
 export interface ResolvedSource {
@@ -299,6 +301,7 @@ export function resolveSource(parsed: SourceConfigParsed, name: string, origin: 
       ),
       concurrency: resource.concurrency ?? defaults.concurrency ?? (parallel ? DEFAULT_CHILD_CONCURRENCY : 1),
       maxPages: resource.max_pages ?? defaults.max_pages,
+      partitions: resource.kafka?.partitions ?? defaults.kafka?.partitions,
     };
   });
 
