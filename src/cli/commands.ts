@@ -12,6 +12,7 @@ import { produce, type ProduceReport } from '../producers/produce.js';
 import type { RetryPolicy } from '../rest/retry.js';
 import type { Context } from './context.js';
 import { schemaRegistryFromEnv } from '../avro/registry.js';
+import { topicLayoutFromEnv } from '../kafka/topic-layout.js';
 
 export interface StandIn {
   readonly api: MockApi;
@@ -43,6 +44,7 @@ export async function runProduce(
     resources,
     ...(retry ? { retry } : {}),
     observer: context.observer,
+    topics: topicLayoutFromEnv(context.env),
     // The context's environment decides the wire format, not whatever the process happens to export.
     schemaRegistry: schemaRegistryFromEnv(context.env) ?? null,
   });
@@ -82,6 +84,7 @@ export async function runConsume(options: RunConsumeOptions): Promise<ConsumeRep
     until,
     signal,
     catchUpAfter,
+    topics: topicLayoutFromEnv(context.env),
     ...(context.observer?.consumer ? { onEvent: context.observer.consumer } : {}),
   });
 }

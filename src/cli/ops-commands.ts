@@ -37,7 +37,16 @@ export function processOptions(cmd: Command): Command {
       'serve Prometheus /metrics, /healthz and /readyz on this port; 0 picks one (env STREAMTAP_METRICS_PORT)',
     )
     .option('--metrics-host <host>', 'interface of the metrics server (env STREAMTAP_METRICS_HOST, default 0.0.0.0)')
-    .option('--no-progress', 'no live progress lines on a terminal (env STREAMTAP_PROGRESS=never)');
+    .option('--no-progress', 'no live progress lines on a terminal (env STREAMTAP_PROGRESS=never)')
+    .option('--partitions <n>', 'partitions of new resource topics (env STREAMTAP_TOPIC_PARTITIONS, default 3)')
+    .option(
+      '--replication-factor <n>',
+      'replication factor of new topics (env STREAMTAP_TOPIC_REPLICATION_FACTOR; default from the cluster size)',
+    )
+    .option(
+      '--min-insync-replicas <n>',
+      'min.insync.replicas of new topics (env STREAMTAP_TOPIC_MIN_INSYNC_REPLICAS; default from the replicas)',
+    );
 }
 
 export function registerOpsCommands(program: Command, common: (cmd: Command) => Command): void {

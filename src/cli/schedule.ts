@@ -11,6 +11,7 @@ import { topicName } from '../contracts/topics.js';
 import type { Logger } from '../log.js';
 import type { ResourceResult } from '../observability/events.js';
 import { recordRuns, toRunRecord } from '../observability/runs.js';
+import { topicLayoutFromEnv } from '../kafka/topic-layout.js';
 import { selectResources } from '../config/select.js';
 import { type ProduceReport } from '../producers/produce.js';
 import { formatTable, produceAndConsume, runProduce, tableCounts } from './commands.js';
@@ -145,6 +146,7 @@ async function produceCycle(
     await recordRuns(
       ctx.kafka,
       report.resources.map((r) => toRunRecord(ctx.source.name, report.runId, r)),
+      topicLayoutFromEnv(ctx.env),
     );
   } catch (error) {
     ctx.logger.warn({ err: error }, 'could not record the extraction in the runs topic; `status` will not show it');

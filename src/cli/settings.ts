@@ -125,6 +125,26 @@ export const SETTINGS: readonly SettingDef[] = [
     flag: 'every',
     doc: 'produce (or run) again on this interval, e.g. 15m',
   },
+  // Topics streamtap creates (src/kafka/topic-layout.ts; docs/operations.md): unset follows the cluster size
+  {
+    key: 'topics.partitions',
+    env: 'STREAMTAP_TOPIC_PARTITIONS',
+    flag: 'partitions',
+    default: '3',
+    doc: 'partitions of a new resource topic whose resource sets no kafka.partitions',
+  },
+  {
+    key: 'topics.replication_factor',
+    env: 'STREAMTAP_TOPIC_REPLICATION_FACTOR',
+    flag: 'replicationFactor',
+    doc: 'replication factor of new topics (default: 3 on 3+ brokers, else the broker count)',
+  },
+  {
+    key: 'topics.min_insync_replicas',
+    env: 'STREAMTAP_TOPIC_MIN_INSYNC_REPLICAS',
+    flag: 'minInsyncReplicas',
+    doc: 'min.insync.replicas of new topics (default: 2 with 3+ replicas, else 1)',
+  },
   // Consumer settings (src/consumers/settings.ts reads them from the merged environment; docs/consumers.md)
   {
     key: 'consumer.group',

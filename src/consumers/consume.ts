@@ -14,6 +14,7 @@ import {
 } from '../avro/schema-store.js';
 import type { ResolvedSource } from '../config/source.js';
 import { ensureTopics, producerConfig, retryRetriable } from '../kafka/client.js';
+import type { TopicLayoutOverrides } from '../kafka/topic-layout.js';
 import { deadLetterTopic, topicName } from '../contracts/topics.js';
 import type { Logger } from '../log.js';
 import type { ConsumerEvent } from '../observability/events.js';
@@ -78,6 +79,8 @@ export interface ConsumeOptions {
    * partition's chunk is decoded. Each partition still inserts and commits its own chunks in order.
    */
   readonly partitionsInParallel?: number | undefined;
+  /** replication factor, min.insync.replicas, partitions of topics the consumer creates first (src/kafka/topic-layout.ts) */
+  readonly topics?: TopicLayoutOverrides | undefined;
   /** progress events, for tests, benchmarks and metrics; must not throw */
   readonly onEvent?: ((event: ConsumerEvent) => void) | undefined;
 }
@@ -205,10 +208,17 @@ export async function consume(options: ConsumeOptions): Promise<ConsumeReport> {
   let shutdown: ConsumeReport['shutdown'] = 'clean';
   try {
     await retryRetriable(() => admin.connect());
-    await ensureTopics(admin, [
-      ...topics.flatMap((topic) => [{ topic }, { topic: deadLetterTopic(topic), partitions: 1 }]),
-      ...controlTopics.map((topic) => ({ topic, partitions: 1 })),
-    ]);
+    await ensureTopics(
+      admin,
+      [
+        ...[...plans].flatMap(([topic, plan]) => [
+          { topic, partitions: source.resources.find((r) => r.name === plan.resource)?.partitions },
+          { topic: deadLetterTopic(topic), partitions: 1 },
+        ]),
+        ...controlTopics.map((topic) => ({ topic, partitions: 1 })),
+      ],
+      options.topics,
+    );
     await retryRetriable(() => dlqProducer.connect());
     const caughtUp = options.until === 'caught-up';
     const dataProgress = caughtUp ? await retryRetriable(() => CatchUp.start(admin, groupId, topics)) : undefined;

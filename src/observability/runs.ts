@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { runsTopic } from '../contracts/topics.js';
+import type { TopicLayoutOverrides } from '../kafka/topic-layout.js';
 import { ensureTopics, retryRetriable } from '../kafka/client.js';
 import type { ResourceResult } from './events.js';
 
@@ -46,20 +47,29 @@ export function toRunRecord(source: string, runId: string, result: ResourceResul
   };
 }
 
-export async function ensureRunsTopic(kafka: Kafka, source: string): Promise<void> {
+/** `topics`: replication overrides (src/kafka/topic-layout.ts); the runs topic always has one partition. */
+export async function ensureRunsTopic(kafka: Kafka, source: string, topics: TopicLayoutOverrides = {}): Promise<void> {
   const admin = kafka.admin();
   await retryRetriable(() => admin.connect());
   try {
-    await ensureTopics(admin, [{ topic: runsTopic(source), partitions: 1, config: { 'cleanup.policy': 'compact' } }]);
+    await ensureTopics(
+      admin,
+      [{ topic: runsTopic(source), partitions: 1, config: { 'cleanup.policy': 'compact' } }],
+      topics,
+    );
   } finally {
     await admin.disconnect();
   }
 }
 
-export async function recordRuns(kafka: Kafka, records: readonly RunRecord[]): Promise<void> {
+export async function recordRuns(
+  kafka: Kafka,
+  records: readonly RunRecord[],
+  topics: TopicLayoutOverrides = {},
+): Promise<void> {
   const first = records[0];
   if (!first) return;
-  await ensureRunsTopic(kafka, first.source);
+  await ensureRunsTopic(kafka, first.source, topics);
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await retryRetriable(() => producer.connect());
   try {

@@ -9,6 +9,7 @@ import type { SecretSources } from '../config/secrets.js';
 import type { ResolvedSource } from '../config/source.js';
 import { selectResources } from '../config/select.js';
 import { producerConfig, retryRetriable, ensureTopics } from '../kafka/client.js';
+import type { TopicLayoutOverrides } from '../kafka/topic-layout.js';
 import { deadLetterTopic, topicName } from '../contracts/topics.js';
 import type { Logger } from '../log.js';
 import type { ProduceObserver, ResourceReport } from '../observability/events.js';
@@ -37,7 +38,10 @@ export interface ProduceOptions {
   readonly runId?: string;
   readonly retry?: Partial<RetryPolicy>;
   readonly http?: HttpClientOptions;
+  /** partitions of a resource topic whose resource names none; default: `topics.partitions`, else 3 */
   readonly partitions?: number;
+  /** replication factor, min.insync.replicas, partitions; default from the cluster size (src/kafka/topic-layout.ts) */
+  readonly topics?: TopicLayoutOverrides | undefined;
   /** compacted topic for incremental state; default $STREAMTAP_STATE_TOPIC or streamtap.incremental-state */
   readonly stateTopic?: string;
   /** progress and metrics hooks (src/observability/events.ts) */
@@ -104,19 +108,25 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
   const admin = options.kafka.admin();
   await admin.connect();
   try {
-    await ensureTopics(
+    const ensured = await ensureTopics(
       admin,
       resources.flatMap((r) => {
         const topic = topicName(source.name, r.tableName);
         const control = r.writeDisposition === 'replace' ? [{ topic: controlTopic(topic), partitions: 1 }] : [];
         return [
-          { topic, partitions: options.partitions ?? 3 },
+          { topic, partitions: r.partitions ?? options.partitions },
           { topic: deadLetterTopic(topic), partitions: 1 },
           ...control,
         ];
       }),
+      options.topics,
     );
-    if (stateTopics.length > 0) await ensureTopics(admin, stateTopics);
+    for (const m of ensured.mismatches)
+      logger.warn(
+        { topic: m.topic, partitions: m.partitions, configured: m.wanted },
+        'topic exists with another partition count than configured; Kafka keeps it as it is (docs/operations.md)',
+      );
+    if (stateTopics.length > 0) await ensureTopics(admin, stateTopics, options.topics);
   } finally {
     await admin.disconnect();
   }
