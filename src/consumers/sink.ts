@@ -22,7 +22,44 @@ export interface InsertBatch {
   readonly dedupToken: string;
 }
 
-export class ClickHouseSink {
+/**
+ * Where a consumer puts its rows. The consumer calls the methods in this order, one partition's calls
+ * never overlapping, and decides from what each one throws whether to retry or to give up on rows:
+ *
+ * - `ensureTable(spec)`: once per table when the consumer starts, before any other call for that table,
+ *   and again after `forget(spec)`. Creates what is missing and is a no-op otherwise (idempotent).
+ *   Throws when the table cannot be created; at start that ends `consume()`.
+ * - `encode(row)`: for every mapped row, as soon as it is mapped, before its chunk is inserted. Pure and
+ *   synchronous; throws only for a row no insert could take, which the consumer dead-letters.
+ * - `insert(spec, batch)`: once per chunk with the chunk's latest row per key (possibly none), then again
+ *   with the same token after a failure. Resolves once the rows are stored durably; the consumer commits
+ *   the chunk's offsets only after that. A batch whose token the sink has seen before must be dropped, not
+ *   stored twice. What it throws decides what follows:
+ *   - an error `isRejectedData()` recognises (ClickHouse blames the rows: parse or type errors): the data
+ *     can never be loaded; the consumer bisects the batch, each half with a token derived from the
+ *     batch's, until it finds the rows rejected alone, and dead-letters those;
+ *   - any other error is an outage (server down, overloaded, timeout, a closed connection): retriable.
+ *     The consumer pauses the partition and retries the same batch with backoff until it is accepted or
+ *     the consumer stops; `isMissingTable()` errors are followed by `forget()` and `ensureTable()`.
+ * - `forget(spec)`: after an insert failed because the table is gone; the next `ensureTable` creates it.
+ * - `markMissingDeleted(spec, run)`: for a replace table, once per completed run, only after every
+ *   record of the run is inserted and committed. Idempotent (applying a run twice marks nothing new).
+ *   Any error is treated as an outage and retried with backoff.
+ */
+export interface Sink {
+  ensureTable(spec: TableSpec): Promise<void>;
+  forget(spec: TableSpec): void;
+  encode(row: Record<string, unknown>): EncodedRow;
+  insert(spec: TableSpec, batch: InsertBatch): Promise<void>;
+  /** Returns how many keys were marked deleted. */
+  markMissingDeleted(
+    spec: TableSpec,
+    run: Pick<RunCompletion, 'runId' | 'startVersion' | 'endVersion'>,
+  ): Promise<number>;
+}
+
+/** The sink for ClickHouse: a server through @clickhouse/client, or the embedded engine. */
+export class ClickHouseSink implements Sink {
   private readonly ready = new Set<string>();
   private readonly writer: InsertWriter;
 
