@@ -124,7 +124,7 @@ export interface SchemaChange {
   readonly kind: 'added' | 'widened';
   readonly from?: string;
   readonly to: string;
-  /** false when a ClickHouse column of this type cannot be changed to the new one (see table-schema.ts) */
+  /** false when a ClickHouse column of this type cannot be changed to the new one (see src/clickhouse/column-types.ts) */
   readonly tableFollows: boolean;
 }
 

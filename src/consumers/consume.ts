@@ -15,7 +15,7 @@ import type { ConsumerEvent } from '../observability/events.js';
 import { selectResources } from '../config/select.js';
 import { applyRunCompletions } from './apply-run-completions.js';
 import { batchPolicy, fetchSettings, type BatchPolicy } from './batch-policy.js';
-import { SINGLE_SERVER, type ClickHouseTopology } from './ddl.js';
+import { SINGLE_SERVER, type ClickHouseTopology } from '../clickhouse/ddl.js';
 import { primaryKeyFields } from '../avro/names.js';
 import { GroupLag } from './end-offsets.js';
 import { insertRetryPolicy, OutageLog, type InsertRetryPolicy } from './insert-retry.js';

@@ -8,7 +8,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { embeddedRawInsert, type RawInserter } from '../clickhouse/embedded-insert.js';
 import { CompactLineEncoder, compactBody, type CompactLine } from './json-lines.js';
-import { targetTable } from './ddl.js';
+import { targetTable } from '../clickhouse/ddl.js';
 
 export type InsertSettings = Readonly<Record<string, string | number>>;
 

@@ -10,7 +10,7 @@
 //   STREAMTAP_CLICKHOUSE_DISTRIBUTED 1 for <table>_local shards behind a Distributed <table> (default 0)
 //   STREAMTAP_SHUTDOWN_TIMEOUT_MS    longest clean shutdown after SIGTERM/SIGINT (default 30000)
 import { batchPolicy, type BatchPolicy } from './batch-policy.js';
-import type { ClickHouseTopology } from './ddl.js';
+import type { ClickHouseTopology } from '../clickhouse/ddl.js';
 
 export interface ConsumerSettings {
   readonly batch: BatchPolicy;

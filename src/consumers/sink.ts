@@ -9,7 +9,7 @@
 //     record twice) is the same key with the same _version: ReplacingMergeTree keeps one, so FINAL
 //     shows exactly one row per key, the one with the highest _version.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { SINGLE_SERVER, tableStatements, targetTable, type ClickHouseTopology } from './ddl.js';
+import { SINGLE_SERVER, tableStatements, targetTable, type ClickHouseTopology } from '../clickhouse/ddl.js';
 import { insertWriter, type EncodedRow, type InsertWriter } from './insert-writer.js';
 import type { RunCompletion } from '../contracts/run-completion.js';
 import { quoteIdentifier, sqlString } from '../clickhouse/quote.js';

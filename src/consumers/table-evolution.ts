@@ -17,16 +17,9 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { SchemaDecoder, WriterSchema } from '../avro/schema-store.js';
 import type { Logger } from '../log.js';
 import { quoteIdentifier, sqlString } from '../clickhouse/quote.js';
-import { latestViewSql, SINGLE_SERVER, type ClickHouseTopology } from './ddl.js';
-import {
-  compileRowMapperFor,
-  parseType,
-  renderType,
-  schemaColumns,
-  widenColumn,
-  type ChType,
-  type TableSpec,
-} from './table-schema.js';
+import { latestViewSql, SINGLE_SERVER, type ClickHouseTopology } from '../clickhouse/ddl.js';
+import { parseType, renderType, widenColumn, type ChType } from '../clickhouse/column-types.js';
+import { compileRowMapperFor, schemaColumns, type TableSpec } from './table-schema.js';
 
 export class SchemaEvolutionError extends StreamtapError {
   readonly code = ErrorCode.SCHEMA_INCOMPATIBLE;

@@ -14,7 +14,7 @@ import {
   PoisonMessageError,
   withoutDeadLetterHeaders,
 } from '../../src/consumers/dead-letter.js';
-import { latestViewSql, tableStatements } from '../../src/consumers/ddl.js';
+import { latestViewSql, tableStatements } from '../../src/clickhouse/ddl.js';
 import {
   insertRetryPolicy,
   isMissingTable,

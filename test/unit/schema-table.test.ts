@@ -5,15 +5,8 @@ import { test } from 'node:test';
 import type { AvroRecordSchema } from '../../src/avro/schema-store.js';
 import { ENVELOPE_FIELDS } from '../../src/avro/envelope.js';
 import { evolutionStatements, planEvolution } from '../../src/consumers/table-evolution.js';
-import {
-  compileRowMapper,
-  compileRowMapperFor,
-  parseType,
-  renderType,
-  tableSpec,
-  widenColumn,
-  type ChType,
-} from '../../src/consumers/table-schema.js';
+import { parseType, renderType, widenColumn, type ChType } from '../../src/clickhouse/column-types.js';
+import { compileRowMapper, compileRowMapperFor, tableSpec } from '../../src/consumers/table-schema.js';
 
 const n = <T>(type: T) => ['null', type];
 const schema: AvroRecordSchema = {

@@ -4,8 +4,19 @@
 //   cluster, replicated:      ... ON CLUSTER c, ReplicatedReplacingMergeTree(path, replica, ...)
 //   cluster, distributed:     <db>.<t>_local (replicated) on every shard, <db>.<t> Distributed over them,
 //                             sharded by the primary key so a key's versions meet on one shard (FINAL is per shard)
-import { quoteIdentifier, sqlString } from '../clickhouse/quote.js';
-import { columnsSql, createTableSql, engineSql, type TableSpec } from './table-schema.js';
+import type { WriteDisposition } from '../config/schema.js';
+import { quoteIdentifier, sqlString } from './quote.js';
+
+/** What the DDL needs to know of a table: its name, columns (types as SQL), primary key and disposition. */
+export interface TableDefinition {
+  readonly database: string;
+  readonly table: string;
+  readonly columns: readonly { readonly name: string; readonly type: string }[];
+  /** the ORDER BY key, and the sharding key of a Distributed table */
+  readonly primaryKey: readonly string[];
+  /** merge, replace: ReplacingMergeTree (replace adds `_is_deleted`); append: MergeTree, every row kept */
+  readonly writeDisposition: WriteDisposition;
+}
 
 export interface ClickHouseTopology {
   /** cluster name from the server's remote_servers; unset: one server (or the embedded engine) */
@@ -20,18 +31,18 @@ export interface ClickHouseTopology {
 
 export const SINGLE_SERVER: ClickHouseTopology = Object.freeze({});
 
-export const DEFAULT_REPLICATION_PATH = '/clickhouse/tables/{shard}/{database}/{table}';
+const DEFAULT_REPLICATION_PATH = '/clickhouse/tables/{shard}/{database}/{table}';
 
 /** The table consumers insert into and users query (the Distributed one on a sharded cluster). */
-export function targetTable(spec: Pick<TableSpec, 'database' | 'table'>): string {
+export function targetTable(spec: Pick<TableDefinition, 'database' | 'table'>): string {
   return `${quoteIdentifier(spec.database)}.${quoteIdentifier(spec.table)}`;
 }
 
-export function latestViewName(spec: TableSpec): string {
+export function latestViewName(spec: TableDefinition): string {
   return `${spec.table}_latest`;
 }
 
-export function tableStatements(spec: TableSpec, topology: ClickHouseTopology = SINGLE_SERVER): string[] {
+export function tableStatements(spec: TableDefinition, topology: ClickHouseTopology = SINGLE_SERVER): string[] {
   const db = quoteIdentifier(spec.database);
   if (!topology.cluster) {
     return [`CREATE DATABASE IF NOT EXISTS ${db}`, createTableSql(spec), latestViewSql(spec, '')];
@@ -67,7 +78,7 @@ export function tableStatements(spec: TableSpec, topology: ClickHouseTopology = 
  * One row per key, the latest observation, deleted keys hidden: FINAL for replacing tables; for append
  * tables (every observation kept) the row with the highest _version of each key.
  */
-export function latestViewSql(spec: TableSpec, onCluster = ''): string {
+export function latestViewSql(spec: TableDefinition, onCluster = ''): string {
   const view = `${quoteIdentifier(spec.database)}.${quoteIdentifier(latestViewName(spec))}${onCluster}`;
   const table = targetTable(spec);
   if (spec.writeDisposition === 'append') {
@@ -76,4 +87,26 @@ export function latestViewSql(spec: TableSpec, onCluster = ''): string {
   }
   const except = spec.writeDisposition === 'replace' ? ' EXCEPT (_is_deleted)' : '';
   return `CREATE VIEW IF NOT EXISTS ${view} AS SELECT *${except} FROM ${table} FINAL`;
+}
+
+function createTableSql(spec: TableDefinition): string {
+  // A replayed insert with the same deduplication token is dropped (see src/consumers/sink.ts).
+  return `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(spec.database)}.${quoteIdentifier(spec.table)} (\n${columnsSql(spec)}\n) ENGINE = ${engineSql(spec)}\nSETTINGS non_replicated_deduplication_window = 10000`;
+}
+
+/** The column list of CREATE TABLE; replace tables carry `_is_deleted` for keys a full extraction no longer returned. */
+function columnsSql(spec: TableDefinition): string {
+  const cols = spec.columns.map((c) => `  ${quoteIdentifier(c.name)} ${c.name === '_version' ? 'UInt64' : c.type}`);
+  if (spec.writeDisposition === 'replace') cols.push(`  ${quoteIdentifier('_is_deleted')} UInt8 DEFAULT 0`);
+  return cols.join(',\n');
+}
+
+/** `family` is '' or 'Replicated'; `engineArgs` are the replication path and replica for a Replicated engine. */
+function engineSql(spec: TableDefinition, family: '' | 'Replicated' = '', engineArgs: readonly string[] = []): string {
+  const key = spec.primaryKey.map(quoteIdentifier).join(', ');
+  // merge and replace keep the latest observation of a key; append keeps every observation.
+  if (spec.writeDisposition === 'append')
+    return `${family}MergeTree(${engineArgs.join(', ')}) ORDER BY (${key}, _version)`;
+  const versionArgs = spec.writeDisposition === 'replace' ? ['_version', '_is_deleted'] : ['_version'];
+  return `${family}ReplacingMergeTree(${[...engineArgs, ...versionArgs].join(', ')}) ORDER BY (${key})`;
 }
