@@ -13,6 +13,7 @@ import { produceCommand, runCommand, withOperations, type ScheduleFlags } from '
 import { openQueryClient } from '../observability/query-endpoint.js';
 import { scrub } from '../redact.js';
 import { effectiveEnv } from './settings.js';
+import { formatSqlResult, splitVerticalSuffix, SQL_FORMATS, type SqlFormat } from './sql-output.js';
 import { consumerSettings, type ConsumerFlags } from '../consumers/settings.js';
 
 const program = new Command('streamtap')
@@ -134,25 +135,24 @@ program
   .option('--clickhouse-user <user>', 'ClickHouse server user (env CLICKHOUSE_USER; password from CLICKHOUSE_PASSWORD)')
   .option('--clickhouse-database <db>', 'default database of the connection (env CLICKHOUSE_DATABASE)')
   .option('--settings <file>', 'process settings, YAML or JSON (env STREAMTAP_SETTINGS)')
-  .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'tsv']).default('table'))
-  .action(async (query: string, flags: { clickhouseUrl?: string; dataDir?: string; format: string }) => {
+  .addOption(
+    new Option(
+      '--format <format>',
+      "output format; 'vertical' prints one block per row for wide tables (a query ending in \\G picks it too)",
+    )
+      .choices(SQL_FORMATS)
+      .default('table'),
+  )
+  .action(async (sql: string, flags: { clickhouseUrl?: string; dataDir?: string; format: SqlFormat }) => {
     const { clickhouseSettingsFromEnv } = await import('../clickhouse/client.js');
+    const { query, vertical } = splitVerticalSuffix(sql);
     // While a consumer holds the embedded engine, the query goes through that consumer (read-only).
     const env = effectiveEnv(flags, process.env);
     const ch = await openQueryClient(clickhouseSettingsFromEnv(env, flags.dataDir));
     try {
       const { names, rows } = await ch.query(query);
-      const cell = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
-      if (flags.format === 'json')
-        for (const r of rows) console.log(JSON.stringify(Object.fromEntries(names.map((n, i) => [String(n), r[i]]))));
-      else if (flags.format === 'tsv') console.log([names, ...rows].map((r) => r.map(cell).join('\t')).join('\n'));
-      else
-        console.log(
-          formatTable(
-            names.map(String),
-            rows.map((r) => r.map(cell)),
-          ),
-        );
+      const out = formatSqlResult(names, rows, vertical ? 'vertical' : flags.format);
+      if (out !== '') console.log(out);
     } finally {
       await ch.close();
     }

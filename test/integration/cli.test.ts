@@ -55,6 +55,29 @@ test('streamtap run --mock-api: produces, consumes until caught up, prints FINAL
   assert.deepEqual([Number(counts.n), Number(counts.ids)], [5000, 5000]);
 });
 
+test('sql --format vertical and a query ending in \\G print one Row block per row, names aligned', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'streamtap-data-'));
+  const query = "SELECT number AS n, 'confirmed' AS event_state FROM system.numbers LIMIT 2";
+  const expected = [
+    'Row 1:',
+    '──────',
+    'n:           0',
+    'event_state: confirmed',
+    '',
+    'Row 2:',
+    '──────',
+    'n:           1',
+    'event_state: confirmed',
+    '',
+  ].join('\n');
+  const flag = streamtap(['sql', query, '--data-dir', dataDir, '--format', 'vertical']);
+  assert.equal(flag.code, 0, flag.stderr);
+  assert.equal(flag.stdout, expected);
+  const suffix = streamtap(['sql', `${query}\\G`, '--data-dir', dataDir]);
+  assert.equal(suffix.code, 0, suffix.stderr);
+  assert.equal(suffix.stdout, expected);
+});
+
 test('a missing secret exits 2 before any request, naming the variables to set', () => {
   const { file, schemasDir } = uniqueConfig();
   const run = streamtap(['produce', file, '--schemas', schemasDir]);
@@ -91,4 +114,6 @@ test('--help lists the commands', () => {
     assert.match(help.stdout, new RegExp(`\\b${command}\\b`));
   const runHelp = streamtap(['run', '--help']);
   assert.match(runHelp.stdout, /--mock-api/);
+  const sqlHelp = streamtap(['sql', '--help']);
+  assert.match(sqlHelp.stdout, /"vertical"/);
 });

@@ -1,0 +1,59 @@
+// How `streamtap sql` prints a result: the formats users pick with --format, and clickhouse-client's `\G`.
+import { formatTable } from './commands.js';
+
+/** Output formats of `streamtap sql`. `vertical` is ClickHouse's `Vertical`: one block per row, for wide tables. */
+export const SQL_FORMATS = ['table', 'vertical', 'json', 'tsv'] as const;
+export type SqlFormat = (typeof SQL_FORMATS)[number];
+
+/**
+ * A query ending in `\G` asks for the vertical format, as clickhouse-client accepts it (`SELECT * FROM t\G`).
+ * Returns the query without the suffix, and `vertical` if it was there; a trailing `;` before or after
+ * `\G` and surrounding whitespace are allowed. The query itself is not otherwise touched.
+ */
+export function splitVerticalSuffix(query: string): { query: string; vertical: boolean } {
+  const m = /^([\s\S]*?)\s*;?\s*\\G\s*;?\s*$/.exec(query);
+  return m ? { query: m[1] ?? '', vertical: true } : { query, vertical: false };
+}
+
+/**
+ * One `Row N:` block per row (N from 1), a rule under it, then one `name: value` line per column with the
+ * values aligned after the longest name, blocks separated by an empty line: the layout of ClickHouse's
+ * `Vertical` format. A value spanning several lines continues at the value column.
+ */
+export function formatVertical(names: readonly string[], rows: readonly (readonly string[])[]): string {
+  const width = Math.max(0, ...names.map((n) => n.length)) + 2;
+  return rows
+    .map((row, r) => {
+      const title = `Row ${r + 1}:`;
+      const lines = names.map((name, i) =>
+        `${`${name}:`.padEnd(width)}${(row[i] ?? '').split('\n').join(`\n${' '.repeat(width)}`)}`.trimEnd(),
+      );
+      return [title, '─'.repeat(title.length), ...lines].join('\n');
+    })
+    .join('\n\n');
+}
+
+/** The text `streamtap sql` prints for a result in `format`; strings print as they are, other values as JSON. */
+export function formatSqlResult(
+  names: readonly string[],
+  rows: readonly (readonly unknown[])[],
+  format: SqlFormat,
+): string {
+  const cell = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
+  switch (format) {
+    case 'json':
+      return rows.map((r) => JSON.stringify(Object.fromEntries(names.map((n, i) => [n, r[i]])))).join('\n');
+    case 'tsv':
+      return [names, ...rows].map((r) => r.map(cell).join('\t')).join('\n');
+    case 'vertical':
+      return formatVertical(
+        names,
+        rows.map((r) => r.map(cell)),
+      );
+    case 'table':
+      return formatTable(
+        names,
+        rows.map((r) => r.map(cell)),
+      );
+  }
+}

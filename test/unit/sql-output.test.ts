@@ -1,0 +1,55 @@
+// `streamtap sql` output: ClickHouse's Vertical layout and clickhouse-client's `\G` suffix.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { formatSqlResult, formatVertical, splitVerticalSuffix } from '../../src/cli/sql-output.js';
+
+test('vertical: one Row N block per row, names aligned, blocks separated by an empty line', () => {
+  const text = formatVertical(
+    ['id', 'scheduling_link_id', 'state'],
+    [
+      ['ev_1', 'link_7', 'confirmed'],
+      ['ev_2', '', 'canceled'],
+    ],
+  );
+  assert.equal(
+    text,
+    [
+      'Row 1:',
+      '──────',
+      'id:                 ev_1',
+      'scheduling_link_id: link_7',
+      'state:              confirmed',
+      '',
+      'Row 2:',
+      '──────',
+      'id:                 ev_2',
+      'scheduling_link_id:',
+      'state:              canceled',
+    ].join('\n'),
+  );
+});
+
+test('vertical: a value over several lines continues at the value column; no rows print nothing', () => {
+  assert.equal(formatVertical(['a', 'note'], [['1', 'one\ntwo']]), 'Row 1:\n──────\na:    1\nnote: one\n      two');
+  assert.equal(formatVertical(['a'], []), '');
+});
+
+test('formatSqlResult: vertical prints non-strings as JSON, like the other formats', () => {
+  assert.equal(
+    formatSqlResult(['n', 'tags', 'gone'], [[5000, ['a', 'b'], null]], 'vertical'),
+    'Row 1:\n──────\nn:    5000\ntags: ["a","b"]\ngone: null',
+  );
+  assert.equal(formatSqlResult(['n'], [[1], [2]], 'json'), '{"n":1}\n{"n":2}');
+  assert.equal(formatSqlResult(['n', 's'], [[1, 'x']], 'tsv'), 'n\ts\n1\tx');
+  assert.equal(formatSqlResult(['n'], [[1]], 'table'), 'n\n-\n1');
+});
+
+test('\\G at the end of a query asks for vertical, as clickhouse-client accepts it', () => {
+  assert.deepEqual(splitVerticalSuffix('SELECT 1\\G'), { query: 'SELECT 1', vertical: true });
+  assert.deepEqual(splitVerticalSuffix('SELECT 1 \\G\n'), { query: 'SELECT 1', vertical: true });
+  assert.deepEqual(splitVerticalSuffix('SELECT 1;\\G'), { query: 'SELECT 1', vertical: true });
+  assert.deepEqual(splitVerticalSuffix('SELECT 1\\G;'), { query: 'SELECT 1', vertical: true });
+  // Anything else is left exactly as written: a \G inside a literal, or no suffix at all.
+  assert.deepEqual(splitVerticalSuffix("SELECT '\\G'"), { query: "SELECT '\\G'", vertical: false });
+  assert.deepEqual(splitVerticalSuffix('SELECT 1 '), { query: 'SELECT 1 ', vertical: false });
+});
