@@ -44,6 +44,8 @@ export const ErrorCode = {
   // A record that cannot be represented: refused by the producer or dead-lettered by the consumer.
   MISSING_PRIMARY_KEY: 'MISSING_PRIMARY_KEY',
   RECORD_SHAPE: 'RECORD_SHAPE',
+  /** a record whose Kafka message is over its topic's max.message.bytes (src/kafka/message-size.ts) */
+  MESSAGE_TOO_LARGE: 'MESSAGE_TOO_LARGE',
   AVRO_DECODE: 'AVRO_DECODE',
   /** internal: the compiled Avro writer does not mirror this schema or value; the generic path takes it */
   AVRO_WRITER_UNSUPPORTED: 'AVRO_WRITER_UNSUPPORTED',

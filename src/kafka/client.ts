@@ -15,7 +15,7 @@ import { clusterTopicLayout, type TopicLayout, type TopicLayoutOverrides } from 
 import type { Logger } from '../log.js';
 import { backoffMs, retry, sleep as sleepFor, type Backoff } from '../retry.js';
 
-const { Kafka: KafkaClass, logLevel } = kafkajs;
+const { Kafka: KafkaClass, logLevel, ConfigResourceTypes } = kafkajs;
 
 export interface KafkaSettings {
   /** comma-separated host:port list; $KAFKA_BROKERS, default localhost:9092 */
@@ -184,6 +184,28 @@ export async function ensureTopics(
 
 /** Kafka admin and connect retries: 400 ms doubling to 5 s, jittered (about 25 s over 10 attempts). */
 export const KAFKA_RETRY_BACKOFF: Backoff = Object.freeze({ initialMs: 400, maxMs: 5_000 });
+
+/**
+ * Each topic's effective `max.message.bytes` (its own setting, or the broker's `message.max.bytes`), so
+ * a producer measures records against the limit the broker will apply rather than a guess.
+ */
+export async function topicMaxMessageBytes(admin: Admin, topics: readonly string[]): Promise<Map<string, number>> {
+  const response = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: topics.map((name) => ({
+      type: ConfigResourceTypes.TOPIC,
+      name,
+      configNames: ['max.message.bytes'],
+    })),
+  });
+  const limits = new Map<string, number>();
+  for (const r of response.resources) {
+    const entry = r.configEntries.find((e) => e.configName === 'max.message.bytes');
+    const value = Number(entry?.configValue);
+    if (Number.isSafeInteger(value) && value > 0) limits.set(r.resourceName, value);
+  }
+  return limits;
+}
 
 /**
  * Some kafkajs calls give up on errors that Kafka marks retriable, e.g. an offset fetch answered

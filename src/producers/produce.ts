@@ -8,7 +8,8 @@ import type { SchemaRegistry } from '../avro/registry.js';
 import type { SecretSources } from '../config/secrets.js';
 import type { ResolvedSource } from '../config/source.js';
 import { selectResources } from '../config/select.js';
-import { producerConfig, retryRetriable, ensureTopics } from '../kafka/client.js';
+import { producerConfig, retryRetriable, ensureTopics, topicMaxMessageBytes } from '../kafka/client.js';
+import { DEFAULT_TOPIC_MAX_MESSAGE_BYTES, KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../kafka/message-size.js';
 import type { TopicLayoutOverrides } from '../kafka/topic-layout.js';
 import { deadLetterTopic, topicName } from '../contracts/topics.js';
 import type { Logger } from '../log.js';
@@ -46,6 +47,11 @@ export interface ProduceOptions {
   readonly stateTopic?: string;
   /** progress and metrics hooks (src/observability/events.ts) */
   readonly observer?: ProduceObserver | undefined;
+  /**
+   * `max.message.bytes` of the data and dead-letter topics this run creates (default 8 MiB,
+   * src/kafka/message-size.ts); topics that exist keep theirs. Records over a topic's limit are dead-lettered.
+   */
+  readonly maxMessageBytes?: number;
   /** Confluent wire format through this registry; default: SCHEMA_REGISTRY_URL; null: single-object encoding */
   readonly schemaRegistry?: SchemaRegistry | null | undefined;
 }
@@ -105,6 +111,9 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
   });
 
   const stateTopics = stateTopicSpecs(source, resources, options.stateTopic ?? stateTopicName());
+  const sizeConfig = { 'max.message.bytes': String(options.maxMessageBytes ?? DEFAULT_TOPIC_MAX_MESSAGE_BYTES) };
+  let messageLimits = new Map<string, number>();
+  const limitOf = (topic: string) => messageLimits.get(topic) ?? KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
   const admin = options.kafka.admin();
   await admin.connect();
   try {
@@ -114,8 +123,8 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
         const topic = topicName(source.name, r.tableName);
         const control = r.writeDisposition === 'replace' ? [{ topic: controlTopic(topic), partitions: 1 }] : [];
         return [
-          { topic, partitions: r.partitions ?? options.partitions },
-          { topic: deadLetterTopic(topic), partitions: 1 },
+          { topic, partitions: r.partitions ?? options.partitions, config: sizeConfig },
+          { topic: deadLetterTopic(topic), partitions: 1, config: sizeConfig },
           ...control,
         ];
       }),
@@ -126,6 +135,14 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
         { topic: m.topic, partitions: m.partitions, configured: m.wanted },
         'topic exists with another partition count than configured; Kafka keeps it as it is (docs/operations.md)',
       );
+    // Existing topics keep the limit they have: records are measured against what the broker applies.
+    messageLimits = await topicMaxMessageBytes(
+      admin,
+      resources.flatMap((r) => {
+        const topic = topicName(source.name, r.tableName);
+        return [topic, deadLetterTopic(topic)];
+      }),
+    );
     if (stateTopics.length > 0) await ensureTopics(admin, stateTopics, options.topics);
   } finally {
     await admin.disconnect();
@@ -187,6 +204,8 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
               resource: resource.name,
               topic,
               deadLetterTopic: deadLetterTopic(topic),
+              maxMessageBytes: limitOf(topic),
+              deadLetterMaxMessageBytes: limitOf(deadLetterTopic(topic)),
               runId,
               codec: codecs.get(resource.name) as ResourceCodec,
               keyOf: compileKeyOf(resource.primaryKey),

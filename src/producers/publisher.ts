@@ -5,6 +5,12 @@ import type { Readable } from 'node:stream';
 import type { ResourceCodec } from '../avro/schema-store.js';
 import type { ExtractedPage } from '../rest/extract.js';
 import { deadLetterHeaders, HEADER } from '../contracts/headers.js';
+import {
+  KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
+  MessageTooLargeError,
+  RECORD_BATCH_OVERHEAD,
+  recordBytes,
+} from '../kafka/message-size.js';
 import { isFailure, type ResourceStreamItem } from './resource-stream.js';
 import type { SerialSender } from './serial-sender.js';
 
@@ -18,6 +24,13 @@ export interface PublishTarget {
   readonly keyOf: (record: unknown) => string;
   readonly nextVersion: () => number;
   readonly maxBatchRecords?: number;
+  /**
+   * The topic's `max.message.bytes` (default Kafka's 1048588): a record whose message is over it is
+   * dead-lettered with the reason, and no batch (all partitions together) is sent over it.
+   */
+  readonly maxMessageBytes?: number;
+  /** the dead-letter topic's `max.message.bytes`: a dead letter over it keeps the reason, not the record */
+  readonly deadLetterMaxMessageBytes?: number;
   readonly maxBatchBytes?: number;
 }
 
@@ -50,8 +63,13 @@ export async function publishResource(
   const maxBatch = target.maxBatchRecords ?? 5000;
   // Well under the broker's default message.max.bytes (1 MiB) per partition once spread over partitions.
   const maxBatchBytes = target.maxBatchBytes ?? 2 * 1024 * 1024;
+  const messageLimit = target.maxMessageBytes ?? KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
+  const deadLimit = target.deadLetterMaxMessageBytes ?? KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
   let batch: Message[] = [];
   let batchBytes = 0;
+  // Upper bounds of the record batches' sizes as the broker measures them (src/kafka/message-size.ts).
+  let batchWire = RECORD_BATCH_OVERHEAD;
+  let deadWire = RECORD_BATCH_OVERHEAD;
   let dead: Message[] = [];
   let lastPage: ExtractedPage | undefined;
   let headers: IHeaders = {};
@@ -65,6 +83,8 @@ export async function publishResource(
     batch = [];
     dead = [];
     batchBytes = 0;
+    batchWire = RECORD_BATCH_OVERHEAD;
+    deadWire = RECORD_BATCH_OVERHEAD;
     inFlight = sender
       .send([
         { topic: target.topic, messages: sent },
@@ -116,16 +136,32 @@ export async function publishResource(
         runId: target.runId,
         nextVersion: target.nextVersion,
       });
+      const size = recordBytes(key, bytes, headers);
+      if (RECORD_BATCH_OVERHEAD + size > messageLimit)
+        throw tooLarge(key, RECORD_BATCH_OVERHEAD + size, target.topic, messageLimit);
+      // The broker refuses a whole batch over the limit: send what is there first.
+      if (batch.length > 0 && batchWire + size > messageLimit) {
+        await drain();
+        send();
+      }
       if (extra !== null) counts.withExtra++;
       counts.bytes += bytes.length;
       batchBytes += bytes.length;
+      batchWire += size;
       batch.push({ key, value: bytes, headers });
     } catch (error) {
-      dead.push({
-        key: null,
-        value: Buffer.from(JSON.stringify(item.data) ?? 'null'),
-        headers: { ...headers, ...deadLetterHeaders(error as Error, item.page.url) },
-      });
+      const letter = deadLetter(
+        item.data,
+        { ...headers, ...deadLetterHeaders(error as Error, item.page.url) },
+        deadLimit,
+      );
+      const size = recordBytes(null, letter.value, letter.headers);
+      if (dead.length > 0 && deadWire + size > deadLimit) {
+        await drain();
+        send();
+      }
+      deadWire += size;
+      dead.push(letter);
     }
     if (sendFailure) throw sendFailure;
     if (batch.length >= maxBatch || batchBytes >= maxBatchBytes) {
@@ -138,4 +174,32 @@ export async function publishResource(
   }
   await flush();
   return counts;
+}
+
+function tooLarge(key: string, size: number, topic: string, limit: number): MessageTooLargeError {
+  return new MessageTooLargeError(
+    `record ${JSON.stringify(key)} is ${size} bytes as a Kafka message, over the ${limit} bytes topic ${topic} accepts ` +
+      `(max.message.bytes); it was not published. Raise the topic's max.message.bytes ` +
+      `(kafka-configs --alter --entity-type topics --entity-name ${topic} --add-config max.message.bytes=N) to publish such records.`,
+  );
+}
+
+/**
+ * The record's JSON with the reason in headers; when even that is over the dead-letter topic's limit,
+ * the reason alone, saying so, rather than a send the broker refuses (which would fail the resource).
+ */
+function deadLetter(record: unknown, headers: IHeaders, limit: number): Message {
+  const value = Buffer.from(JSON.stringify(record) ?? 'null');
+  if (RECORD_BATCH_OVERHEAD + recordBytes(null, value, headers) <= limit) return { key: null, value, headers };
+  const reason = String(headers[HEADER.errorMessage] ?? '');
+  return {
+    key: null,
+    value: null,
+    headers: {
+      ...headers,
+      [HEADER.errorMessage]:
+        `${reason} The record's JSON (${value.length} bytes) is over the dead-letter topic's limit too (${limit} bytes), ` +
+        'so this dead letter carries no value.',
+    },
+  };
 }

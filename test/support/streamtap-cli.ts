@@ -45,11 +45,13 @@ export async function sqlRows<T>(query: string, dataDir: string): Promise<T[]> {
 }
 
 /**
- * A fixture API: `responses.json` is `{"routes": [{"path": "/x", "json": <body>}]}`, one page per path
+ * A fixture API: `responses` (a file, or its content) is `{"routes": [{"path": "/x", "json": <body>}]}`, one page per path
  * (the fixtures' paginators stop on the first page). Anything else is a 404.
  */
-export async function startFixtureApi(responsesFile: string): Promise<TestServer> {
-  const { routes } = JSON.parse(readFileSync(responsesFile, 'utf8')) as {
+export async function startFixtureApi(
+  responses: string | { routes: { path: string; json: unknown }[] },
+): Promise<TestServer> {
+  const { routes } = (typeof responses === 'string' ? JSON.parse(readFileSync(responses, 'utf8')) : responses) as {
     routes: { path: string; json: unknown }[];
   };
   return startServer((_req, res, url) => {
