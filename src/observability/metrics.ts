@@ -93,7 +93,11 @@ export class Metrics {
       'HTTP requests to the source API by response status (or "error" for no response)',
       [...r, 'status'],
     );
-    this.httpRetries = counter(METRIC.httpRetries, 'HTTP requests retried (429, 5xx, network errors)', r);
+    this.httpRetries = counter(
+      METRIC.httpRetries,
+      'HTTP requests retried (429, 5xx, network errors) by the status that caused the retry ("error" for no response)',
+      [...r, 'status'],
+    );
     this.httpResponseBytes = counter(METRIC.httpResponseBytes, 'response body bytes of successful pages', r);
     this.pages = counter(METRIC.pages, 'pages extracted', r);
     this.pageRecords = histogram(
@@ -212,8 +216,9 @@ export class Metrics {
 
   private onRetry(e: RetryEvent): void {
     const labels = { source: this.source, resource: e.resource };
-    this.httpRetries.inc(labels);
-    this.httpRequests.inc({ ...labels, status: e.status === undefined ? 'error' : String(e.status) });
+    const status = e.status === undefined ? 'error' : String(e.status);
+    this.httpRetries.inc({ ...labels, status });
+    this.httpRequests.inc({ ...labels, status });
   }
 
   private onFinished(result: ResourceResult, error: unknown): void {

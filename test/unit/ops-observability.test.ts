@@ -103,7 +103,7 @@ test('metrics count requests by status, retries, pages, records, bytes, dead let
   has('streamtap_http_requests_total{source="src",resource="events",status="200"} 2');
   has('streamtap_http_requests_total{source="src",resource="events",status="503"} 1');
   has('streamtap_http_requests_total{source="src",resource="tz",status="404"} 1');
-  has('streamtap_http_retries_total{source="src",resource="events"} 1');
+  has('streamtap_http_retries_total{source="src",resource="events",status="503"} 1');
   has('streamtap_pages_total{source="src",resource="events"} 2');
   has('streamtap_records_produced_total{source="src",resource="events"} 40');
   has('streamtap_produced_bytes_total{source="src",resource="events"} 400');
