@@ -3,7 +3,7 @@
 // events. Nothing under src/ changes; the wrappers only time and count what passes through.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
-import { embeddedEngine, registerEmbeddedEngine } from '../../src/clickhouse/embedded-insert.js';
+import { embeddedRawInsert, type EmbeddedClickHouseClient } from '../../src/clickhouse/embedded-insert.js';
 
 /** count / sum / min / max of a series, cheap enough for per-message use */
 export class Tally {
@@ -156,19 +156,17 @@ export function probeInserts(client: ClickHouseClient): InsertProbe {
   };
   client.insert = timed;
   // The embedded engine's own insert path (src/clickhouse/embedded-insert.ts) bypasses client.insert.
-  const engine = embeddedEngine(client);
-  if (engine) {
-    registerEmbeddedEngine(client, {
-      rawInsert: async (params) => {
-        const t0 = now();
-        try {
-          return await engine.rawInsert(params);
-        } finally {
-          probe.ms.add(now() - t0);
-          probe.rows.add(lineCount(params.values));
-        }
-      },
-    });
+  const rawInsert = embeddedRawInsert(client);
+  if (rawInsert) {
+    (client as EmbeddedClickHouseClient).rawInsert = async (params) => {
+      const t0 = now();
+      try {
+        return await rawInsert(params);
+      } finally {
+        probe.ms.add(now() - t0);
+        probe.rows.add(lineCount(params.body));
+      }
+    };
   }
   return probe;
 }

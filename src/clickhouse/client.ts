@@ -6,7 +6,7 @@ import { ErrorCode, StreamtapError } from '../errors.js';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { registerEmbeddedEngine } from './embedded-insert.js';
+import { withRawInsert } from './embedded-insert.js';
 
 export interface ClickHouseSettings {
   /** http(s)://host:port of a server; unset means embedded */
@@ -69,8 +69,7 @@ export async function openClickHouse(settings: ClickHouseSettings): Promise<Clic
     // Loaded only when embedded: a server-only deployment never maps the ~500 MB engine library.
     const { createChdbConnection } = await import('chdb/connection');
     const connection = createChdbConnection({ path: settings.dataDir });
-    client = createClient({ connection: connection as unknown as EmbeddedConnection });
-    registerEmbeddedEngine(client, connection.chdb);
+    client = withRawInsert(createClient({ connection: connection as unknown as EmbeddedConnection }), connection.chdb);
   }
   try {
     await client.command({ query: 'SELECT 1' });

@@ -2,7 +2,7 @@
 // every row, concatenates the body into the SQL text and applies settings with SET on the shared session;
 // chdb's rawInsert instead takes a ready JSON Buffer zero-copy, parses it with the engine's
 // multithreaded parser off the main thread, and takes settings per statement. It exists only for a
-// client opened on the embedded engine (openClickHouse registers it); a server has no such path.
+// client opened on the embedded engine (openClickHouse attaches it to the client); a server has no such path.
 import { ClickHouseError, parseError, type ClickHouseClient } from '@clickhouse/client';
 import type { ChdbExtension } from 'chdb/connection';
 
@@ -18,28 +18,30 @@ export interface RawInsert {
 
 export type RawInserter = (insert: RawInsert) => Promise<void>;
 
-const engines = new WeakMap<ClickHouseClient, Pick<ChdbExtension, 'rawInsert'>>();
+/**
+ * A client opened on the embedded engine: `openClickHouse` gives it the engine's raw insert when it opens
+ * the connection, so the insert path travels with the client instead of being looked up beside it.
+ */
+export type EmbeddedClickHouseClient = ClickHouseClient & { rawInsert: RawInserter };
 
-export function registerEmbeddedEngine(client: ClickHouseClient, engine: Pick<ChdbExtension, 'rawInsert'>): void {
-  engines.set(client, engine);
-}
-
-/** The engine registered for `client` (the benchmark wraps it to time the inserts). */
-export function embeddedEngine(client: ClickHouseClient): Pick<ChdbExtension, 'rawInsert'> | undefined {
-  return engines.get(client);
-}
-
-/** The raw insert of the engine behind `client`, or undefined when `client` talks to a server. */
+/** The raw insert the embedded engine's client carries, or undefined when `client` talks to a server. */
 export function embeddedRawInsert(client: ClickHouseClient): RawInserter | undefined {
-  const engine = engines.get(client);
-  if (!engine) return undefined;
-  return async ({ table, columns, body, settings }) => {
+  return (client as Partial<EmbeddedClickHouseClient>).rawInsert;
+}
+
+/** Gives `client` the raw insert of `engine` (called once, where the embedded connection is opened). */
+export function withRawInsert(
+  client: ClickHouseClient,
+  engine: Pick<ChdbExtension, 'rawInsert'>,
+): EmbeddedClickHouseClient {
+  const rawInsert: RawInserter = async ({ table, columns, body, settings }) => {
     try {
       await engine.rawInsert({ table, columns, values: body, format: 'JSONCompactEachRow', settings: { ...settings } });
     } catch (error) {
       throw asClickHouseError(error);
     }
   };
+  return Object.assign(client, { rawInsert });
 }
 
 /**
