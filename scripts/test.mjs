@@ -6,7 +6,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const only = process.argv.slice(2);
-const roots = only.length > 0 ? only : ['test/unit', 'test/integration'];
+const roots = only.length > 0 ? only : ['test/unit', 'test/conformance', 'test/integration'];
 const files = roots.flatMap((root) => (statSync(root).isDirectory() ? walk(root) : [root]));
 
 function walk(dir) {
