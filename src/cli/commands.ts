@@ -129,6 +129,8 @@ export async function produceAndConsume(
 export interface TableCount {
   readonly table: string;
   readonly rows: number;
+  /** counted through FINAL (a merge/replace table); false for an append table */
+  readonly final: boolean;
 }
 
 /**
@@ -145,7 +147,11 @@ export async function tableCounts(
     const view = `${quoteIdentifier(context.source.name)}.${quoteIdentifier(`${r.tableName}_latest`)}`;
     const rs = await clickhouse.query({ query: `SELECT count() AS n FROM ${view}`, format: 'JSONEachRow' });
     const [row] = await rs.json<{ n: string | number }>();
-    out.push({ table: `${context.source.name}.${r.tableName}`, rows: Number(row?.n ?? 0) });
+    out.push({
+      table: `${context.source.name}.${r.tableName}`,
+      rows: Number(row?.n ?? 0),
+      final: r.writeDisposition !== 'append',
+    });
   }
   return out;
 }

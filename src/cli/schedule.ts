@@ -79,7 +79,8 @@ export async function runCommand(ctx: Context, flags: ScheduleFlags): Promise<nu
         )}`,
       );
       const first = counts[0];
-      if (first && cycle === 1) console.log(`\nTry:  npx streamtap sql "SELECT * FROM ${first.table} FINAL LIMIT 5"`);
+      if (first && cycle === 1)
+        console.log(`\nTry:  npx streamtap sql "SELECT * FROM ${first.table}${first.final ? ' FINAL' : ''} LIMIT 5"`);
       return produced.ok;
     });
   } finally {

@@ -94,12 +94,18 @@ export async function collectStatus(
   };
 }
 
+/**
+ * Rows as `run` counts them: through the `<table>_latest` view (FINAL for merge/replace tables; for append
+ * tables, which are MergeTree and refuse FINAL, the latest row per key, or every row without a key).
+ */
 async function countRows(ch: QueryClient, database: string, table: string): Promise<number | null> {
   const exists = await ch.query(
     `SELECT count() FROM system.tables WHERE database = ${sqlString(database)} AND name = ${sqlString(table)}`,
   );
   if (Number(exists.rows[0]?.[0] ?? 0) === 0) return null;
-  const result = await ch.query(`SELECT count() FROM ${quoteIdentifier(database)}.${quoteIdentifier(table)} FINAL`);
+  const result = await ch.query(
+    `SELECT count() FROM ${quoteIdentifier(database)}.${quoteIdentifier(`${table}_latest`)}`,
+  );
   return Number(result.rows[0]?.[0] ?? 0);
 }
 

@@ -50,7 +50,8 @@ function materialize(value: unknown): unknown {
     return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, materialize(v)]));
   }
   // dlt's test_paginator_overrides marks distinct paginator instances with these strings
-  if (typeof value === 'string' && /^__\w+_paginator__$/.test(value)) return { type: 'json_link', next_url_path: value };
+  if (typeof value === 'string' && /^__\w+_paginator__$/.test(value))
+    return { type: 'json_link', next_url_path: value };
   return value;
 }
 
@@ -118,19 +119,29 @@ function check(c: Case): void {
       return;
     }
     case 'detect_records':
-      assert.equal(formatSegments(detectRecordsPath(c.response)), expect.records_path === '' ? '$' : expect.records_path);
+      assert.equal(
+        formatSegments(detectRecordsPath(c.response)),
+        expect.records_path === '' ? '$' : expect.records_path,
+      );
       return;
     case 'detect_next_path': {
       const found = detectPaginator({ status: 200, headers: {}, body: c.response });
-      const path = found.type === 'json_link' ? found.next_url_path : found.type === 'cursor' ? found.cursor_path : null;
+      const path =
+        found.type === 'json_link' ? found.next_url_path : found.type === 'cursor' ? found.cursor_path : null;
       assert.equal(path, expect.next_path, `detected ${JSON.stringify(found)}`);
       return;
     }
     case 'detect_paginator': {
       const headers: Record<string, string> = {};
-      if (c.links) headers.link = Object.entries(c.links).map(([rel, l]) => `<${l.url}>; rel="${rel}"`).join(', ');
+      if (c.links)
+        headers.link = Object.entries(c.links)
+          .map(([rel, l]) => `<${l.url}>; rel="${rel}"`)
+          .join(', ');
       const found = detectPaginator({ status: 200, headers, body: c.response });
-      assert.ok(subset(found, expect.paginator), `detected ${JSON.stringify(found)}, dlt: ${JSON.stringify(expect.paginator)}`);
+      assert.ok(
+        subset(found, expect.paginator),
+        `detected ${JSON.stringify(found)}, dlt: ${JSON.stringify(expect.paginator)}`,
+      );
       return;
     }
     case 'single_entity_path':
@@ -144,7 +155,9 @@ function check(c: Case): void {
 const known = JSON.parse(readFileSync(join(DIR, 'known-failures.json'), 'utf8')) as Record<string, string>;
 const totals = { passed: 0, failed: 0, deviations: 0, notApplicable: 0 };
 
-for (const file of readdirSync(DIR).filter((f) => f.endsWith('.json') && f !== 'known-failures.json').sort()) {
+for (const file of readdirSync(DIR)
+  .filter((f) => f.endsWith('.json') && f !== 'known-failures.json')
+  .sort()) {
   const data = JSON.parse(readFileSync(join(DIR, file), 'utf8')) as CaseFile;
   test(`dlt ${data.source.file}`, () => {
     const counts = { passed: 0, failed: 0, deviations: 0, notApplicable: 0 };

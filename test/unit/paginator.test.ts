@@ -252,7 +252,7 @@ test('page_number: base_page 1, total pages, has_more_path, maximum_page', () =>
   assert.throws(() => bad.update(response({}), [1]), /has_more_path "more" is missing/);
 });
 
-test('auto: Link header first, then a next link in the body, else one page', () => {
+test('auto: Link header, a next link in the body, a page count, a cursor, else one page (dlt detector order)', () => {
   assert.deepEqual(detectPaginator(response([], { link: '<https://x.test/2>; rel="next"' })), { type: 'header_link' });
   assert.deepEqual(detectPaginator(response({ data: [], pagination: { next: 'https://x.test/2' } })), {
     type: 'json_link',
@@ -265,13 +265,24 @@ test('auto: Link header first, then a next link in the body, else one page', () 
   assert.deepEqual(detectPaginator(response({ data: [], next: null })), { type: 'json_link', next_url_path: 'next' });
   assert.deepEqual(
     detectPaginator(response({ data: [], next_cursor: 'abc' })),
-    { type: 'single_page' },
-    'an opaque cursor is not a link',
+    { type: 'cursor', cursor_path: 'next_cursor' },
+    'an opaque cursor is not a link: it is sent back as the cursor param',
   );
+  assert.deepEqual(detectPaginator(response({ data: [], meta: { totalPages: 4 }, next_cursor: 'abc' })), {
+    type: 'page_number',
+    total_path: 'meta.totalPages',
+  });
   assert.deepEqual(detectPaginator(response([{ id: 1 }])), { type: 'single_page' });
   const p = make('auto');
   drive(p, [{ body: { items: [], next: 'https://api.test/items?page=2' } }, { body: { items: [], next: null } }]);
   assert.equal(p.description, 'auto → json_link(next)');
+  const q = make('auto');
+  const seen = drive(q, [
+    { body: { items: [1], page_info: { total_pages: 2 } }, records: [1] },
+    { body: { items: [2], page_info: { total_pages: 2 } }, records: [2] },
+  ]);
+  assert.deepEqual(seen, ['?fixed=1', '?fixed=1&page=1']);
+  assert.equal(q.hasNextPage, false, 'a detected page count walks to the last page, then stops');
 });
 
 test('records detection: a list body, a list under a records key, the shallowest list, else the body', () => {

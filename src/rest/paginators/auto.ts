@@ -1,4 +1,7 @@
+import { paginatorObjectSchema } from '../../config/schema.js';
 import { detectPaginator } from '../detector.js';
+import { CursorPaginator } from './cursor.js';
+import { PageNumberPaginator } from './page-number.js';
 import { HeaderLinkPaginator } from './header-link.js';
 import { JsonLinkPaginator } from './json-link.js';
 import { PaginationError, type PageRequest, type PageResponse, type Paginator } from './paginator.js';
@@ -29,12 +32,17 @@ export class AutoPaginator implements Paginator {
   update(response: PageResponse, records: readonly unknown[]): void {
     if (this.inner) return this.inner.update(response, records);
     const found = detectPaginator(response);
+    // A guessed page_number or cursor paginator takes dlt's defaults for the rest (param `page`/`cursor`).
     this.inner =
       found.type === 'header_link'
         ? new HeaderLinkPaginator({ links_next_key: 'next' })
         : found.type === 'json_link'
           ? new JsonLinkPaginator({ next_url_path: found.next_url_path })
-          : new SinglePagePaginator();
+          : found.type === 'page_number'
+            ? new PageNumberPaginator(paginatorObjectSchema.parse(found) as never)
+            : found.type === 'cursor'
+              ? new CursorPaginator(paginatorObjectSchema.parse(found) as never)
+              : new SinglePagePaginator();
     this.inner.init(this.request as PageRequest);
     this.inner.update(response, records);
     // A link found by detection that the chosen paginator cannot read back from the very same response would
