@@ -34,25 +34,38 @@ function fn<T extends AnyFunction>(what: string) {
 
 // ── auth ────────────────────────────────────────────────────────────────────────────────────────────
 
+/**
+ * A field dlt would read from its `credentials` config section when the config leaves it out (`"auth": "bearer"`,
+ * `{"type": "http_basic", "username": "u"}`): here the secret `credentials__<field>`, i.e. the env variable
+ * CREDENTIALS__<FIELD> (dlt's name for it) or STREAMTAP_SECRET_CREDENTIALS__<FIELD>, or that key in the secrets file.
+ */
+const fromCredentials = (field: string) => ({ $secret: `credentials__${field}` });
+
 // dlt accepts `{ "token": ... }` without a type as bearer auth; the discriminator is optional for that reason.
-const bearerAuth = z.strictObject({ type: z.literal('bearer').optional(), token: secretSchema });
+const bearerAuth = z.strictObject({
+  type: z.literal('bearer').optional(),
+  token: secretSchema.default(fromCredentials('token')),
+});
 const apiKeyAuth = z.strictObject({
   type: z.literal('api_key'),
   name: z.string().min(1).default('Authorization'),
-  api_key: secretSchema,
+  api_key: secretSchema.default(fromCredentials('api_key')),
   // dlt's aliases: `param` is `query`
   location: z.enum(['header', 'query', 'param', 'cookie']).default('header'),
 });
 const httpBasicAuth = z.strictObject({
   type: z.literal('http_basic'),
-  username: maybeSecretSchema,
-  password: secretSchema,
+  // dlt allows an empty user name (an API that takes the key as the password, or the reverse)
+  username: z.union([secretRefSchema, z.string()]).default(fromCredentials('username')),
+  password: secretSchema.default(fromCredentials('password')),
 });
 const oauth2ClientCredentials = z.strictObject({
   type: z.literal('oauth2_client_credentials'),
-  access_token_url: z.url({ protocol: /^https?$/ }),
-  client_id: maybeSecretSchema,
-  client_secret: secretSchema,
+  access_token_url: z
+    .union([z.url({ protocol: /^https?$/ }), secretRefSchema])
+    .default(fromCredentials('access_token_url')),
+  client_id: maybeSecretSchema.default(fromCredentials('client_id')),
+  client_secret: secretSchema.default(fromCredentials('client_secret')),
   /** extra form fields besides client_id, client_secret and grant_type=client_credentials */
   access_token_request_data: z.record(z.string(), scalar).optional(),
   /** seconds a token lives when the token response has no expires_in */
@@ -62,13 +75,15 @@ const oauth2ClientCredentials = z.strictObject({
 });
 
 const AUTH_TYPES = 'bearer, api_key, http_basic, oauth2_client_credentials';
-export const authSchema = z.discriminatedUnion(
+const authObjectSchema = z.discriminatedUnion(
   'type',
   [bearerAuth, apiKeyAuth, httpBasicAuth, oauth2ClientCredentials],
   {
     error: (issue) => (issue.code === 'invalid_union' ? `unknown auth type: expected one of ${AUTH_TYPES}` : undefined),
   },
 );
+/** dlt's shorthand: an auth type name alone (`"auth": "bearer"`), every field from the credentials secrets. */
+export const authSchema = z.preprocess((v) => (typeof v === 'string' ? { type: v } : v), authObjectSchema);
 
 // ── paginators ──────────────────────────────────────────────────────────────────────────────────────
 
@@ -252,9 +267,16 @@ export const endpointSchema = z.strictObject({
   method: z.enum(['GET', 'POST']).default('GET'),
   params: z.record(z.string(), paramValueSchema).optional(),
   json: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * dlt's `data`: a form (`{field: value}` or `[[field, value], ...]`, sent as application/x-www-form-urlencoded)
+   * or a raw string body; not with `json` (dlt refuses both)
+   */
+  data: z.union([z.record(z.string(), scalar), z.array(z.tuple([z.string(), scalar])), z.string()]).optional(),
   headers: z.record(z.string(), z.string()).optional(),
-  data_selector: dataSelectorSchema.optional(),
-  paginator: paginatorSchema.optional(),
+  /** null resets a default from resource_defaults (dlt): the records are detected again */
+  data_selector: dataSelectorSchema.nullable().optional(),
+  /** null resets a default from resource_defaults (dlt): the client's paginator, else detection */
+  paginator: paginatorSchema.nullable().optional(),
   response_actions: z.array(responseActionSchema).optional(),
   incremental: incrementalSchema.optional(),
   auth: authSchema.optional(),
@@ -273,11 +295,70 @@ export const primaryKeySchema = z.union([z.string().min(1), z.array(z.string().m
 const processingStep = z.union([
   z.strictObject({ filter: fn<(record: unknown) => unknown>('filter') }),
   z.strictObject({ map: fn<(record: unknown) => unknown>('map') }),
+  /** dlt's yield_map: one record in, any number out (an array or an iterable) */
+  z.strictObject({ yield_map: fn<(record: unknown) => unknown>('yield_map') }),
 ]);
 
+/** dlt's data types for the `columns` hint (dlt/common/schema/typing.py, TDataType). */
+export const DLT_DATA_TYPES = [
+  'text',
+  'double',
+  'bool',
+  'timestamp',
+  'bigint',
+  'binary',
+  'json',
+  'decimal',
+  'wei',
+  'date',
+  'time',
+] as const;
+const columnHint = z.looseObject({
+  data_type: z.enum(DLT_DATA_TYPES).optional(),
+  nullable: z.boolean().optional(),
+  primary_key: z.boolean().optional(),
+  precision: z.number().int().positive().optional(),
+  scale: z.number().int().nonnegative().optional(),
+  timezone: z.boolean().optional(),
+});
+/** dlt's columns hint: a dict by column name, or a list of columns each with a `name`. */
+export const columnsHintSchema = z.union([
+  z.record(z.string(), columnHint),
+  z.array(columnHint.extend({ name: z.string().min(1) })),
+]);
+const contractMode = z.enum(['evolve', 'freeze', 'discard_row', 'discard_value']);
+/** dlt's schema_contract: one mode for all, or per entity (tables, columns, data_type). */
+export const schemaContractSchema = z.union([
+  contractMode,
+  z.strictObject({
+    tables: contractMode.optional(),
+    columns: contractMode.optional(),
+    data_type: contractMode.optional(),
+  }),
+]);
+/** dlt hints with no meaning for a Kafka topic and a ClickHouse table: accepted, and `check` says so once. */
+export const NO_MEANING_HINTS = [
+  'table_format',
+  'file_format',
+  'references',
+  'nested_hints',
+  'parent_table_name',
+] as const;
+
 const resourceFields = {
-  table_name: z.string().regex(IDENTIFIER, 'a table name: letters, digits and _').optional(),
+  table_name: z
+    .union([
+      z.string().regex(IDENTIFIER, 'a table name: letters, digits and _'),
+      // dlt: a function of the record picks its table; streamtap keeps one topic and one table per resource
+      fn<(record: unknown) => unknown>('table_name'),
+    ])
+    .optional(),
   primary_key: primaryKeySchema.optional(),
+  /** dlt's merge_key: kept on the resource; streamtap's merge is by primary key */
+  merge_key: primaryKeySchema.optional(),
+  columns: columnsHintSchema.optional(),
+  schema_contract: schemaContractSchema.optional(),
+  ...Object.fromEntries(NO_MEANING_HINTS.map((k) => [k, z.unknown().optional()])),
   write_disposition: writeDispositionInput.optional(),
   selected: z.boolean().optional(),
   /** accepted for dlt compatibility: streamtap never splits nested data into child tables */

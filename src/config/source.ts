@@ -17,6 +17,8 @@ import { ConfigError, type ConfigIssue } from './errors.js';
 import { findExpressions, parseTemplate, TemplateSyntaxError } from './template.js';
 import { compilePath, JsonPathSyntaxError } from '../expressions/json-path.js';
 import { compileStopCondition, StopConditionError } from '../expressions/stop-condition.js';
+import { isSingleEntityPath } from './single-entity.js';
+import { NO_MEANING_HINTS } from './schema.js';
 
 export type Scalar = string | number | boolean | null;
 
@@ -42,6 +44,8 @@ export interface ResolvedEndpoint {
   /** static query params (client, defaults and endpoint merged); string values may hold placeholders */
   readonly params: Readonly<Record<string, Scalar>>;
   readonly json: Readonly<Record<string, unknown>> | undefined;
+  /** dlt's `data`: form fields (sent url-encoded) or a raw string body; never together with json */
+  readonly data: Readonly<Record<string, Scalar>> | readonly (readonly [string, Scalar])[] | string | undefined;
   readonly headers: Readonly<Record<string, string>>;
   readonly dataSelector: DataSelector | undefined;
   /** undefined or `auto`: detected from the first response */
@@ -54,7 +58,9 @@ export interface ResolvedEndpoint {
 
 export type ProcessingStep =
   | { readonly kind: 'filter'; readonly fn: (record: unknown) => unknown }
-  | { readonly kind: 'map'; readonly fn: (record: unknown) => unknown };
+  | { readonly kind: 'map'; readonly fn: (record: unknown) => unknown }
+  /** dlt's yield_map: one record in, an array or iterable of records out */
+  | { readonly kind: 'yield_map'; readonly fn: (record: unknown) => unknown };
 
 export interface ResolvedParent {
   /** the parent resource's name */
@@ -66,7 +72,14 @@ export interface ResolvedParent {
 export interface ResolvedResource {
   readonly name: string;
   readonly tableName: string;
+  /** empty: no key; the resource appends (MergeTree, every observation kept), as in dlt */
   readonly primaryKey: readonly string[];
+  /** dlt's merge_key hint, kept for tools; streamtap merges by primary key */
+  readonly mergeKey: readonly string[];
+  /** dlt's columns hint by column name: a declared type beats inference */
+  readonly columns: Readonly<Record<string, ColumnHint>>;
+  /** dlt's schema_contract, per entity; default evolve everywhere, as in dlt */
+  readonly schemaContract: SchemaContract;
   readonly writeDisposition: WriteDisposition;
   readonly selected: boolean;
   readonly maxTableNesting: number | undefined;
@@ -81,7 +94,22 @@ export interface ResolvedResource {
   readonly partitions?: number | undefined;
 }
 
+export type ContractMode = 'evolve' | 'freeze' | 'discard_row' | 'discard_value';
+export interface SchemaContract {
+  readonly tables: ContractMode;
+  readonly columns: ContractMode;
+  readonly data_type: ContractMode;
+}
+export interface ColumnHint {
+  readonly data_type?: string | undefined;
+  readonly nullable?: boolean | undefined;
+  readonly precision?: number | undefined;
+  readonly scale?: number | undefined;
+}
+
 export interface ResolvedSource {
+  /** things accepted for dlt compatibility that change nothing here: `check` and `run` print each once */
+  readonly warnings: readonly string[];
   readonly name: string;
   readonly baseUrl: string;
   readonly auth: AuthConfig | undefined;
@@ -97,12 +125,12 @@ type Endpoint = NonNullable<Exclude<SourceConfigParsed['resources'][number], str
 type EndpointObject = Exclude<Endpoint, string>;
 type PartialEndpoint = Partial<EndpointObject>;
 
-const SINGLE_ENTITY_PATH = /\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
 const INCREMENTAL_KEYS = new Set(['start_value', 'initial_value', 'last_value', 'end_value']);
 const DEFAULT_CHILD_CONCURRENCY = 4;
 
 export function resolveSource(parsed: SourceConfigParsed, name: string, origin: string): ResolvedSource {
   const issues: ConfigIssue[] = [];
+  const warnings: string[] = [];
   const issue = (path: string, message: string): void => {
     if (!issues.some((i) => i.path === path && i.message === message)) issues.push({ path, message });
   };
@@ -122,13 +150,16 @@ export function resolveSource(parsed: SourceConfigParsed, name: string, origin: 
     const own: PartialEndpoint =
       typeof resource.endpoint === 'string' ? { path: resource.endpoint } : (resource.endpoint ?? {});
     const base: PartialEndpoint = defaults.endpoint ?? {};
-    // dlt merges endpoint keys shallowly, except params and json, which merge one level deep.
+    // dlt merges endpoint keys shallowly, except params and json, which merge one level deep. An explicit null
+    // (`"paginator": null`) replaces the default, and then means "not set" (dlt's dict update, then `is None`).
     const endpoint: PartialEndpoint = {
       ...base,
       ...own,
       params: { ...base.params, ...own.params },
       json: base.json || own.json ? { ...base.json, ...own.json } : undefined,
     };
+    if (endpoint.data !== undefined && endpoint.json !== undefined)
+      issue(`${at}.endpoint.data`, 'give data or json, not both (dlt refuses both)');
     const where = (key: keyof EndpointObject): string =>
       own[key] !== undefined
         ? `${at}.endpoint.${key}`
@@ -140,13 +171,16 @@ export function resolveSource(parsed: SourceConfigParsed, name: string, origin: 
 
     let path = endpoint.path ?? resource.name;
     const method = endpoint.method ?? 'GET';
-    let dataSelector = endpoint.data_selector;
-    let paginator: PaginatorConfig | undefined = endpoint.paginator ?? parsed.client.paginator;
-    // dlt: a path ending in a placeholder names one entity: the body is the record, and there is one page.
-    if (SINGLE_ENTITY_PATH.test(path)) {
+    let dataSelector = endpoint.data_selector ?? undefined;
+    let endpointPaginator = endpoint.paginator ?? undefined;
+    // dlt (setup_single_entity_endpoint): a path whose last segment holds a placeholder names one entity: the body
+    // is the record and there is one page, unless the endpoint (or resource_defaults) names a paginator; the
+    // client's paginator does not apply to it.
+    if (isSingleEntityPath(path)) {
       dataSelector ??= '$';
-      paginator ??= { type: 'single_page' };
+      endpointPaginator ??= { type: 'single_page' };
     }
+    const paginator: PaginatorConfig | undefined = endpointPaginator ?? parsed.client.paginator ?? undefined;
 
     // ── params: static values, resolve bindings, an incremental binding ──
     const params: Record<string, Scalar> = { ...parsed.client.params };
@@ -265,22 +299,51 @@ export function resolveSource(parsed: SourceConfigParsed, name: string, origin: 
     if (dataSelector !== undefined) checkPath(dataSelector, `${where('data_selector')}`, issue);
 
     const pk = resource.primary_key ?? defaults.primary_key;
-    if (pk === undefined) {
+    const disposition = resource.write_disposition ?? defaults.write_disposition;
+    const dispositionName =
+      disposition === undefined ? 'append' : typeof disposition === 'string' ? disposition : disposition.disposition;
+    // Without a key a resource appends (dlt's default); merge and replace need a key to know what replaces what.
+    if (pk === undefined && dispositionName !== 'append') {
       issue(
-        `${at}.primary_key`,
-        'a primary key is required (here or in resource_defaults): it is the Kafka message key and the ClickHouse ORDER BY',
+        `${at}.write_disposition`,
+        `${dispositionName} needs a primary_key (here or in resource_defaults) to know which rows replace which; without one, use append`,
       );
     }
-    const disposition = resource.write_disposition ?? defaults.write_disposition;
+    const tableName = resource.table_name ?? defaults.table_name;
+    if (typeof tableName === 'function')
+      warnings.push(
+        `${at}.table_name: a function is accepted for dlt compatibility but not applied: every record of "${resource.name}" goes to its one topic and table`,
+      );
+    for (const hint of NO_MEANING_HINTS) {
+      const where2 = (resource as Record<string, unknown>)[hint] !== undefined ? at : 'resource_defaults';
+      if (
+        (resource as Record<string, unknown>)[hint] !== undefined ||
+        (defaults as Record<string, unknown>)[hint] !== undefined
+      )
+        warnings.push(
+          `${where2}.${hint}: accepted for dlt compatibility; it has no meaning for a Kafka topic and a ClickHouse table`,
+        );
+    }
+    const mergeKey = resource.merge_key ?? defaults.merge_key;
+    const contract = resource.schema_contract ?? defaults.schema_contract ?? 'evolve';
     const steps = resource.processing_steps ?? defaults.processing_steps ?? [];
     const parallel = resource.parallelized ?? defaults.parallelized;
     return {
       name: resource.name,
-      tableName: resource.table_name ?? resource.name,
+      tableName: typeof tableName === 'string' ? tableName : resource.name,
       primaryKey: pk === undefined ? [] : typeof pk === 'string' ? [pk] : [...pk],
+      mergeKey: mergeKey === undefined ? [] : typeof mergeKey === 'string' ? [mergeKey] : [...mergeKey],
+      columns: columnHints(resource.columns ?? defaults.columns),
+      schemaContract:
+        typeof contract === 'string'
+          ? { tables: contract, columns: contract, data_type: contract }
+          : {
+              tables: contract.tables ?? 'evolve',
+              columns: contract.columns ?? 'evolve',
+              data_type: contract.data_type ?? 'evolve',
+            },
       // dlt's default disposition is append.
-      writeDisposition:
-        disposition === undefined ? 'append' : typeof disposition === 'string' ? disposition : disposition.disposition,
+      writeDisposition: dispositionName,
       selected: resource.selected ?? defaults.selected ?? true,
       maxTableNesting: resource.max_table_nesting ?? defaults.max_table_nesting,
       endpoint: {
@@ -288,6 +351,7 @@ export function resolveSource(parsed: SourceConfigParsed, name: string, origin: 
         method,
         params,
         json: endpoint.json,
+        data: endpoint.data,
         headers: endpoint.headers ?? {},
         dataSelector,
         paginator: paginator?.type === 'auto' ? undefined : paginator,
@@ -297,7 +361,11 @@ export function resolveSource(parsed: SourceConfigParsed, name: string, origin: 
       },
       parent,
       processingSteps: steps.map((s): ProcessingStep =>
-        'filter' in s ? { kind: 'filter', fn: s.filter } : { kind: 'map', fn: s.map },
+        'filter' in s
+          ? { kind: 'filter', fn: s.filter }
+          : 'map' in s
+            ? { kind: 'map', fn: s.map }
+            : { kind: 'yield_map', fn: s.yield_map },
       ),
       concurrency: resource.concurrency ?? defaults.concurrency ?? (parallel ? DEFAULT_CHILD_CONCURRENCY : 1),
       maxPages: resource.max_pages ?? defaults.max_pages,
@@ -320,6 +388,7 @@ export function resolveSource(parsed: SourceConfigParsed, name: string, origin: 
 
   if (issues.length > 0) throw new ConfigError(origin, issues);
   return deepFreeze({
+    warnings: [...new Set(warnings)],
     name: parsed.name ?? name,
     baseUrl: parsed.client.base_url.replace(/\/+$/, ''),
     auth: parsed.client.auth === undefined ? undefined : normalizeAuth(parsed.client.auth),
@@ -482,4 +551,11 @@ function deepFreeze<T>(value: T): T {
     for (const child of Object.values(value)) if (typeof child !== 'function') deepFreeze(child);
   }
   return value;
+}
+
+function columnHints(columns: unknown): Record<string, ColumnHint> {
+  const out: Record<string, ColumnHint> = {};
+  if (Array.isArray(columns)) for (const c of columns as (ColumnHint & { name: string })[]) out[c.name] = c;
+  else if (columns && typeof columns === 'object') Object.assign(out, columns);
+  return out;
 }

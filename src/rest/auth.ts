@@ -124,7 +124,9 @@ class OAuth2ClientCredentials implements Auth {
     });
     for (const [k, v] of Object.entries(config.access_token_request_data ?? {}))
       if (v !== null) this.form.set(k, String(v));
-    this.url = new URL(config.access_token_url);
+    this.url = new URL(
+      typeof config.access_token_url === 'string' ? config.access_token_url : secret(config.access_token_url),
+    );
     this.now = options.now ?? Date.now;
     this.margin = options.refreshMarginMs ?? 60_000;
     if (config.access_token) {

@@ -345,7 +345,9 @@ function applySteps(records: unknown[], resource: ResolvedResource, url: URL, st
       out =
         step.kind === 'filter'
           ? out.filter((r) => Boolean(step.fn(r)))
-          : out.map((r) => step.fn(r)).filter((r) => r !== undefined && r !== null);
+          : step.kind === 'map'
+            ? out.map((r) => step.fn(r)).filter((r) => r !== undefined && r !== null)
+            : out.flatMap((r) => yielded(step.fn(r)));
     } catch (error) {
       throw new RestError(
         'PROCESSING_STEP_FAILED',
@@ -357,4 +359,12 @@ function applySteps(records: unknown[], resource: ResolvedResource, url: URL, st
     }
   });
   return out;
+}
+
+/** dlt's yield_map yields any number of records: an array or any iterable; one object is one record; nothing drops it. */
+function yielded(value: unknown): unknown[] {
+  if (value === undefined || value === null) return [];
+  if (typeof value === 'object' && Symbol.iterator in value && typeof value !== 'string')
+    return [...(value as Iterable<unknown>)].filter((r) => r !== undefined && r !== null);
+  return [value];
 }

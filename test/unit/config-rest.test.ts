@@ -182,10 +182,16 @@ const mistakes: [string, (c: Config) => void, string, RegExp][] = [
     /header.*query.*cookie/,
   ],
   [
-    'oauth2 without a token URL',
-    (c) => (c.client.auth = { type: 'oauth2_client_credentials', client_id: 'a', client_secret: { $secret: 's' } }),
+    'oauth2 with a token URL that is not http(s)',
+    (c) =>
+      (c.client.auth = {
+        type: 'oauth2_client_credentials',
+        access_token_url: 'ftp://a/t',
+        client_id: 'a',
+        client_secret: { $secret: 's' },
+      }),
     'client.auth.access_token_url',
-    /required: expected string/,
+    /URL/,
   ],
   [
     'oauth2 literal client_secret',
@@ -441,9 +447,9 @@ const mistakes: [string, (c: Config) => void, string, RegExp][] = [
     /not a resource name/,
   ],
   [
-    'a dlt resource key streamtap does not support',
-    (c) => (c.resources[0]!.columns = { id: { data_type: 'text' } }),
-    'resources[0].columns',
+    'a misspelt resource key',
+    (c) => (c.resources[0]!.colums = { id: { data_type: 'text' } }),
+    'resources[0].colums',
     /unknown key/,
   ],
 ];

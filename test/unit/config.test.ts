@@ -121,10 +121,10 @@ const invalid: [string, (c: typeof seed) => unknown, string, RegExp][] = [
   ],
   ['bad resource name', (c) => (c.resources[2]!.name = 'time zones'), 'resources[2].name', /letters/],
   [
-    'no primary key',
+    'merge without a primary key (dlt: merge needs a key; without one a resource appends)',
     (c) => delete (c.resource_defaults as Record<string, unknown>).primary_key,
-    'resources[0].primary_key',
-    /required/,
+    'resources[0].write_disposition',
+    /merge needs a primary_key/,
   ],
 ];
 
