@@ -44,6 +44,8 @@ export async function createContext(
   env = effectiveEnv(flags as Readonly<Record<string, unknown>>, env);
   const logger = createLogger(flags.logLevel ?? env.STREAMTAP_LOG_LEVEL ?? 'info', logDestination(env));
   const source = await loadSourceFile(configPath ?? DEFAULT_CONFIG, { env, baseUrl: flags.baseUrl });
+  // dlt keys accepted for compatibility that change nothing here: said once per command, not per record
+  for (const warning of source.warnings) logger.warn(warning);
   const kafka = createKafka(kafkaSettingsFromEnv(env, flags.brokers), logger);
   const clickhouse = clickhouseSettingsFromEnv(
     flags.clickhouseUrl ? { ...env, CLICKHOUSE_URL: flags.clickhouseUrl } : env,

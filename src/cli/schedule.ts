@@ -15,6 +15,7 @@ import { topicLayoutFromEnv } from '../kafka/topic-layout.js';
 import { selectResources } from '../config/select.js';
 import { type ProduceReport } from '../producers/produce.js';
 import { formatTable, produceAndConsume, runProduce, tableCounts } from './commands.js';
+import { inferMissingSchemas } from './schema-infer.js';
 import type { CommonFlags, Context } from './context.js';
 import { Ops, type OpsFlags } from './ops.js';
 import { formatSummary } from './progress.js';
@@ -25,6 +26,7 @@ export type ScheduleFlags = CommonFlags & OpsFlags & { readonly every?: string |
 
 export async function produceCommand(ctx: Context, flags: ScheduleFlags): Promise<number> {
   const every = everyMs(ctx.env);
+  await inferMissingSchemas(ctx, flags.resource);
   const ops = await Ops.start(ctx, flags, { command: 'produce' });
   const stop = every === undefined ? undefined : stopOnSignals();
   try {
@@ -43,6 +45,7 @@ export async function produceCommand(ctx: Context, flags: ScheduleFlags): Promis
 
 export async function runCommand(ctx: Context, flags: ScheduleFlags): Promise<number> {
   const every = everyMs(ctx.env);
+  await inferMissingSchemas(ctx, flags.resource);
   const ch = await openClickHouse(ctx.clickhouse);
   const settings = consumerSettings({}, ctx.env);
   const stop = every === undefined ? undefined : stopOnSignals();

@@ -5,6 +5,7 @@
 // form; docs and defaults alone do not count), the old file is kept as `<resource>.v<N>.avsc` and the
 // new one written as version N+1, so messages written with any version still decode.
 import { ErrorCode, StreamtapError } from '../errors.js';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
 import avro from 'avsc';
@@ -197,4 +198,38 @@ export function formatInferResults(results: readonly InferResult[], cwd = proces
     for (const note of r.notes) lines.push(`  note: ${note}`);
   }
   return lines.join('\n');
+}
+
+/**
+ * dlt infers a table's schema from the data itself; a pasted dlt config has no schema files. Before `run` and
+ * `produce`, every selected resource without `schemas/<source>/<table>.avsc` gets one inferred from its first
+ * `pages` pages (one walk of those pages, which the run then requests again), written where `schema infer`
+ * writes it and logged, so the run goes on and the file can be reviewed and committed.
+ */
+export async function inferMissingSchemas(
+  ctx: Pick<Context, 'source' | 'secrets' | 'schemasDir' | 'logger'>,
+  resources: readonly string[] | undefined,
+  pages = 1,
+): Promise<InferResult[]> {
+  const missing = selectResources(ctx.source, resources).filter(
+    (r) => !existsSync(schemaFile(ctx.schemasDir, ctx.source.name, r.tableName)),
+  );
+  if (missing.length === 0) return [];
+  const results = await inferSchemas(
+    ctx,
+    missing.map((r) => r.name),
+    pages,
+  );
+  for (const r of results)
+    ctx.logger.warn(
+      { resource: r.resource, file: r.file, records: r.records, version: r.version },
+      `no schema file for resource "${r.resource}": inferred one from its first ${pages === 1 ? 'page' : `${pages} pages`} ` +
+        `(${r.records} records) and wrote ${shortPath(r.file)}; review and commit it`,
+    );
+  return results;
+}
+
+function shortPath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel === '' || rel.startsWith('..') ? file : rel;
 }

@@ -64,7 +64,9 @@ export function tableStatements(spec: TableDefinition, topology: ClickHouseTopol
     `CREATE TABLE IF NOT EXISTS ${db}.${quoteIdentifier(localName)}${on} (\n${columnsSql(spec)}\n) ENGINE = ${engine}${settings}`,
   ];
   if (topology.distributed) {
-    const shardBy = `cityHash64(${spec.primaryKey.map(quoteIdentifier).join(', ')})`;
+    // without a primary key nothing needs to meet on one shard: spread rows at random
+    const shardBy =
+      spec.primaryKey.length === 0 ? 'rand()' : `cityHash64(${spec.primaryKey.map(quoteIdentifier).join(', ')})`;
     statements.push(
       `CREATE TABLE IF NOT EXISTS ${db}.${quoteIdentifier(spec.table)}${on} AS ${db}.${quoteIdentifier(localName)}\n` +
         `ENGINE = Distributed(${sqlString(topology.cluster)}, ${sqlString(spec.database)}, ${sqlString(localName)}, ${shardBy})`,
@@ -82,6 +84,8 @@ export function latestViewSql(spec: TableDefinition, onCluster = ''): string {
   const view = `${quoteIdentifier(spec.database)}.${quoteIdentifier(latestViewName(spec))}${onCluster}`;
   const table = targetTable(spec);
   if (spec.writeDisposition === 'append') {
+    // without a primary key every observation is its own row: the view is the table
+    if (spec.primaryKey.length === 0) return `CREATE VIEW IF NOT EXISTS ${view} AS SELECT * FROM ${table}`;
     const key = spec.primaryKey.map(quoteIdentifier).join(', ');
     return `CREATE VIEW IF NOT EXISTS ${view} AS SELECT * FROM ${table} ORDER BY _version DESC LIMIT 1 BY ${key}`;
   }
@@ -105,8 +109,9 @@ function columnsSql(spec: TableDefinition): string {
 function engineSql(spec: TableDefinition, family: '' | 'Replicated' = '', engineArgs: readonly string[] = []): string {
   const key = spec.primaryKey.map(quoteIdentifier).join(', ');
   // merge and replace keep the latest observation of a key; append keeps every observation.
+  // A resource without a primary key can only append (the config refuses merge/replace without one).
   if (spec.writeDisposition === 'append')
-    return `${family}MergeTree(${engineArgs.join(', ')}) ORDER BY (${key}, _version)`;
+    return `${family}MergeTree(${engineArgs.join(', ')}) ORDER BY (${key === '' ? '' : `${key}, `}_version)`;
   const versionArgs = spec.writeDisposition === 'replace' ? ['_version', '_is_deleted'] : ['_version'];
   return `${family}ReplacingMergeTree(${[...engineArgs, ...versionArgs].join(', ')}) ORDER BY (${key})`;
 }

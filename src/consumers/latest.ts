@@ -23,6 +23,11 @@ export function latestPerKey<R>(rows: readonly Keyed<R>[]): R[] {
 
 /** The key of a decoded record, as a string that is equal for equal key values (composite keys too). */
 export function compileRecordKey(fields: readonly string[]): (record: Record<string, unknown>) => string {
+  // No primary key: an append resource keeps every observation, so no two records share a key.
+  if (fields.length === 0) {
+    let n = 0;
+    return () => `#${n++}`;
+  }
   if (fields.length === 1) {
     const field = fields[0] as string;
     return (record) => String(record[field]);

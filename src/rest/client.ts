@@ -115,13 +115,14 @@ export class RestClient {
           ...lower(opts.headers ?? {}),
         };
         if (page.json !== undefined) headers['content-type'] = 'application/json';
+        else if (page.data instanceof URLSearchParams) headers['content-type'] = 'application/x-www-form-urlencoded';
         const url = new URL(page.url);
         await auth.apply({ url, headers }, opts.signal);
         req = {
           url,
           method: page.method,
           headers,
-          body: page.json === undefined ? undefined : JSON.stringify(page.json),
+          body: page.json !== undefined ? JSON.stringify(page.json) : page.data?.toString(),
           resource,
           signal: opts.signal,
         };

@@ -103,7 +103,9 @@ export async function* walkPages(
     budget.used++;
     // Whatever the paginator, asking for the very same request twice is a loop.
     const fingerprint = createHash('sha1')
-      .update(`${request.method} ${request.url.href} ${request.json === undefined ? '' : JSON.stringify(request.json)}`)
+      .update(
+        `${request.method} ${request.url.href} ${request.json === undefined ? '' : JSON.stringify(request.json)} ${request.data?.toString() ?? ''}`,
+      )
       .digest('base64');
     if (seen.has(fingerprint)) {
       // The same request again after a page that said the data is over is the end, not a loop.
@@ -283,7 +285,7 @@ function firstRequest(
   }
   const json =
     endpoint.json === undefined ? undefined : (expandValue(endpoint.json, lookup, true) as Record<string, unknown>);
-  return { url, method: endpoint.method, json };
+  return { url, method: endpoint.method, json, data: formBody(endpoint.data, lookup) };
 }
 
 function selectRecords(
@@ -367,4 +369,17 @@ function yielded(value: unknown): unknown[] {
   if (typeof value === 'object' && Symbol.iterator in value && typeof value !== 'string')
     return [...(value as Iterable<unknown>)].filter((r) => r !== undefined && r !== null);
   return [value];
+}
+
+/** dlt's `data`: a raw string (placeholders expanded), or form fields as pairs, url-encoded (null fields left out). */
+function formBody(data: ResolvedResource['endpoint']['data'], lookup: Parameters<typeof expandString>[1]) {
+  if (data === undefined) return undefined;
+  if (typeof data === 'string') return expandString(data, lookup);
+  const form = new URLSearchParams();
+  const pairs: readonly (readonly [string, unknown])[] = Array.isArray(data) ? data : Object.entries(data);
+  for (const [key, value] of pairs) {
+    const expanded = typeof value === 'string' ? expandValue(value, lookup, true) : value;
+    if (expanded !== null && expanded !== undefined) form.append(key, String(expanded));
+  }
+  return form;
 }

@@ -1,7 +1,7 @@
 // The `streamtap` command as users run it: a child process, its output and its exit code.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -99,12 +99,34 @@ test('a config error exits 2 and names the path of the bad key', () => {
   assert.match(run.stderr, /resources\[1\]\.endpoint\.paginator\.cursor_path: .*expected (a )?string/);
 });
 
-test('a resource without a schema file exits 2 and says which file is expected', () => {
-  const { file } = uniqueConfig();
-  const run = streamtap(['produce', file, '--schemas', mkdtempSync(join(tmpdir(), 'no-schemas-'))], { API_KEY: 'x' });
-  assert.equal(run.code, 2);
-  assert.match(run.stderr, /no Avro schema for resource "events".*expected .*events\.avsc/);
-  assert.match(run.stderr, /schema infer/);
+test('a pasted dlt config (no primary key, so append; no schema files) runs: schemas inferred, MergeTree counted without FINAL, exit 0', () => {
+  // dlt's defaults: no primary_key, write_disposition append; dlt infers the schema itself (issue 12).
+  const { name } = uniqueSource();
+  const config = JSON.parse(readFileSync('pipelines/savvycal.json', 'utf8')) as Record<string, unknown>;
+  delete config.resource_defaults;
+  const file = join(mkdtempSync(join(tmpdir(), 'streamtap-cli-')), `${name}.json`);
+  writeFileSync(file, JSON.stringify({ name, ...config }));
+  const schemasDir = mkdtempSync(join(tmpdir(), 'no-schemas-'));
+  const dataDir = mkdtempSync(join(tmpdir(), 'streamtap-data-'));
+  const run = streamtap(['run', file, '--mock-api', '--data-dir', dataDir, '--schemas', schemasDir]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stderr + run.stdout, /no schema file for resource \\?"events\\?": inferred one from its first page/);
+  assert.ok(
+    existsSync(join(schemasDir, name, 'events.avsc')),
+    'the inferred schema is written where schema infer writes it',
+  );
+  assert.match(run.stdout, new RegExp(`${name}\\.events\\s+5000`));
+  assert.match(run.stdout, /streamtap sql "SELECT \* FROM \S+ LIMIT 5"/, 'no FINAL suggested for a MergeTree table');
+  const engine = streamtap([
+    'sql',
+    `SELECT engine FROM system.tables WHERE database = '${name}' AND name = 'events'`,
+    '--data-dir',
+    dataDir,
+    '--format',
+    'json',
+  ]);
+  assert.equal(engine.code, 0, engine.stderr);
+  assert.match(engine.stdout, /"engine":"MergeTree"/);
 });
 
 test('--help lists the commands', () => {

@@ -476,3 +476,29 @@ test('the base of the mistakes table is itself valid', () => {
   const source = parse(base());
   assert.equal(source.resources[1]?.parent?.resource, 'issues');
 });
+
+test('dlt resource hints: columns, merge_key and schema_contract kept; hints with no meaning here accepted with one warning each', () => {
+  const source = parse({
+    client: { base_url: 'https://api.test' },
+    resources: [
+      {
+        name: 'events',
+        columns: { amount: { data_type: 'decimal', precision: 18, scale: 2 } },
+        merge_key: 'day',
+        schema_contract: { columns: 'freeze' },
+        table_format: 'iceberg',
+        table_name: (record: { type: string }) => record.type,
+      },
+    ],
+  });
+  const [events] = source.resources;
+  assert.deepEqual(events?.columns, { amount: { data_type: 'decimal', precision: 18, scale: 2 } });
+  assert.deepEqual(events?.mergeKey, ['day']);
+  assert.deepEqual(events?.schemaContract, { tables: 'evolve', columns: 'freeze', data_type: 'evolve' });
+  assert.equal(events?.tableName, 'events');
+  assert.equal(events?.writeDisposition, 'append');
+  assert.deepEqual(events?.primaryKey, []);
+  assert.equal(source.warnings.length, 2);
+  assert.match(source.warnings.join('\n'), /table_format: accepted for dlt compatibility; it has no meaning/);
+  assert.match(source.warnings.join('\n'), /table_name: a function is accepted .* not applied/);
+});

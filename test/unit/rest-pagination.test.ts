@@ -362,3 +362,53 @@ test('timeout_seconds: an attempt that outlives it is HTTP_TIMEOUT (retriable)',
       e.context.attempts === 2,
   );
 });
+
+// dlt: tests/sources/rest_api/integration/test_offline.py, test_request_data_body and test_post_data_param_with_raw_data
+test('request body data: form fields url-encoded (as a dict or as pairs), or a raw string; yield_map turns one record into many', async () => {
+  const server = await startRecorder((_req, res) => sendJson(res, 200, [{ id: 1, tags: ['a', 'b'] }]));
+  const form = clientOf(
+    sourceOf(
+      resource({ method: 'POST', data: { since: '2024-01-01', limit: 10 }, paginator: 'single_page' }),
+      server.url,
+    ),
+  );
+  await recordsOf(form, 'items');
+  const pairs = clientOf(
+    sourceOf(
+      resource({
+        method: 'POST',
+        data: [
+          ['tag', 'x'],
+          ['tag', 'y'],
+        ],
+        paginator: 'single_page',
+      }),
+      server.url,
+    ),
+  );
+  await recordsOf(pairs, 'items');
+  const raw = clientOf(sourceOf(resource({ method: 'POST', data: 'raw body', paginator: 'single_page' }), server.url));
+  await recordsOf(raw, 'items');
+  assert.deepEqual(
+    server.requests.map((r) => [r.method, r.headers['content-type'], r.body]),
+    [
+      ['POST', 'application/x-www-form-urlencoded', 'since=2024-01-01&limit=10'],
+      ['POST', 'application/x-www-form-urlencoded', 'tag=x&tag=y'],
+      ['POST', undefined, 'raw body'],
+    ],
+  );
+  const split = clientOf(
+    sourceOf(
+      resource(
+        { paginator: 'single_page' },
+        {
+          processing_steps: [
+            { yield_map: (r: { id: number; tags: string[] }) => r.tags.map((tag) => ({ id: `${r.id}-${tag}` })) },
+          ],
+        },
+      ),
+      server.url,
+    ),
+  );
+  assert.deepEqual(await recordsOf(split, 'items'), [{ id: '1-a' }, { id: '1-b' }]);
+});

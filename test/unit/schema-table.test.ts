@@ -7,6 +7,9 @@ import { ENVELOPE_FIELDS } from '../../src/avro/envelope.js';
 import { evolutionStatements, planEvolution } from '../../src/consumers/table-evolution.js';
 import { parseType, renderType, widenColumn, type ChType } from '../../src/clickhouse/column-types.js';
 import { compileRowMapper, compileRowMapperFor, tableSpec } from '../../src/consumers/table-schema.js';
+import { latestViewSql, tableStatements } from '../../src/clickhouse/ddl.js';
+import { compileRecordKey } from '../../src/consumers/latest.js';
+import { compileKeyOf } from '../../src/producers/record-key.js';
 
 const n = <T>(type: T) => ['null', type];
 const schema: AvroRecordSchema = {
@@ -221,4 +224,26 @@ test('rows of an older schema fit a wider table: missing columns left out, value
     owner: '{"email":"e","since":null,"roles":[]}',
     at: '1970-01-01 00:00:00.000',
   });
+});
+
+test('a resource without a primary key (dlt append): MergeTree ordered by _version, the view is the table, rows spread at random', () => {
+  const spec = tableSpec('db', 'things', schema, [], 'append');
+  const statements = tableStatements(spec, { distributed: true, cluster: 'c' });
+  const create = statements.find((s) => s.startsWith('CREATE TABLE') && s.includes('MergeTree')) ?? '';
+  assert.match(create, /ENGINE = (Replicated)?MergeTree\([^)]*\) ORDER BY \(_version\)/);
+  assert.match(statements.find((s) => s.includes('Distributed')) ?? '', /, rand\(\)\)$/);
+  assert.equal(latestViewSql(spec), 'CREATE VIEW IF NOT EXISTS `db`.`things_latest` AS SELECT * FROM `db`.`things`');
+});
+
+test('the message key of a record without a primary key is a hash of its content; the consumer keeps every one', () => {
+  const keyOf = compileKeyOf([]);
+  assert.match(keyOf({ a: 1 }), /^[0-9a-f]{32}$/);
+  assert.equal(keyOf({ a: 1 }), keyOf({ a: 1 }));
+  assert.notEqual(keyOf({ a: 1 }), keyOf({ a: 2 }));
+  const recordKey = compileRecordKey([]);
+  assert.notEqual(
+    recordKey({ a: 1 }),
+    recordKey({ a: 1 }),
+    'append without a key: identical observations are both kept',
+  );
 });

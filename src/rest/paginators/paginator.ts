@@ -9,6 +9,8 @@ export interface PageRequest {
   url: URL;
   method: 'GET' | 'POST';
   json?: Record<string, unknown> | undefined;
+  /** dlt's `data`: form fields (sent url-encoded) or a raw body; paginators leave it alone */
+  data?: string | URLSearchParams | undefined;
 }
 
 export interface PageResponse {
