@@ -8,16 +8,34 @@ import { resolve } from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { withRawInsert } from './embedded-insert.js';
 
+/** Which ClickHouse to use; `clickhouseSettingsFromEnv()` reads them from the environment. */
 export interface ClickHouseSettings {
-  /** http(s)://host:port of a server; unset means embedded */
+  /**
+   * http(s)://host:port of a server ($CLICKHOUSE_URL)
+   * @default unset: the embedded engine (chdb) under `dataDir`
+   */
   readonly url?: string | undefined;
+  /**
+   * server user ($CLICKHOUSE_USER)
+   * @default the server's `default` user
+   */
   readonly username?: string | undefined;
+  /**
+   * server password ($CLICKHOUSE_PASSWORD)
+   * @default empty
+   */
   readonly password?: string | undefined;
-  /** default database of the connection (tables stay `<source>.<resource>`); $CLICKHOUSE_DATABASE */
+  /**
+   * default database of the connection; tables stay `<source>.<resource>` ($CLICKHOUSE_DATABASE)
+   * @default the server's `default` database
+   */
   readonly database?: string | undefined;
-  /** CA bundle for an https:// server with a private CA; $CLICKHOUSE_CA_FILE */
+  /**
+   * PEM CA bundle file for an https:// server with a private CA ($CLICKHOUSE_CA_FILE)
+   * @default the system CAs
+   */
   readonly caFile?: string | undefined;
-  /** where the embedded engine keeps its data */
+  /** directory where the embedded engine keeps its data; `clickhouseSettingsFromEnv` uses `<data dir>/clickhouse` */
   readonly dataDir: string;
 }
 

@@ -18,14 +18,27 @@ export interface TableDefinition {
   readonly writeDisposition: WriteDisposition;
 }
 
+/** Where and how a consumer creates its tables. */
 export interface ClickHouseTopology {
-  /** cluster name from the server's remote_servers; unset: one server (or the embedded engine) */
+  /**
+   * cluster name from the server's remote_servers
+   * @default unset: one server (or the embedded engine)
+   */
   readonly cluster?: string | undefined;
-  /** ReplicatedReplacingMergeTree on the cluster; default true when a cluster is set */
+  /**
+   * ReplicatedReplacingMergeTree on the cluster
+   * @default true when a cluster is set
+   */
   readonly replicated?: boolean | undefined;
-  /** a Distributed table over `<table>_local` shards; default false */
+  /**
+   * a Distributed table over `<table>_local` shards
+   * @default false
+   */
   readonly distributed?: boolean | undefined;
-  /** Keeper path of replicated tables; ClickHouse expands the macros */
+  /**
+   * Keeper path of replicated tables; ClickHouse expands the macros
+   * @default `/clickhouse/tables/{shard}/{database}/{table}`
+   */
   readonly replicationPath?: string | undefined;
 }
 

@@ -7,9 +7,17 @@ import { ConfigError, formatPath, type ConfigIssue } from './errors.js';
 import { sourceSchema } from './schema.js';
 import { resolveSource, type ResolvedSource } from './source.js';
 
+/** How `loadSourceFile()` reads a config file. */
 export interface LoadOptions {
+  /**
+   * environment read for $STREAMTAP_BASE_URL
+   * @default process.env
+   */
   readonly env?: NodeJS.ProcessEnv;
-  /** overrides client.base_url, e.g. to point at a local stand-in; falls back to $STREAMTAP_BASE_URL */
+  /**
+   * overrides client.base_url, e.g. to point at a local stand-in
+   * @default $STREAMTAP_BASE_URL, else the config's own base_url
+   */
   readonly baseUrl?: string | undefined;
 }
 

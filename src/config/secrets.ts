@@ -2,9 +2,14 @@
 import { readFileSync } from 'node:fs';
 import { SecretMissingError } from './errors.js';
 
+/** Where `secret("name")` values come from: the environment first, then a secrets file. */
 export interface SecretSources {
+  /** environment searched for STREAMTAP_SECRET_<NAME>, then <NAME> */
   readonly env: NodeJS.ProcessEnv;
-  /** path of a JSON object file `{ "api_key": "…" }`; defaults to $STREAMTAP_SECRETS_FILE */
+  /**
+   * path of a JSON object file `{ "api_key": "…" }`
+   * @default $STREAMTAP_SECRETS_FILE, else none
+   */
   readonly secretsFile?: string | undefined;
 }
 

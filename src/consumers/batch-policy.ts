@@ -10,12 +10,22 @@
 import { ErrorCode, StreamtapError } from '../errors.js';
 import type { ConsumerConfig, KafkaMessage } from 'kafkajs';
 
+/** How many records one ClickHouse insert takes; each field is checked against its range. */
 export interface BatchPolicy {
-  /** records per insert; default 20,000 */
+  /**
+   * records per insert, 1 to 1,000,000
+   * @default 20000
+   */
   readonly maxRecords: number;
-  /** message bytes (key + value) per insert; default 16 MiB */
+  /**
+   * message bytes (key + value) per insert, 1 KiB to 1 GiB
+   * @default 16777216 (16 MiB)
+   */
   readonly maxBytes: number;
-  /** longest wait for a batch to fill; default 1,000 ms */
+  /**
+   * longest wait for a batch to fill, in milliseconds, 0 to 60,000
+   * @default 1000 (1 s)
+   */
   readonly maxWaitMs: number;
 }
 

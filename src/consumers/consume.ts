@@ -30,46 +30,79 @@ import type { LoadContext, TableReport, TopicPlan } from './topic-plan.js';
 
 export type { TableReport } from './topic-plan.js';
 
+/** What `consume()` loads, from which topics, into which ClickHouse, and when it stops. */
 export interface ConsumeOptions {
+  /** the resolved config: `defineSource(...)` or `loadSourceFile(...)` */
   readonly source: ResolvedSource;
+  /** from `createKafka(settings)` */
   readonly kafka: Kafka;
+  /** from `openClickHouse(settings)` */
   readonly clickhouse: ClickHouseClient;
+  /** directory holding `<source>/<resource>.avsc` and their older versions */
   readonly schemasDir: string;
   readonly logger: Logger;
+  /**
+   * names of resources to load
+   * @default every resource with `selected` not false
+   */
   readonly resources?: readonly string[] | undefined;
-  /** default `streamtap.<source>`; the control topics are read by `<groupId>.control` */
+  /**
+   * the consumer group; the control topics are read by `<groupId>.control`
+   * @default `streamtap.<source>`
+   */
   readonly groupId?: string | undefined;
   /**
    * `caught-up`: stop once every partition is committed up to its end offset, read at start, or when
-   * `catchUpAfter` settles if given
+   * `catchUpAfter` settles if given; `signal`: run until `signal` aborts
    */
   readonly until: 'caught-up' | 'signal';
   /**
    * With `caught-up`: the end offsets to reach are read only once this settles (resolved or rejected),
    * so a consumer started beside a producer (`streamtap run`) loads while extraction goes on, and stops
    * once it has everything the producer wrote.
+   * @default unset: end offsets read at start
    */
   readonly catchUpAfter?: Promise<unknown> | undefined;
-  /** aborting it stops the consumer cleanly: the current chunk is finished or abandoned, nothing half-committed */
+  /**
+   * aborting it stops the consumer cleanly: the current chunk is finished or abandoned, nothing half-committed
+   * @default none
+   */
   readonly signal?: AbortSignal | undefined;
+  /** records, bytes and wait per insert; fields left out keep their defaults (see BatchPolicy) */
   readonly batch?: Partial<BatchPolicy> | undefined;
+  /** waits between insert attempts while ClickHouse is unavailable (see InsertRetryPolicy) */
   readonly retry?: Partial<InsertRetryPolicy> | undefined;
+  /**
+   * cluster, replication and sharding of the tables created (see ClickHouseTopology)
+   * @default one server, or the embedded engine
+   */
   readonly topology?: ClickHouseTopology | undefined;
-  /** longest clean shutdown (disconnects) before consume() returns anyway; default 30 s */
+  /**
+   * longest clean shutdown (disconnects), in milliseconds, before consume() returns anyway
+   * @default 30000 (30 s)
+   */
   readonly shutdownTimeoutMs?: number | undefined;
   /**
-   * kafkajs's heartbeat interval (default 3 s). The heartbeat sent between chunks is how a consumer learns
+   * kafkajs's heartbeat interval in milliseconds. The heartbeat sent between chunks is how a consumer learns
    * that the group is rebalancing and stops mid-batch; a shorter interval hands partitions over sooner.
+   * @default 3000 (3 s)
    */
   readonly heartbeatIntervalMs?: number | undefined;
   /**
-   * Partitions of one fetch worked on at once (default 3): while one partition's insert runs, the next
+   * Partitions of one fetch worked on at once: while one partition's insert runs, the next
    * partition's chunk is decoded. Each partition still inserts and commits its own chunks in order.
+   * @default 3
    */
   readonly partitionsInParallel?: number | undefined;
-  /** replication factor, min.insync.replicas, partitions of topics the consumer creates first (src/kafka/topic-layout.ts) */
+  /**
+   * replication factor, min.insync.replicas, partitions of topics the consumer creates first (src/kafka/topic-layout.ts)
+   * @default from the cluster size: replication factor min(3, brokers)
+   */
   readonly topics?: TopicLayoutOverrides | undefined;
-  /** progress events, for tests, benchmarks and metrics; must not throw */
+  /**
+   * progress events, for tests, benchmarks and metrics; must not throw
+   * @default none
+   */
   readonly onEvent?: ((event: ConsumerEvent) => void) | undefined;
 }
 

@@ -3,12 +3,22 @@
 import type { Logger } from '../log.js';
 import { backoffMs, sleep } from '../retry.js';
 
+/** How a consumer waits between insert attempts while ClickHouse is unavailable; it retries until stopped. */
 export interface InsertRetryPolicy {
-  /** first wait after a failed insert; default 250 ms */
+  /**
+   * first wait after a failed insert, in milliseconds
+   * @default 250
+   */
   readonly initialMs: number;
-  /** cap of the doubling wait; default 30 s */
+  /**
+   * cap of the doubling wait, in milliseconds
+   * @default 30000 (30 s)
+   */
   readonly maxMs: number;
-  /** in [0, 1); injected in tests */
+  /**
+   * in [0, 1); injected in tests
+   * @default Math.random
+   */
   readonly random: () => number;
 }
 

@@ -17,12 +17,27 @@ import { backoffMs, retry, sleep as sleepFor, type Backoff } from '../retry.js';
 
 const { Kafka: KafkaClass, logLevel, ConfigResourceTypes } = kafkajs;
 
+/** How to reach Kafka; `kafkaSettingsFromEnv()` reads them from the environment. */
 export interface KafkaSettings {
-  /** comma-separated host:port list; $KAFKA_BROKERS, default localhost:9092 */
+  /**
+   * bootstrap servers, `host:port` each
+   * @default from $KAFKA_BROKERS (comma-separated), else `localhost:9092`
+   */
   readonly brokers: readonly string[];
+  /**
+   * client.id sent to the brokers
+   * @default $KAFKA_CLIENT_ID, else `streamtap`
+   */
   readonly clientId?: string;
-  /** TLS: true for the system CAs, or options with a CA bundle / client certificate */
+  /**
+   * TLS: true for the system CAs, or options with a CA bundle / client certificate
+   * @default plaintext (no TLS)
+   */
   readonly ssl?: boolean | ConnectionOptions | undefined;
+  /**
+   * SASL PLAIN or SCRAM credentials
+   * @default none
+   */
   readonly sasl?: SASLOptions | undefined;
 }
 

@@ -17,8 +17,20 @@ export interface TopicLayout {
 
 /** What the operator set (settings file, env, flags); unset fields follow the cluster size. */
 export interface TopicLayoutOverrides {
+  /**
+   * copies of each partition; above the broker count Kafka refuses the topic
+   * @default min(3, brokers)
+   */
   readonly replicationFactor?: number | undefined;
+  /**
+   * min.insync.replicas of the topics created
+   * @default 2 with three or more copies, else 1
+   */
   readonly minInsyncReplicas?: number | undefined;
+  /**
+   * partitions of a resource topic whose resource names none
+   * @default 3
+   */
   readonly partitions?: number | undefined;
 }
 

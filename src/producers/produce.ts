@@ -28,31 +28,61 @@ import { publishRunCompletion } from './run-completion.js';
 import { controlTopic } from '../contracts/topics.js';
 import { createVersionClock } from './version-clock.js';
 
+/** What `produce()` extracts, and where it publishes. */
 export interface ProduceOptions {
+  /** the resolved config: `defineSource(...)` or `loadSourceFile(...)` */
   readonly source: ResolvedSource;
+  /** from `createKafka(settings)` */
   readonly kafka: Kafka;
+  /** directory holding `<source>/<resource>.avsc`; a missing file fails before any request */
   readonly schemasDir: string;
+  /** where `secret(...)` values are looked up */
   readonly secrets: SecretSources;
   readonly logger: Logger;
-  /** names of resources to run; default: every `selected` resource */
+  /**
+   * names of resources to run
+   * @default every resource with `selected` not false
+   */
   readonly resources?: readonly string[] | undefined;
+  /**
+   * id carried in every record's headers and in the run-completion message
+   * @default a random UUID
+   */
   readonly runId?: string;
+  /** REST retries; fields left out keep their defaults (see RetryPolicy) */
   readonly retry?: Partial<RetryPolicy>;
+  /** HTTP connection pool, timeout and size limit (see HttpClientOptions) */
   readonly http?: HttpClientOptions;
-  /** partitions of a resource topic whose resource names none; default: `topics.partitions`, else 3 */
+  /**
+   * partitions of a resource topic whose resource names none; an existing topic keeps its own
+   * @default `topics.partitions`, else 3
+   */
   readonly partitions?: number;
-  /** replication factor, min.insync.replicas, partitions; default from the cluster size (src/kafka/topic-layout.ts) */
+  /**
+   * replication factor, min.insync.replicas, partitions of the topics created (src/kafka/topic-layout.ts)
+   * @default from the cluster size: replication factor min(3, brokers)
+   */
   readonly topics?: TopicLayoutOverrides | undefined;
-  /** compacted topic for incremental state; default $STREAMTAP_STATE_TOPIC or streamtap.incremental-state */
+  /**
+   * compacted topic for incremental state
+   * @default $STREAMTAP_STATE_TOPIC, else `streamtap.incremental-state`
+   */
   readonly stateTopic?: string;
-  /** progress and metrics hooks (src/observability/events.ts) */
+  /**
+   * progress and metrics hooks (src/observability/events.ts)
+   * @default none
+   */
   readonly observer?: ProduceObserver | undefined;
   /**
-   * `max.message.bytes` of the data and dead-letter topics this run creates (default 8 MiB,
-   * src/kafka/message-size.ts); topics that exist keep theirs. Records over a topic's limit are dead-lettered.
+   * `max.message.bytes` in bytes of the data and dead-letter topics this run creates
+   * (src/kafka/message-size.ts); topics that exist keep theirs. Records over a topic's limit are dead-lettered.
+   * @default 8388608 (8 MiB)
    */
   readonly maxMessageBytes?: number;
-  /** Confluent wire format through this registry; default: SCHEMA_REGISTRY_URL; null: single-object encoding */
+  /**
+   * Confluent wire format through this registry; `null`: Avro single-object encoding
+   * @default a registry at $SCHEMA_REGISTRY_URL if set, else single-object encoding
+   */
   readonly schemaRegistry?: SchemaRegistry | null | undefined;
 }
 

@@ -3,12 +3,27 @@ import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import { ACCEPT_ENCODING, BodyError, decodeContent } from './body.js';
 import { RestError, parseRetryAfter, redactUrl } from './errors.js';
 
+/** The HTTP client of REST extraction (undici). */
 export interface HttpClientOptions {
-  /** max sockets per origin */
+  /**
+   * max sockets per origin
+   * @default 8
+   */
   readonly connections?: number;
-  /** whole-attempt timeout: connect, headers and body */
+  /**
+   * whole-attempt timeout in milliseconds: connect, headers and body
+   * @default 30000 (30 s)
+   */
   readonly timeoutMs?: number;
+  /**
+   * largest response body in bytes, after decoding; a larger one fails the request (RESPONSE_TOO_LARGE)
+   * @default 67108864 (64 MiB)
+   */
   readonly maxResponseBytes?: number;
+  /**
+   * an undici dispatcher to send through (a proxy, a mock); the caller closes it
+   * @default an undici Agent owned and closed by the client
+   */
   readonly dispatcher?: Dispatcher;
 }
 

@@ -2,16 +2,37 @@
 import { backoffMs, retry, sleep } from '../retry.js';
 import { RestError } from './errors.js';
 
+/** How a REST request is retried; `produce({ retry })` takes any subset, the rest keep these defaults. */
 export interface RetryPolicy {
-  /** retries after the first attempt (the seed: 3) */
+  /**
+   * retries after the first attempt
+   * @default 3
+   */
   readonly retries: number;
-  /** wait before retry n is backoffFactor * 2^(n-1) seconds, jittered (the seed: 2 → 2 s, 4 s, 8 s) */
+  /**
+   * wait before retry n is backoffFactor * 2^(n-1) seconds, jittered (2 → 2 s, 4 s, 8 s); a Retry-After wins
+   * @default 2 (seconds)
+   */
   readonly backoffFactor: number;
+  /**
+   * HTTP statuses retried; any other error status fails the resource at once
+   * @default 429, 500, 502, 503, 504
+   */
   readonly retryStatuses: ReadonlySet<number>;
-  /** a Retry-After longer than this is capped, so one header cannot stall a run for hours */
+  /**
+   * a Retry-After longer than this (milliseconds) is capped, so one header cannot stall a run for hours
+   * @default 120000 (2 minutes)
+   */
   readonly maxRetryAfterMs: number;
+  /**
+   * waits `ms` milliseconds, rejecting when `signal` aborts; injected in tests
+   * @default an abortable timer (src/retry.ts)
+   */
   readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** in [0, 1); injected in tests */
+  /**
+   * in [0, 1); injected in tests
+   * @default Math.random
+   */
   readonly random: () => number;
 }
 
