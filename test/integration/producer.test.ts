@@ -100,7 +100,8 @@ test('a malformed page fails its resource with a clear error; pages before it ar
     const page = Number(url.searchParams.get('page') ?? '1');
     if (page === 3) {
       res.writeHead(200, { 'content-type': 'application/json' });
-      return res.end('{"data": [ {"id": "r9"');
+      // Complete but not JSON (a truncated body is a retriable error of its own: test/unit/rest-bodies).
+      return res.end('{"data": [ {"id": "r9"} ] oops');
     }
     sendJson(res, 200, { data: [good(page * 10), good(page * 10 + 1)], next: String(page + 1) });
   });
