@@ -1,5 +1,6 @@
 // Response bodies as servers send them: content codings undone, bytes decoded to text by the declared
 // charset (or a byte-order mark), then parsed as JSON by one function. Nothing here knows about pagination.
+import { parseExact } from '../json/exact-json.js';
 import { TextDecoder } from 'node:util';
 import { StreamtapError } from '../errors.js';
 import { brotliDecompress, gunzip, inflate, inflateRaw, type InputType, type ZlibOptions } from 'node:zlib';
@@ -130,10 +131,11 @@ function charsetOf(contentType: string | string[] | undefined): string | undefin
 
 /**
  * The one JSON parse of a response body: every page, action view and token response goes through here.
+ * Integers beyond 2^53 come out exact, as bigint (json/exact-json.ts); everything else as JSON.parse has it.
  * @throws SyntaxError as JSON.parse does
  */
 export function parseJsonText(text: string): unknown {
-  return JSON.parse(text);
+  return parseExact(text);
 }
 
 /**
