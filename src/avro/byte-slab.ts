@@ -38,8 +38,16 @@ export class ByteSlab {
     this.buf[this.pos++] = b;
   }
 
-  /** Avro int and long: zig-zag varint; safe integers beyond 2^30 in floating point, as avsc does. */
+  /**
+   * Avro int and long: zig-zag varint of a safe integer. Up to ±2^52 in floating point, where the zig-zag
+   * value (at most 2^53 − 1) is still exact; beyond, as a bigint (floating point is what makes avsc's own
+   * long imprecise for large negative values, avsc issue #455).
+   */
   long(n: number): void {
+    if (n > 0x10000000000000 || n < -0x10000000000000) {
+      this.bigLong(BigInt(n));
+      return;
+    }
     this.ensure(10);
     const buf = this.buf;
     let pos = this.pos;
@@ -59,6 +67,17 @@ export class ByteSlab {
       buf[pos++] = f;
     }
     this.pos = pos;
+  }
+
+  /** Avro long of any int64 value (the caller checks the range): zig-zag varint in bigint arithmetic. */
+  bigLong(n: bigint): void {
+    this.ensure(10);
+    let z = n >= 0n ? n << 1n : (-n << 1n) - 1n;
+    while (z >= 0x80n) {
+      this.buf[this.pos++] = Number(z & 0x7fn) | 0x80;
+      z >>= 7n;
+    }
+    this.buf[this.pos++] = Number(z);
   }
 
   float(f: number): void {

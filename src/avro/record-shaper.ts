@@ -6,7 +6,11 @@
 // A field is read from the API record under its source name (`streamtap.source_name`, src/avro/names.ts)
 // and written under its Avro name; `_extra` paths use the API's names. A key the schema does not know
 // and no Avro name can hold is refused (the record is dead-lettered), like `schema infer` refuses it.
+// Integers beyond 2^53 arrive as bigint (json/exact-json.ts): a long takes them within int64; a string
+// takes them as their exact digits; any other type leaves them to `extra`, where they stay exact.
+import { isExactLong } from './exact-long.js';
 import { ErrorCode, StreamtapError } from '../errors.js';
+import { stringifyExact } from '../json/exact-json.js';
 import { avroFieldName, isMappableName, sourceName } from './names.js';
 
 export type AvroSchema =
@@ -191,11 +195,11 @@ function primitive(name: string, named: Map<string, Converter>): Converter {
     case 'string':
       // A string field holds text; any other value as its JSON text. That is what `schema infer` means
       // when it widens a field whose samples disagree (42 and "A-7") to string.
-      return (v) => (typeof v === 'string' ? v : JSON.stringify(v));
+      return (v) => (typeof v === 'string' ? v : stringifyExact(v));
     case 'int':
       return (v) => (Number.isInteger(v) && Math.abs(v as number) <= 0x7fffffff ? v : MISMATCH);
     case 'long':
-      return (v) => (Number.isSafeInteger(v) ? v : MISMATCH);
+      return (v) => (isExactLong(v) ? v : MISMATCH);
     case 'float':
     case 'double':
       return (v) => (typeof v === 'number' && Number.isFinite(v) ? v : MISMATCH);

@@ -18,6 +18,8 @@ import {
   type AvroSchema,
 } from './record-shaper.js';
 import { ByteSlab } from './byte-slab.js';
+import { isExactLong } from './exact-long.js';
+import { stringifyExact } from '../json/exact-json.js';
 
 type Extra = Record<string, unknown>;
 /** Writes `v` as its type; false when it does not fit (the caller rewinds), as the shaper's MISMATCH. */
@@ -106,7 +108,7 @@ function compileTop(schema: AvroSchema, header: Buffer): RecordWriter {
         if (kept === null) slab.long(0);
         else {
           slab.long(1);
-          slab.string(JSON.stringify(kept));
+          slab.string(stringifyExact(kept));
         }
       } else if (name === '_extracted_at') slab.long(values.extractedAt);
       else if (name === '_run_id') slab.string(values.runId);
@@ -195,7 +197,7 @@ function compile(schema: AvroSchema, slab: ByteSlab, named: Map<string, Writer>)
     return (v) => {
       const ms = epochMillis(v);
       if (ms === undefined) return false;
-      slab.long(avscLong(ms));
+      slab.long(ms);
       return true;
     };
   }
@@ -263,7 +265,7 @@ function primitive(name: string, slab: ByteSlab, named: Map<string, Writer>): Wr
   switch (name) {
     case 'string':
       return (v) => {
-        const text = typeof v === 'string' ? v : JSON.stringify(v);
+        const text = typeof v === 'string' ? v : stringifyExact(v);
         // undefined for a function or symbol: the slow path reports what avsc says about it.
         if (text === undefined) throw new UnsupportedValue('a value without JSON text');
         slab.string(text);
@@ -277,8 +279,9 @@ function primitive(name: string, slab: ByteSlab, named: Map<string, Writer>): Wr
       };
     case 'long':
       return (v) => {
-        if (!Number.isSafeInteger(v)) return false;
-        slab.long(avscLong(v as number));
+        if (!isExactLong(v)) return false;
+        if (typeof v === 'number') slab.long(v);
+        else slab.bigLong(v);
         return true;
       };
     case 'float':
@@ -307,12 +310,4 @@ function primitive(name: string, slab: ByteSlab, named: Map<string, Writer>): Wr
       return ref;
     }
   }
-}
-
-// avsc refuses a long at ±(2^53 - 1), which the shaper lets through: the slow path reports its error.
-const AVSC_MAX_LONG = 9007199254740990;
-
-function avscLong(n: number): number {
-  if (n > AVSC_MAX_LONG || n < -AVSC_MAX_LONG) throw new UnsupportedValue('a long avsc refuses');
-  return n;
 }

@@ -8,7 +8,9 @@ import { ErrorCode, StreamtapError } from '../errors.js';
 import { readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
-import avro, { type Type } from 'avsc';
+import type { Type } from 'avsc';
+import { stringifyExact } from '../json/exact-json.js';
+import { avroType } from './exact-long.js';
 import { confluentEncoder, confluentHeader, isConfluentFramed, readConfluent } from './confluent.js';
 import { schemaDrift } from './drift.js';
 import { assertEnvelope, ENVELOPE_NAMES } from './envelope.js';
@@ -82,7 +84,7 @@ export async function readSchemaFile(file: string): Promise<AvroRecordSchema> {
 }
 
 export function writerSchema(schema: AvroRecordSchema, source: string, resource: string, file: string): WriterSchema {
-  const type = avro.Type.forSchema(schema as avro.Schema);
+  const type = avroType(schema);
   return { source, resource, file, version: schemaVersion(schema), schema, type, fingerprint: schemaFingerprint(type) };
 }
 
@@ -118,7 +120,7 @@ function recordWriter(
 ): RecordWriter {
   const slow: RecordWriter = (record, envelope) => {
     const { value, extra } = shape(record);
-    value._extra = extra === null ? null : JSON.stringify(extra);
+    value._extra = extra === null ? null : stringifyExact(extra);
     value._extracted_at = envelope.extractedAt;
     value._run_id = envelope.runId;
     value._version = envelope.nextVersion();

@@ -17,6 +17,24 @@ function crc64avro(text: string): bigint {
   return fp;
 }
 
+// Avro long as the spec defines it (zig-zag varint of a signed 64-bit integer), read in bigint arithmetic
+// so that every int64 value comes out exactly: a number when it is a safe integer, else a bigint.
+const exactLong = avro.types.LongType.__with({
+  fromBuffer: (buf: Buffer) => {
+    const n = buf.readBigInt64LE(0);
+    return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
+  },
+  toBuffer: (v: number | bigint) => {
+    const buf = Buffer.alloc(8);
+    buf.writeBigInt64LE(BigInt(v));
+    return buf;
+  },
+  fromJSON: (v: number | string) => BigInt(v),
+  toJSON: (v: number | bigint) => Number(v),
+  isValid: (v: unknown) => typeof v === 'bigint' || Number.isSafeInteger(v),
+  compare: (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0),
+});
+
 export class IndependentDecoder {
   private readonly types = new Map<bigint, { type: avro.Type; file: string }>();
 
@@ -25,7 +43,12 @@ export class IndependentDecoder {
     for (const source of readdirSync(dir).filter((d) => statSync(join(dir, d)).isDirectory())) {
       for (const name of readdirSync(join(dir, source)).filter((n) => n.endsWith('.avsc'))) {
         const file = join(dir, source, name);
-        const type = avro.Type.forSchema(JSON.parse(readFileSync(file, 'utf8')));
+        const type = avro.Type.forSchema(JSON.parse(readFileSync(file, 'utf8')), {
+          typeHook: (schema) =>
+            (typeof schema === 'string' ? schema : (schema as { type?: unknown }).type) === 'long'
+              ? exactLong
+              : undefined,
+        });
         this.types.set(crc64avro(JSON.stringify(type.schema())), { type, file });
       }
     }
