@@ -8,6 +8,7 @@
 // Field names follow src/avro/names.ts: an API name becomes an Avro name by dlt's snake_case rule, the API
 // name kept on the field (`streamtap.source_name`); existing fields are matched by that source name.
 import { ENVELOPE_FIELDS, ENVELOPE_NAMES } from './envelope.js';
+import { isExactLong } from './exact-long.js';
 import { assignFieldNames, avroFieldName, isMappableName, SOURCE_NAME, sourceName } from './names.js';
 
 type Avro = unknown;
@@ -43,6 +44,9 @@ function observe(shape: Shape, value: unknown, path: string): void {
   if (typeof value === 'string')
     shape.kinds.add(ISO_DATETIME.test(value) && !Number.isNaN(Date.parse(value)) ? 'timestamp' : 'string');
   else if (typeof value === 'number') shape.kinds.add(Number.isSafeInteger(value) ? 'long' : 'double');
+  // An integer beyond 2^53 (parsed exactly, json/exact-json.ts): a long while int64 holds it, else its
+  // exact decimal text, never a double that would round it.
+  else if (typeof value === 'bigint') shape.kinds.add(isExactLong(value) ? 'long' : 'string');
   else if (typeof value === 'boolean') shape.kinds.add('boolean');
   else if (Array.isArray(value)) {
     shape.kinds.add('array');

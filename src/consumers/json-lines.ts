@@ -2,6 +2,8 @@
 // line. Against JSONEachRow the body is a third smaller (no key per cell) and the engine parses it
 // faster (no key lookup per cell). The body is written into a Buffer line by line rather than joined
 // into one string: it lives outside the V8 heap and is handed to the engine without another copy.
+// A bigint cell (an Int64 beyond 2^53) is written as its exact digits, which ClickHouse reads exactly.
+import { parseExact, stringifyExact } from '../json/exact-json.js';
 const MIN_CAPACITY = 64 * 1024;
 
 export interface CompactLine {
@@ -27,7 +29,7 @@ export class CompactLineEncoder {
     const columns = this.columns;
     const cells: unknown[] = new Array(columns.length);
     for (let c = 0; c < columns.length; c++) cells[c] = row[columns[c] as string] ?? null;
-    return { text: JSON.stringify(cells), columns };
+    return { text: stringifyExact(cells), columns };
   }
 }
 
@@ -72,7 +74,7 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 }
 
 function realign(line: CompactLine, columns: readonly string[]): string {
-  const cells = JSON.parse(line.text) as unknown[];
+  const cells = parseExact(line.text) as unknown[];
   const at = new Map(line.columns.map((c, i) => [c, i]));
-  return JSON.stringify(columns.map((c) => (at.has(c) ? cells[at.get(c) as number] : null)));
+  return stringifyExact(columns.map((c) => (at.has(c) ? cells[at.get(c) as number] : null)));
 }

@@ -1,6 +1,8 @@
 // Inside one batch only the latest observation of a key matters: ReplacingMergeTree would keep just that
 // one anyway, so the others are not worth inserting.
 
+import { stringifyExact } from '../json/exact-json.js';
+
 export interface Keyed<R> {
   readonly row: R;
   readonly key: string;
@@ -32,5 +34,5 @@ export function compileRecordKey(fields: readonly string[]): (record: Record<str
     const field = fields[0] as string;
     return (record) => String(record[field]);
   }
-  return (record) => JSON.stringify(fields.map((f) => record[f]));
+  return (record) => stringifyExact(fields.map((f) => record[f]));
 }

@@ -16,6 +16,7 @@ import type { AvroRecordSchema } from '../avro/schema-store.js';
 import type { WriteDisposition } from '../config/schema.js';
 import { renderType, scalar, type ChType, type ScalarName } from '../clickhouse/column-types.js';
 import type { TableDefinition } from '../clickhouse/ddl.js';
+import { stringifyExact } from '../json/exact-json.js';
 
 type AvroType = unknown;
 type AvroObject = { readonly [key: string]: unknown };
@@ -232,12 +233,12 @@ function converter(
     if (kind === 'string' || kind === 'enum') return identity;
     if (kind === 'bytes' || kind === 'fixed') return (v) => (Buffer.isBuffer(v) ? v.toString('base64') : String(v));
     if (timestamp) return (v) => (typeof v === 'number' ? dateTimeText(v) : String(v));
-    return (v) => (typeof v === 'string' ? v : JSON.stringify(v));
+    return (v) => (typeof v === 'string' ? v : stringifyExact(v));
   }
   if (timestamp) return (v) => (typeof v === 'number' ? dateTimeText(v) : v);
   if (target.kind === 'tuple' && kind === 'record' && o) {
     const name = String(o.name);
-    if (inside.has(name)) return (v) => JSON.stringify(v);
+    if (inside.has(name)) return (v) => stringifyExact(v);
     const nested = new Set(inside).add(name);
     const targets = new Map(target.fields);
     const fields = ((o.fields ?? []) as readonly AvroObject[])

@@ -1,5 +1,6 @@
 // One resource's stream → Avro → Kafka. A batch is sent when it is full or when the stream has
 // nothing more buffered; the next records are not pulled until Kafka acknowledged the batch.
+import { stringifyExact } from '../json/exact-json.js';
 import type { IHeaders, Message } from 'kafkajs';
 import type { Readable } from 'node:stream';
 import type { ResourceCodec } from '../avro/schema-store.js';
@@ -189,7 +190,7 @@ function tooLarge(key: string, size: number, topic: string, limit: number): Mess
  * the reason alone, saying so, rather than a send the broker refuses (which would fail the resource).
  */
 function deadLetter(record: unknown, headers: IHeaders, limit: number): Message {
-  const value = Buffer.from(JSON.stringify(record) ?? 'null');
+  const value = Buffer.from(stringifyExact(record) ?? 'null');
   if (RECORD_BATCH_OVERHEAD + recordBytes(null, value, headers) <= limit) return { key: null, value, headers };
   const reason = String(headers[HEADER.errorMessage] ?? '');
   return {

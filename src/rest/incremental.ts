@@ -3,6 +3,7 @@
 // (max or min of the cursor field) is tracked. Saving it is someone else's job: only after Kafka acknowledged.
 import { ErrorCode, StreamtapError } from '../errors.js';
 import type { ResolvedIncremental } from '../config/source.js';
+import { stringifyExact } from '../json/exact-json.js';
 import { compilePath, formatSegments, MISSING, readPath } from '../expressions/json-path.js';
 
 export type CursorValue = string | number;
@@ -110,7 +111,7 @@ export class IncrementalCursor {
     }
     if (typeof value !== 'string' && typeof value !== 'number') {
       throw new IncrementalCursorError(
-        `incremental cursor "${this.cursorPath}" must be a string or a number, got ${JSON.stringify(value).slice(0, 60)}`,
+        `incremental cursor "${this.cursorPath}" must be a string or a number, got ${stringifyExact(value).slice(0, 60)}`,
       );
     }
     // "ahead" is the direction last_value_func moves in: later for max, earlier for min.

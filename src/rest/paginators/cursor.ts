@@ -1,4 +1,5 @@
 import type { DataSelector } from '../../config/schema.js';
+import { stringifyExact } from '../../json/exact-json.js';
 import { compilePath, formatSegments, readPath, setPath, MISSING } from '../../expressions/json-path.js';
 import {
   PaginationError,
@@ -70,7 +71,7 @@ export class CursorPaginator implements Paginator {
       setQueryParam(
         request.url,
         this.param,
-        typeof this.cursor === 'string' ? this.cursor : JSON.stringify(this.cursor),
+        typeof this.cursor === 'string' ? this.cursor : stringifyExact(this.cursor),
       );
     }
   }

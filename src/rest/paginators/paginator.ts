@@ -3,6 +3,7 @@
 // while hasNextPage holds. A paginator never sends anything itself; adding one is one file plus one
 // line in index.ts.
 import { type ErrorCode, StreamtapError } from '../../errors.js';
+import { stringifyExact } from '../../json/exact-json.js';
 
 export interface PageRequest {
   /** replaced by link paginators; query parameters are edited in place by the others */
@@ -58,7 +59,7 @@ export function headerValue(headers: PageResponse['headers'], name: string): str
 /** A next-page reference as text, or undefined when the response says there is none. */
 export function referenceText(value: unknown): string | undefined {
   if (value === undefined || value === null || value === '' || value === false) return undefined;
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  return typeof value === 'string' ? value : stringifyExact(value);
 }
 
 /** Keys under which APIs commonly say whether more data follows (`has_more: false` at the end). */
