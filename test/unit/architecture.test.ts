@@ -13,6 +13,7 @@ const LAYER: Readonly<Record<string, number>> = {
   errors: 0,
   contracts: 1,
   expressions: 1,
+  json: 1,
   redact: 1,
   retry: 1,
   avro: 2,

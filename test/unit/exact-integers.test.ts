@@ -58,7 +58,17 @@ test('parseExact otherwise gives what JSON.parse gives, on both of its paths', (
   // A number written with a fraction or an exponent is a double by JSON's convention, as JSON.parse has it.
   assert.equal(exactNumber('12345678901234567890.0'), 12345678901234567000);
   assert.equal(exactNumber('-12345678901234567890'), -12345678901234567890n);
-  assert.throws(() => parseExact('{"a":12345678901234567890,}'), SyntaxError);
+  // Text that is not JSON fails with JSON.parse's own error on both paths (the REST layer reads where it ended).
+  for (const bad of ['{"a":12345678901234567890,}', '{"a":12345678901234567890,"b":"cut']) {
+    const native = (() => {
+      try {
+        JSON.parse(bad);
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+    assert.throws(() => parseExact(bad), { name: 'SyntaxError', message: native });
+  }
   assert.throws(() => parseExact('{"a":1,}'), SyntaxError);
 });
 
