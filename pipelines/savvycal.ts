@@ -1,8 +1,11 @@
 // The seed's dlt rest_api_source config, key for key. `dlt.secrets["api_key"]` is written `secret('api_key')`.
 // The seed writes the placeholder host api.example.com; SavvyCal's API lives at api.savvycal.com.
 // Point it elsewhere (a local stand-in, a proxy) with STREAMTAP_BASE_URL or --base-url.
-// Note: SavvyCal's /v1/events lists only upcoming confirmed events unless asked otherwise; add
-// `params: { state: 'all', period: 'all' }` to the events endpoint to extract every event.
+// As written (the seed's config, unchanged), this reads only UPCOMING, CONFIRMED events from the real API:
+// SavvyCal's /v1/events defaults to state=confirmed and period=upcoming. To read every event (past,
+// canceled, ...), add this one line to the events endpoint, beside `path`:
+//     params: { state: 'all', period: 'all' },
+// The local stand-in (`--mock-api`) does not apply these filters yet: it serves every event either way.
 import { defineSource, secret } from '../src/config/define.js';
 
 export default defineSource({
