@@ -123,6 +123,10 @@ const cursor = z.strictObject({
   cursor_param: z.string().min(1).optional(),
   /** where the cursor goes in the JSON body of a POST, e.g. `pagination.cursor` */
   cursor_body_path: jsonPath.optional(),
+  /** dlt: stop on a page without records; off by default for cursor, as in dlt */
+  stop_after_empty_page: z.boolean().default(false),
+  /** dlt: JSONPath to a boolean "more pages" flag; false stops */
+  has_more_path: jsonPath.optional(),
   stop_condition: stopCondition,
 });
 const rangeStops = {

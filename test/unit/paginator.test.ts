@@ -292,3 +292,33 @@ test('records detection: a list body, a list under a records key, the shallowest
   assert.deepEqual(detectRecordsPath({ links: [], results: { items: [] } }), ['results', 'items']);
   assert.deepEqual(detectRecordsPath({ id: 1 }), []);
 });
+
+// dlt: tests/sources/helpers/rest_client/test_paginators.py, TestJSONResponseCursorPaginator
+// (test_update_state_stop_after_empty_page, test_update_has_more_path*, test_update_has_more_path_missing)
+test('cursor: stop_after_empty_page and has_more_path, as dlt; a missing or non-boolean has_more is PAGINATOR_INVALID', () => {
+  const empty = make({ type: 'cursor', cursor_path: 'next', stop_after_empty_page: true });
+  empty.init(request());
+  empty.update(response({ items: [], next: 'c2' }), []);
+  assert.equal(empty.hasNextPage, false);
+  const byDefault = make({ type: 'cursor', cursor_path: 'next' });
+  byDefault.init(request());
+  byDefault.update(response({ items: [], next: 'c2' }), []);
+  assert.equal(byDefault.hasNextPage, true, 'dlt: stop_after_empty_page is off by default for cursor');
+  for (const [flag, more] of [
+    [false, false],
+    ['false', false],
+    [true, true],
+    ['true', true],
+  ] as const) {
+    const p = make({ type: 'cursor', cursor_path: 'next', has_more_path: 'meta.has_more' });
+    p.init(request());
+    p.update(response({ items: [1], next: 'c2', meta: { has_more: flag } }), [1]);
+    assert.equal(p.hasNextPage, more, `has_more ${JSON.stringify(flag)}`);
+  }
+  const missing = make({ type: 'cursor', cursor_path: 'next', has_more_path: 'meta.has_more' });
+  missing.init(request());
+  assert.throws(
+    () => missing.update(response({ items: [1], next: 'c2' }), [1]),
+    (e: unknown) => e instanceof PaginationError && e.code === 'PAGINATOR_INVALID' && /missing/.test(e.message),
+  );
+});
