@@ -71,6 +71,7 @@ processOptions(common(program.command('consume')))
       () => setTimeout(() => process.exit(0), settings.shutdownTimeoutMs + 5_000).unref(),
       { once: true },
     );
+    let skipped = 0;
     await withOperations(ctx, flags, 'consume', async (ctx, ch) => {
       const report = await runConsume({
         context: ctx,
@@ -88,8 +89,11 @@ processOptions(common(program.command('consume')))
         String(t.deleted),
       ]);
       console.log(formatTable(['table', 'messages', 'rows inserted', 'dead letters', 'deleted keys'], rows));
+      for (const t of report.skipped)
+        console.error(`streamtap: ${t.table} was not loaded, its table cannot be set up: ${t.error.message}`);
+      skipped = report.skipped.length;
     });
-    process.exitCode = 0;
+    process.exitCode = skipped > 0 ? 1 : 0;
   });
 
 registerDlqCommands(program, common);

@@ -61,7 +61,7 @@ export async function runCommand(ctx: Context, flags: ScheduleFlags): Promise<nu
       if (cycle > 1) live.nextCycle();
       const octx: Context = { ...ctx, observer: live.observer };
       await live.watchLag();
-      const { produced } = await produceAndConsume(
+      const { produced, consumed } = await produceAndConsume(
         octx,
         ch,
         () => produceCycle(octx, live, flags.resource, every !== undefined),
@@ -74,7 +74,12 @@ export async function runCommand(ctx: Context, flags: ScheduleFlags): Promise<nu
       live.stopLag();
       live.stopDisplay();
       console.log(formatSummary(produced.resources));
-      const counts = await tableCounts(octx, ch, flags.resource);
+      for (const t of consumed.skipped)
+        console.error(`streamtap: ${t.table} was not loaded, its table cannot be set up: ${t.error.message}`);
+      const loaded = selectResources(octx.source, flags.resource)
+        .map((r) => r.name)
+        .filter((name) => !consumed.skipped.some((t) => t.resource === name));
+      const counts = await tableCounts(octx, ch, loaded);
       console.log(
         `\n${formatTable(
           ['table', 'rows (FINAL)'],
@@ -84,7 +89,7 @@ export async function runCommand(ctx: Context, flags: ScheduleFlags): Promise<nu
       const first = counts[0];
       if (first && cycle === 1)
         console.log(`\nTry:  npx streamtap sql "SELECT * FROM ${first.table}${first.final ? ' FINAL' : ''} LIMIT 5"`);
-      return produced.ok;
+      return produced.ok && consumed.skipped.length === 0;
     });
   } finally {
     stop?.dispose();

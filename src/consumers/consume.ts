@@ -24,7 +24,7 @@ import { loadPartitionBatch } from './partition-load.js';
 import { controlTopic } from '../contracts/topics.js';
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from './settings.js';
 import { ClickHouseSink } from './sink.js';
-import { tableSpec } from './table-schema.js';
+import { tableSpec, type TableSpec } from './table-schema.js';
 import { TableEvolution } from './table-evolution.js';
 import type { LoadContext, TableReport, TopicPlan } from './topic-plan.js';
 
@@ -106,8 +106,18 @@ export interface ConsumeOptions {
   readonly onEvent?: ((event: ConsumerEvent) => void) | undefined;
 }
 
+/** A resource whose table could not be set up (schema, primary key, DDL): not consumed, offsets uncommitted. */
+export interface SkippedTable {
+  readonly resource: string;
+  readonly topic: string;
+  readonly table: string;
+  readonly error: Error;
+}
+
 export interface ConsumeReport {
   readonly tables: readonly TableReport[];
+  /** resources not consumed because their table could not be set up; the caller reports them as failed */
+  readonly skipped: readonly SkippedTable[];
   readonly batch: BatchPolicy;
   /** wall time of consume(), and the part of it spent in successful ClickHouse inserts */
   readonly elapsedMs: number;
@@ -129,13 +139,29 @@ export async function consume(options: ConsumeOptions): Promise<ConsumeReport> {
   const resources = selectResources(source, options.resources);
   const codecs: WriterSchema[] = [];
   const plans = new Map<string, TopicPlan>();
+  const skipped: SkippedTable[] = [];
+  const sink = new ClickHouseSink(options.clickhouse, options.topology ?? SINGLE_SERVER);
   for (const r of resources) {
     const codec = await loadResourceCodec(options.schemasDir, source.name, r.tableName);
     codecs.push(codec, ...(await loadSchemaHistory(options.schemasDir, source.name, r.tableName)));
     const topic = topicName(source.name, r.tableName);
-    // The config names API fields (`member-id`); the table and the decoded records use Avro names (`member_id`).
-    const keyFields = primaryKeyFields(codec.schema, r.primaryKey, codec.file);
-    const spec = tableSpec(source.name, r.tableName, codec.schema, keyFields, r.writeDisposition);
+    let keyFields: string[];
+    let spec: TableSpec;
+    try {
+      // The config names API fields (`member-id`); the table and the decoded records use Avro names (`member_id`).
+      keyFields = primaryKeyFields(codec.schema, r.primaryKey, codec.file);
+      spec = tableSpec(source.name, r.tableName, codec.schema, keyFields, r.writeDisposition);
+      await sink.ensureTable(spec);
+    } catch (error) {
+      // One table's trouble stays in that table: it is not subscribed (its offsets stay uncommitted, so
+      // nothing is lost), it is reported, and the other resources load.
+      skipped.push({ resource: r.name, topic, table: `${source.name}.${r.tableName}`, error: error as Error });
+      logger.error(
+        { err: error, resource: r.name, topic },
+        'table cannot be set up: this resource is skipped, its offsets stay uncommitted; the others load',
+      );
+      continue;
+    }
     plans.set(topic, {
       topic,
       resource: r.name,
@@ -161,8 +187,7 @@ export async function consume(options: ConsumeOptions): Promise<ConsumeReport> {
     if (codec) codecs.push(codec);
   }
   const decoder = new SchemaDecoder(codecs, { schemasDir: options.schemasDir, source: source.name });
-  const sink = new ClickHouseSink(options.clickhouse, options.topology ?? SINGLE_SERVER);
-  for (const plan of plans.values()) await sink.ensureTable(plan.spec);
+  if (plans.size === 0 && skipped[0]) throw skipped[0].error;
 
   const topics = [...plans.keys()];
   const controlTopics = [...plans.values()]
@@ -176,6 +201,7 @@ export async function consume(options: ConsumeOptions): Promise<ConsumeReport> {
   const timing = { insertMs: 0 };
   const report = (shutdown: ConsumeReport['shutdown']): ConsumeReport => ({
     tables: [...plans.values()].map((p) => p.report),
+    skipped,
     batch: policy,
     elapsedMs: Date.now() - started,
     insertMs: timing.insertMs,

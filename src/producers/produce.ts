@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { loadResourceCodec, withWireFormat, type ResourceCodec } from '../avro/schema-store.js';
 import { driftReport, schemaDrift } from '../avro/drift.js';
-import { primaryKeyFields } from '../avro/names.js';
+import { primaryKeyFields, PrimaryKeyFieldError } from '../avro/names.js';
 import type { SchemaRegistry } from '../avro/registry.js';
 import type { SecretSources } from '../config/secrets.js';
 import type { ResolvedSource } from '../config/source.js';
@@ -108,11 +108,19 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
         options.schemaRegistry,
       ),
     );
-  // A primary key the schema lacks would fail every record and then the consumer: stop before extracting.
+  // A primary key the schema lacks would fail every record and then the consumer: that resource is not
+  // extracted and is reported as failed; the others go on (one resource's trouble stays its own).
+  const keyErrors = new Map<string, Error>();
   for (const r of resources) {
     const codec = codecs.get(r.name) as ResourceCodec;
-    primaryKeyFields(codec.schema, r.primaryKey, codec.file);
+    try {
+      primaryKeyFields(codec.schema, r.primaryKey, codec.file);
+    } catch (error) {
+      if (!(error instanceof PrimaryKeyFieldError) || resources.length === 1) throw error;
+      keyErrors.set(r.name, error);
+    }
   }
+  if (keyErrors.size === resources.length) throw keyErrors.values().next().value as Error;
   const retries = new Map<string, number>();
   const client = new RestClient(source, {
     secrets: options.secrets,
@@ -205,6 +213,8 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
         // Every record of this run gets a _version at or above startVersion (deletes for replace, below).
         const startVersion = nextVersion();
         try {
+          const keyError = keyErrors.get(resource.name);
+          if (keyError) throw keyError;
           const stream = resourceStream(resource, client, {
             session,
             onPage: (page) => {
