@@ -6,7 +6,8 @@ import type { ResolvedSource } from '../config/source.js';
 import type { SecretSources } from '../config/secrets.js';
 import { createAuth, type Auth, type TokenFetcher } from './auth.js';
 import { BodyError, decodeBodyText, escapedHead, parseJsonText } from './body.js';
-import { RestError, SecretRedactor, parseRetryAfter, redactUrl } from './errors.js';
+import { RestError, SecretRedactor, redactUrl } from './errors.js';
+import { parseRateLimit, parseRetryAfter } from './retry-after.js';
 import { HttpClient, statusError, type HttpClientOptions, type HttpRequest, type HttpResponse } from './http-client.js';
 import type { PageRequest, PageResponse } from './paginators/index.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
@@ -46,6 +47,8 @@ export class RestClient {
   private readonly retry: RetryPolicy;
   private readonly now: () => number;
   readonly limiter: RateLimiter;
+  /** when the API's rate-limit headers said the quota is spent: no request before `until` (epoch ms) */
+  private quotaPause: { until: number; source: string } | undefined;
   readonly redactor = new SecretRedactor();
 
   constructor(
@@ -102,6 +105,54 @@ export class RestClient {
   }
 
   private async attempt(resource: string, page: PageRequest, auth: Auth, opts: FetchOptions): Promise<FetchedPage> {
+    try {
+      return await this.attemptOnce(resource, page, auth, opts);
+    } catch (error) {
+      if (!(error instanceof RestError) || !error.retriable) throw error;
+      const wait = error.context.retryAfterMs;
+      if (wait === undefined || wait <= this.retry.maxRetryAfterMs) throw error;
+      // Waiting less than the server asked would only earn another refusal; waiting longer stalls the run.
+      throw new RestError(
+        'RETRY_AFTER_TOO_LONG',
+        `the server asked to wait ${seconds(wait)} (Retry-After) before retrying, more than the ${seconds(this.retry.maxRetryAfterMs)} a retry may wait; failing instead of waiting`,
+        false,
+        error.context,
+        { cause: error },
+      );
+    }
+  }
+
+  /** Honours a spent quota announced by rate-limit headers before sending anything. */
+  private async waitForQuota(resource: string, url: URL, signal: AbortSignal | undefined): Promise<void> {
+    const pause = this.quotaPause;
+    if (!pause) return;
+    const wait = pause.until - this.now();
+    if (wait <= 0) {
+      if (this.quotaPause === pause) this.quotaPause = undefined;
+      return;
+    }
+    if (wait > this.retry.maxRetryAfterMs) {
+      throw new RestError(
+        'RETRY_AFTER_TOO_LONG',
+        `the API's quota is spent (${pause.source}) and resets in ${seconds(wait)}, more than the ${seconds(this.retry.maxRetryAfterMs)} a request may wait`,
+        false,
+        { resource, url: redactUrl(url) },
+      );
+    }
+    this.limiter.waits.push(wait);
+    await this.retry.sleep(wait, signal);
+  }
+
+  /** Reads rate-limit headers: a spent quota with a known reset pauses every request of this client until then. */
+  private noteQuota(res: HttpResponse): void {
+    const hint = parseRateLimit(res.headers, this.now());
+    if (!hint || hint.remaining > 0 || hint.resetMs === undefined || hint.resetMs <= 0) return;
+    const until = this.now() + hint.resetMs;
+    if (!this.quotaPause || until > this.quotaPause.until) this.quotaPause = { until, source: hint.source };
+  }
+
+  private async attemptOnce(resource: string, page: PageRequest, auth: Auth, opts: FetchOptions): Promise<FetchedPage> {
+    await this.waitForQuota(resource, page.url, opts.signal);
     const release = await this.limiter.acquire(opts.signal);
     try {
       let res: HttpResponse;
@@ -127,6 +178,7 @@ export class RestClient {
           signal: opts.signal,
         };
         res = await this.http.send(req);
+        this.noteQuota(res);
         if (res.status !== 401 || renewed || !auth.invalidate()) break;
       }
       return this.interpret(res, req, opts.actions ?? []);
@@ -214,6 +266,10 @@ export class RestClient {
   close(): Promise<void> {
     return this.http.close();
   }
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
 }
 
 function lower(headers: Readonly<Record<string, string>>): Record<string, string> {

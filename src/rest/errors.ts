@@ -71,16 +71,6 @@ export function redactUrl(url: URL | string): string {
   return u.toString();
 }
 
-/** Retry-After as milliseconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
-export function parseRetryAfter(value: string | string[] | undefined, now: number): number | undefined {
-  const text = Array.isArray(value) ? value[0] : value;
-  if (text === undefined || text.trim() === '') return undefined;
-  if (/^\s*\d+\s*$/.test(text)) return Number(text) * 1000;
-  const date = Date.parse(text);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - now);
-}
-
 /**
  * Removes known secret values (tokens, keys, passwords) from text. A value shorter than 4 characters is
  * not searched for: it would mask innocent text and protects nothing.

@@ -1,7 +1,8 @@
 // HTTP transport: one keep-alive undici Agent per source, a timeout per attempt, a cap on body size.
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import { ACCEPT_ENCODING, BodyError, decodeContent } from './body.js';
-import { RestError, parseRetryAfter, redactUrl } from './errors.js';
+import { RestError, redactUrl } from './errors.js';
+import { parseRetryAfter } from './retry-after.js';
 
 /** The HTTP client of REST extraction (undici). */
 export interface HttpClientOptions {

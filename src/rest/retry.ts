@@ -20,7 +20,8 @@ export interface RetryPolicy {
    */
   readonly retryStatuses: ReadonlySet<number>;
   /**
-   * a Retry-After longer than this (milliseconds) is capped, so one header cannot stall a run for hours
+   * the longest wait a server may ask for (Retry-After, a rate-limit reset), in milliseconds; a longer one fails
+   * the request with RETRY_AFTER_TOO_LONG instead of stalling the run or retrying too early
    * @default 120000 (2 minutes)
    */
   readonly maxRetryAfterMs: number;
@@ -56,11 +57,17 @@ export function defaultRetryPolicy(overrides: Partial<RetryPolicy> = {}): RetryP
   };
 }
 
-/** The wait before retry number `retry` (1-based). Equal jitter: half fixed, half random, never zero. */
+/**
+ * The wait before retry number `retry` (1-based). Equal jitter: half fixed, half random, never zero. A usable
+ * Retry-After (see retry-after.ts) lengthens it but never shortens it below the backoff: the backoff is the floor,
+ * so no header can make retries fire back to back. A wait beyond maxRetryAfterMs never gets here: the client
+ * fails the request with RETRY_AFTER_TOO_LONG instead; the cap below only guards direct callers.
+ */
 export function backoffDelayMs(policy: RetryPolicy, retry: number, error: RestError): number {
+  const backoff = backoffMs({ initialMs: policy.backoffFactor * 1000, maxMs: Infinity }, retry, policy.random);
   const retryAfter = error.context.retryAfterMs;
-  if (retryAfter !== undefined) return Math.min(retryAfter, policy.maxRetryAfterMs);
-  return backoffMs({ initialMs: policy.backoffFactor * 1000, maxMs: Infinity }, retry, policy.random);
+  if (retryAfter !== undefined) return Math.min(Math.max(retryAfter, backoff), policy.maxRetryAfterMs);
+  return backoff;
 }
 
 export async function withRetry<T>(
