@@ -59,15 +59,17 @@ export function defaultRetryPolicy(overrides: Partial<RetryPolicy> = {}): RetryP
 
 /**
  * The wait before retry number `retry` (1-based). Equal jitter: half fixed, half random, never zero. A usable
- * Retry-After (see retry-after.ts) lengthens it but never shortens it below the backoff: the backoff is the floor,
- * so no header can make retries fire back to back. A wait beyond maxRetryAfterMs never gets here: the client
- * fails the request with RETRY_AFTER_TOO_LONG instead; the cap below only guards direct callers.
+ * Retry-After (see retry-after.ts) is honoured as the server wrote it, but never below the backoff's floor, the
+ * fixed half of the first step (backoffFactor × 500 ms: 1 s at the defaults), so no header makes retries fire
+ * back to back; an unusable one (0, negative, past, garbage) leaves the plain backoff. A wait beyond
+ * maxRetryAfterMs never gets here: the client fails the request with RETRY_AFTER_TOO_LONG instead; the cap
+ * below only guards direct callers.
  */
 export function backoffDelayMs(policy: RetryPolicy, retry: number, error: RestError): number {
-  const backoff = backoffMs({ initialMs: policy.backoffFactor * 1000, maxMs: Infinity }, retry, policy.random);
   const retryAfter = error.context.retryAfterMs;
-  if (retryAfter !== undefined) return Math.min(Math.max(retryAfter, backoff), policy.maxRetryAfterMs);
-  return backoff;
+  if (retryAfter !== undefined)
+    return Math.min(Math.max(retryAfter, policy.backoffFactor * 500), policy.maxRetryAfterMs);
+  return backoffMs({ initialMs: policy.backoffFactor * 1000, maxMs: Infinity }, retry, policy.random);
 }
 
 export async function withRetry<T>(

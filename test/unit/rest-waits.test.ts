@@ -69,9 +69,10 @@ test('Retry-After of 0, negative, a past date or garbage: the backoff applies, n
   }
 });
 
-test('a usable Retry-After never waits less than the backoff; 429 without one and 503 with one as documented', async () => {
+test('a usable Retry-After is honoured, never below the backoff floor of 1 s; 429 without one and 503 with one as documented', async () => {
   for (const [status, headers, expected] of [
-    [503, { 'retry-after': '1' }, [1500]],
+    [503, { 'retry-after': '1' }, [1000]],
+    [503, { 'retry-after': '0.2' }, [1000]],
     [503, { 'retry-after': '10' }, [10_000]],
     [429, {}, [1500]],
   ] as const) {
