@@ -71,7 +71,7 @@ export async function checkSource(
       : undefined;
     const inc = resource.endpoint.incremental;
     const walk = walkPages(resource, client, {
-      ...(parentRecord !== undefined ? { parentRecord } : {}),
+      parentRecord,
       cursor: inc ? new IncrementalCursor(inc, undefined) : undefined,
     });
     try {

@@ -42,7 +42,7 @@ export async function runProduce(
     secrets: context.secrets,
     logger: context.logger,
     resources,
-    ...(retry ? { retry } : {}),
+    retry,
     observer: context.observer,
     topics: topicLayoutFromEnv(context.env),
     // The context's environment decides the wire format, not whatever the process happens to export.
@@ -85,7 +85,7 @@ export async function runConsume(options: RunConsumeOptions): Promise<ConsumeRep
     signal,
     catchUpAfter,
     topics: topicLayoutFromEnv(context.env),
-    ...(context.observer?.consumer ? { onEvent: context.observer.consumer } : {}),
+    onEvent: context.observer?.consumer,
   });
 }
 

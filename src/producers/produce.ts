@@ -124,8 +124,8 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
   const retries = new Map<string, number>();
   const client = new RestClient(source, {
     secrets: options.secrets,
-    ...(options.http ? { http: options.http } : {}),
-    ...(options.retry ? { retry: options.retry } : {}),
+    http: options.http,
+    retry: options.retry,
     onRetry: (resource, event) => {
       retries.set(resource, (retries.get(resource) ?? 0) + 1);
       options.observer?.retry?.({

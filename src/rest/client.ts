@@ -56,8 +56,8 @@ export class RestClient {
     private readonly options: RestClientOptions,
   ) {
     this.http = new HttpClient({
-      ...(source.timeoutMs !== undefined ? { timeoutMs: source.timeoutMs } : {}),
-      ...(source.maxResponseBytes !== undefined ? { maxResponseBytes: source.maxResponseBytes } : {}),
+      timeoutMs: source.timeoutMs,
+      maxResponseBytes: source.maxResponseBytes,
       ...options.http,
     });
     this.retry = defaultRetryPolicy(options.retry);
@@ -67,7 +67,7 @@ export class RestClient {
       redactor: this.redactor,
       fetchToken: this.fetchToken,
       now: this.now,
-      ...(options.tokenRefreshMarginMs !== undefined ? { refreshMarginMs: options.tokenRefreshMarginMs } : {}),
+      refreshMarginMs: options.tokenRefreshMarginMs,
     };
     // Every secret resolves here, so a missing one fails before the first request.
     this.auth = createAuth(source.auth, authOptions);

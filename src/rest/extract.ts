@@ -22,7 +22,7 @@ export async function* extractPages(resource: ResolvedResource, client: RestClie
     new ExtractionSession(client.source, client, [resource], {
       signal: options.signal,
       maxPages: options.maxPages,
-      ...(options.now ? { now: options.now } : {}),
+      now: options.now,
     });
   let ok = false;
   try {

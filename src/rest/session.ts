@@ -199,7 +199,7 @@ export class ExtractionSession {
       signal: this.options.signal,
       cursor: node.cursor,
       budget: node.budget,
-      ...(this.options.now ? { now: this.options.now } : {}),
+      now: this.options.now,
     };
     if (!node.parent) return walkPages(node.resource, this.client, common);
     const parent = node.parent;
