@@ -13,7 +13,7 @@ import { produceCommand, runCommand, withOperations, type ScheduleFlags } from '
 import { openQueryClient } from '../observability/query-endpoint.js';
 import { scrub } from '../redact.js';
 import { effectiveEnv } from './settings.js';
-import { formatSqlResult, splitVerticalSuffix, SQL_FORMATS, type SqlFormat } from './sql-output.js';
+import { formatSqlResult, splitFormatClause, splitVerticalSuffix, SQL_FORMATS, type SqlFormat } from './sql-output.js';
 import { consumerSettings, type ConsumerFlags } from '../consumers/settings.js';
 
 const program = new Command('streamtap')
@@ -142,20 +142,23 @@ program
   .addOption(
     new Option(
       '--format <format>',
-      "output format; 'vertical' prints one block per row for wide tables (a query ending in \\G picks it too)",
+      "output format; 'vertical' prints one block per row for wide tables (a query ending in \\G or FORMAT Vertical picks it too)",
     )
       .choices(SQL_FORMATS)
       .default('table'),
   )
   .action(async (sql: string, flags: { clickhouseUrl?: string; dataDir?: string; format: SqlFormat }) => {
     const { clickhouseSettingsFromEnv } = await import('../clickhouse/client.js');
-    const { query, vertical } = splitVerticalSuffix(sql);
+    const suffix = splitVerticalSuffix(sql);
+    const clause = splitFormatClause(suffix.query);
+    const query = clause.query;
+    const format = suffix.vertical ? 'vertical' : (clause.format ?? flags.format);
     // While a consumer holds the embedded engine, the query goes through that consumer (read-only).
     const env = effectiveEnv(flags, process.env);
     const ch = await openQueryClient(clickhouseSettingsFromEnv(env, flags.dataDir));
     try {
       const { names, rows } = await ch.query(query);
-      const out = formatSqlResult(names, rows, vertical ? 'vertical' : flags.format);
+      const out = formatSqlResult(names, rows, format);
       if (out !== '') console.log(out);
     } finally {
       await ch.close();

@@ -1,5 +1,6 @@
 // How `streamtap sql` prints a result: the formats users pick with --format, and clickhouse-client's `\G`.
 import { formatTable } from './commands.js';
+import { QueryRefusedError } from '../observability/query-endpoint.js';
 
 /** Output formats of `streamtap sql`. `vertical` is ClickHouse's `Vertical`: one block per row, for wide tables. */
 export const SQL_FORMATS = ['table', 'vertical', 'json', 'tsv'] as const;
@@ -13,6 +14,44 @@ export type SqlFormat = (typeof SQL_FORMATS)[number];
 export function splitVerticalSuffix(query: string): { query: string; vertical: boolean } {
   const m = /^([\s\S]*?)\s*;?\s*\\G\s*;?\s*$/.exec(query);
   return m ? { query: m[1] ?? '', vertical: true } : { query, vertical: false };
+}
+
+// ClickHouse format names a query may end with, and the output of ours that prints the same thing.
+const CLICKHOUSE_FORMATS: Readonly<Record<string, SqlFormat>> = {
+  vertical: 'vertical',
+  pretty: 'table',
+  prettycompact: 'table',
+  prettycompactmonoblock: 'table',
+  prettyspace: 'table',
+  prettynoescapes: 'table',
+  tsv: 'tsv',
+  tabseparated: 'tsv',
+  tsvwithnames: 'tsv',
+  tabseparatedwithnames: 'tsv',
+  jsoneachrow: 'json',
+  jsonlines: 'json',
+  ndjson: 'json',
+};
+
+/**
+ * A query ending in `FORMAT <name>`, as users of clickhouse-client write it: streamtap prints results
+ * itself, so the clause is taken off and its format becomes the output format (`Vertical` -> vertical,
+ * `Pretty*` -> table, `TSV`/`TabSeparated[WithNames]` -> tsv, `JSONEachRow`/`JSONLines`/`NDJSON` -> json).
+ * Returns `format` undefined when there is no such clause.
+ * @throws QueryRefusedError for another format name, naming the ones streamtap prints.
+ */
+export function splitFormatClause(query: string): { query: string; format: SqlFormat | undefined } {
+  const m = /^([\s\S]*?)\s+FORMAT\s+([A-Za-z]\w*)\s*;?\s*$/i.exec(query);
+  if (!m) return { query, format: undefined };
+  const name = m[2] as string;
+  const format = CLICKHOUSE_FORMATS[name.toLowerCase()];
+  if (!format) {
+    throw new QueryRefusedError(
+      `streamtap sql prints results itself and cannot print FORMAT ${name}; ` +
+        `drop the FORMAT clause and use --format ${SQL_FORMATS.join('|')} (or end the query with \\G for vertical)`,
+    );
+  }
+  return { query: m[1] as string, format };
 }
 
 /**

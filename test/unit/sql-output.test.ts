@@ -1,7 +1,7 @@
 // `streamtap sql` output: ClickHouse's Vertical layout and clickhouse-client's `\G` suffix.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatSqlResult, formatVertical, splitVerticalSuffix } from '../../src/cli/sql-output.js';
+import { formatSqlResult, formatVertical, splitFormatClause, splitVerticalSuffix } from '../../src/cli/sql-output.js';
 
 test('vertical: one Row N block per row, names aligned, blocks separated by an empty line', () => {
   const text = formatVertical(
@@ -52,4 +52,25 @@ test('\\G at the end of a query asks for vertical, as clickhouse-client accepts 
   // Anything else is left exactly as written: a \G inside a literal, or no suffix at all.
   assert.deepEqual(splitVerticalSuffix("SELECT '\\G'"), { query: "SELECT '\\G'", vertical: false });
   assert.deepEqual(splitVerticalSuffix('SELECT 1 '), { query: 'SELECT 1 ', vertical: false });
+});
+
+test('a query ending in FORMAT <name> prints in the matching output; other formats are refused by name', () => {
+  assert.deepEqual(splitFormatClause('SELECT * FROM t FINAL FORMAT Vertical'), {
+    query: 'SELECT * FROM t FINAL',
+    format: 'vertical',
+  });
+  assert.deepEqual(splitFormatClause('SELECT 1\nformat jsoneachrow;'), { query: 'SELECT 1', format: 'json' });
+  assert.deepEqual(splitFormatClause('SELECT 1 FORMAT TabSeparatedWithNames'), { query: 'SELECT 1', format: 'tsv' });
+  assert.deepEqual(splitFormatClause('SELECT 1 FORMAT PrettyCompact'), { query: 'SELECT 1', format: 'table' });
+  // No clause, or FORMAT inside a literal: the query is left exactly as written.
+  assert.deepEqual(splitFormatClause('SELECT 1'), { query: 'SELECT 1', format: undefined });
+  assert.deepEqual(splitFormatClause("SELECT 'x FORMAT Vertical'"), {
+    query: "SELECT 'x FORMAT Vertical'",
+    format: undefined,
+  });
+  assert.throws(
+    () => splitFormatClause('SELECT 1 FORMAT Parquet'),
+    (e: Error & { code?: string }) =>
+      e.code === 'QUERY_REFUSED' && /cannot print FORMAT Parquet.*--format table\|vertical\|json\|tsv/.test(e.message),
+  );
 });
