@@ -520,6 +520,8 @@ COMMAND="${1:-}"
 NODES="${KAFKA_NODES:-1}"
 if [[ "${2:-}" == --nodes ]]; then NODES="${3:-}"; set -- "$1" "${@:4}"; fi
 if [[ "$NODES" != 1 && "$COMMAND" =~ ^(start|stop|status)$ ]]; then cmd_cluster "$COMMAND" "$NODES"; exit $?; fi
+# Any other command with --nodes would act on the single node: refuse rather than surprise.
+[[ "$NODES" == 1 ]] || die "--nodes goes with start, stop and status only (restart: stop, then start)"
 
 case "$COMMAND" in
   provision) cmd_provision; info "jars in $LIB_DIR" ;;
