@@ -59,7 +59,12 @@ export function checkReadOnly(sql: string): string {
 }
 
 export async function runQuery(client: ClickHouseClient, sql: string): Promise<QueryResult> {
-  const rs = await client.query({ query: sql, format: 'JSONCompactEachRowWithNames' });
+  // 64-bit integers and decimals come back as JSON strings: as JS numbers they would print rounded beyond 2^53.
+  const rs = await client.query({
+    query: sql,
+    format: 'JSONCompactEachRowWithNames',
+    clickhouse_settings: { output_format_json_quote_64bit_integers: 1, output_format_json_quote_decimals: 1 },
+  });
   const [names = [], ...rows] = await rs.json<unknown[]>();
   return { names: names.map(String), rows };
 }
