@@ -1,12 +1,12 @@
 // A validated, defaults-applied, frozen view of a source config: what the rest of streamtap reads.
 // The zod schema checks each key; this module checks what spans keys (placeholders against params,
 // parents against resources, paginators that could never stop) and names the path of every problem.
+// The steps are named as in dlt's rest_api config_setup; param binding lives in bind.ts, per-value checks in
+// checks.ts.
 import type {
   AuthConfig,
   DataSelector,
-  IncrementalConfig,
   PaginatorConfig,
-  ParamValue,
   RateLimitConfig,
   ResponseAction,
   SecretRef,
@@ -14,28 +14,21 @@ import type {
   WriteDisposition,
 } from './schema.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
-import { findExpressions, parseTemplate, TemplateSyntaxError } from './template.js';
-import { compilePath, JsonPathSyntaxError } from '../expressions/json-path.js';
-import { compileStopCondition, StopConditionError } from '../expressions/stop-condition.js';
 import { isSingleEntityPath } from './single-entity.js';
 import { NO_MEANING_HINTS } from './schema.js';
+import { checkPaginator, checkPath, type Report } from './checks.js';
+import {
+  bindParams,
+  bindPathParams,
+  collectPlaceholders,
+  placeholderContexts,
+  type Locate,
+  type PartialEndpoint,
+  type ResolvedIncremental,
+  type Scalar,
+} from './bind.js';
 
-export type Scalar = string | number | boolean | null;
-
-export interface ResolvedIncremental {
-  readonly cursorPath: DataSelector;
-  readonly initialValue: string | number | undefined;
-  readonly endValue: string | number | undefined;
-  /** query param that carries the start value (dlt's start_param, or the name of an incremental param) */
-  readonly startParam: string | undefined;
-  readonly endParam: string | undefined;
-  readonly lastValueFunc: 'max' | 'min';
-  readonly onCursorValueMissing: 'raise' | 'include' | 'exclude';
-  readonly rowOrder: 'asc' | 'desc' | undefined;
-  readonly rangeStart: 'open' | 'closed';
-  readonly rangeEnd: 'open' | 'closed';
-  readonly convert: ((value: unknown) => unknown) | undefined;
-}
+export type { ResolvedIncremental, Scalar } from './bind.js';
 
 export interface ResolvedEndpoint {
   /** may hold placeholders: `{resources.<parent>.<field>}`, `{incremental.start_value}` */
@@ -121,270 +114,50 @@ export interface ResolvedSource {
   readonly resources: readonly ResolvedResource[];
 }
 
-type Endpoint = NonNullable<Exclude<SourceConfigParsed['resources'][number], string>['endpoint']>;
-type EndpointObject = Exclude<Endpoint, string>;
-type PartialEndpoint = Partial<EndpointObject>;
+type ResourceConfig = Exclude<SourceConfigParsed['resources'][number], string>;
+type ResourceDefaults = NonNullable<SourceConfigParsed['resource_defaults']>;
 
-const INCREMENTAL_KEYS = new Set(['start_value', 'initial_value', 'last_value', 'end_value']);
 const DEFAULT_CHILD_CONCURRENCY = 4;
 
+/** What every resource's resolution reads and writes: the source, the resource names, and the collected output. */
+interface SourceScope {
+  readonly parsed: SourceConfigParsed;
+  readonly defaults: ResourceDefaults;
+  /** every resource name, to check parents against */
+  readonly names: ReadonlySet<string>;
+  /** names resolved so far, to find duplicates */
+  readonly seen: Set<string>;
+  readonly issue: Report;
+  readonly warnings: string[];
+}
+
+/**
+ * Validates a parsed source config across keys and applies defaults, as dlt's rest_api does when it sets up a
+ * source: resource_defaults merged into each resource, params bound, placeholders checked, one parent per
+ * resource, parent chains that end, paginators that can stop.
+ * @param parsed the zod-parsed config
+ * @param name the source name when the config gives none
+ * @param origin where the config came from, for the error
+ * @returns a deep-frozen ResolvedSource; its `warnings` list dlt keys that are accepted but change nothing
+ * @throws ConfigError with every problem found, each at its config path, resource by resource
+ */
 export function resolveSource(parsed: SourceConfigParsed, name: string, origin: string): ResolvedSource {
   const issues: ConfigIssue[] = [];
   const warnings: string[] = [];
-  const issue = (path: string, message: string): void => {
+  // The same problem can be reached twice (a default shared by resources): report it once.
+  const issue: Report = (path, message) => {
     if (!issues.some((i) => i.path === path && i.message === message)) issues.push({ path, message });
   };
-  const defaults = parsed.resource_defaults ?? {};
-  const names = new Set(parsed.resources.map((r) => (typeof r === 'string' ? r : r.name)));
-  const seen = new Set<string>();
-
-  const resources = parsed.resources.map((entry, index): ResolvedResource => {
-    const at = `resources[${index}]`;
-    const resource = typeof entry === 'string' ? { name: entry } : entry;
-    if (typeof entry === 'string' && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(entry)) {
-      issue(at, `"${entry}" is not a resource name: letters, digits and _ (it names a topic and a table)`);
-    }
-    if (seen.has(resource.name)) issue(`${at}.name`, `duplicate resource name "${resource.name}"`);
-    seen.add(resource.name);
-
-    const own: PartialEndpoint =
-      typeof resource.endpoint === 'string' ? { path: resource.endpoint } : (resource.endpoint ?? {});
-    const base: PartialEndpoint = defaults.endpoint ?? {};
-    // dlt merges endpoint keys shallowly, except params and json, which merge one level deep. An explicit null
-    // (`"paginator": null`) replaces the default, and then means "not set" (dlt's dict update, then `is None`).
-    const endpoint: PartialEndpoint = {
-      ...base,
-      ...own,
-      params: { ...base.params, ...own.params },
-      json: base.json || own.json ? { ...base.json, ...own.json } : undefined,
-    };
-    if (endpoint.data !== undefined && endpoint.json !== undefined)
-      issue(`${at}.endpoint.data`, 'give data or json, not both (dlt refuses both)');
-    const where = (key: keyof EndpointObject): string =>
-      own[key] !== undefined
-        ? `${at}.endpoint.${key}`
-        : base[key] !== undefined
-          ? `resource_defaults.endpoint.${key}`
-          : key === 'paginator'
-            ? 'client.paginator'
-            : `${at}.endpoint.${key}`;
-
-    let path = endpoint.path ?? resource.name;
-    const method = endpoint.method ?? 'GET';
-    let dataSelector = endpoint.data_selector ?? undefined;
-    let endpointPaginator = endpoint.paginator ?? undefined;
-    // dlt (setup_single_entity_endpoint): a path whose last segment holds a placeholder names one entity: the body
-    // is the record and there is one page, unless the endpoint (or resource_defaults) names a paginator; the
-    // client's paginator does not apply to it.
-    if (isSingleEntityPath(path)) {
-      dataSelector ??= '$';
-      endpointPaginator ??= { type: 'single_page' };
-    }
-    const paginator: PaginatorConfig | undefined = endpointPaginator ?? parsed.client.paginator ?? undefined;
-
-    // ── params: static values, resolve bindings, an incremental binding ──
-    const params: Record<string, Scalar> = { ...parsed.client.params };
-    const resolveParams = new Map<string, { resource: string; field: DataSelector }>();
-    let incremental: ResolvedIncremental | undefined;
-    let incrementalAt: string | undefined;
-    for (const [key, value] of Object.entries(endpoint.params ?? {}) as [string, ParamValue][]) {
-      const paramAt = `${where('params')}.${key}`;
-      if (value !== null && typeof value === 'object') {
-        if (value.type === 'resolve') {
-          resolveParams.set(key, { resource: value.resource, field: value.field });
-        } else {
-          if (incremental) issue(paramAt, `only one incremental binding per endpoint (already at ${incrementalAt})`);
-          const { type: _type, end_value: _end, end_param: _endParam, ...rest } = value;
-          incremental = resolveIncremental({ ...rest, start_param: key }, paramAt, issue);
-          incrementalAt = paramAt;
-        }
-      } else {
-        params[key] = value;
-      }
-    }
-    if (endpoint.incremental) {
-      const incAt = where('incremental');
-      if (incremental) issue(incAt, `only one incremental binding per endpoint (already at ${incrementalAt})`);
-      else incremental = resolveIncremental(endpoint.incremental, incAt, issue);
-    }
-    const contexts = incremental ? ['resources', 'incremental'] : ['resources'];
-
-    // ── path: legacy `{name}` placeholders bind static params or resolve params (dlt's _bind_path_params) ──
-    const pathAt = where('path');
-    try {
-      const out: string[] = [];
-      for (const part of parseTemplate(path)) {
-        if ('literal' in part) {
-          out.push(part.literal.replace(/[{}]/g, (b) => b + b));
-          continue;
-        }
-        const expr = part.expr;
-        if (expr.includes('.')) {
-          checkExpression(expr, contexts, pathAt, issue);
-          out.push(`{${expr}}`);
-        } else if (resolveParams.has(expr)) {
-          const r = resolveParams.get(expr) as { resource: string; field: DataSelector };
-          out.push(`{resources.${r.resource}.${fieldText(r.field)}}`);
-          resolveParams.delete(expr);
-        } else if (expr in params && params[expr] !== null) {
-          out.push(String(params[expr]).replace(/[{}]/g, (b) => b + b));
-          delete params[expr];
-        } else {
-          issue(
-            pathAt,
-            `the path "${path}" needs a param named "${expr}", but endpoint.params has none (or use {resources.<parent>.<field>})`,
-          );
-        }
-      }
-      path = out.join('');
-    } catch (error) {
-      if (!(error instanceof TemplateSyntaxError)) throw error;
-      issue(pathAt, error.message);
-    }
-    // A resolve param that is not in the path is sent as a query parameter (dlt before 1.0 did the same).
-    for (const [key, r] of resolveParams) params[key] = `{resources.${r.resource}.${fieldText(r.field)}}`;
-
-    // ── placeholders in params, json and headers ──
-    const expressions = new Set<string>();
-    for (const [key, value] of [
-      ['params', params],
-      ['json', endpoint.json],
-      ['headers', endpoint.headers],
-    ] as const) {
-      if (value === undefined) continue;
-      const at2 = key === 'params' ? where('params') : where(key);
-      try {
-        for (const expr of findExpressions(value)) {
-          checkExpression(expr, contexts, at2, issue);
-          expressions.add(expr);
-        }
-      } catch (error) {
-        if (!(error instanceof TemplateSyntaxError)) throw error;
-        issue(at2, error.message);
-      }
-    }
-    try {
-      for (const expr of findExpressions(path)) expressions.add(expr);
-    } catch {
-      // reported above
-    }
-
-    // ── parent ──
-    const parents = new Set(
-      [...expressions].filter((e) => e.startsWith('resources.')).map((e) => e.split('.')[1] as string),
-    );
-    let parent: ResolvedParent | undefined;
-    if (parents.size > 1) {
-      issue(`${at}.endpoint`, `a resource can have one parent; placeholders name ${[...parents].join(', ')}`);
-    } else if (parents.size === 1) {
-      const parentName = [...parents][0] as string;
-      if (parentName === resource.name) issue(`${at}.endpoint`, `resource "${resource.name}" cannot be its own parent`);
-      else if (!names.has(parentName))
-        issue(
-          `${at}.endpoint`,
-          `parent resource "${parentName}" is not defined; resources are: ${[...names].join(', ')}`,
-        );
-      parent = {
-        resource: parentName,
-        includeFromParent: resource.include_from_parent ?? defaults.include_from_parent ?? [],
-      };
-    } else if (resource.include_from_parent !== undefined && resource.include_from_parent.length > 0) {
-      issue(
-        `${at}.include_from_parent`,
-        'include_from_parent needs a parent resource (a resolve param or a {resources.<parent>.<field>} placeholder)',
-      );
-    }
-
-    if (paginator) checkPaginator(paginator, where('paginator'), method, `${at}.endpoint.method`, issue);
-    if (dataSelector !== undefined) checkPath(dataSelector, `${where('data_selector')}`, issue);
-
-    const pk = resource.primary_key ?? defaults.primary_key;
-    const disposition = resource.write_disposition ?? defaults.write_disposition;
-    const dispositionName =
-      disposition === undefined ? 'append' : typeof disposition === 'string' ? disposition : disposition.disposition;
-    // Without a key a resource appends (dlt's default); merge and replace need a key to know what replaces what.
-    if (pk === undefined && dispositionName !== 'append') {
-      issue(
-        `${at}.write_disposition`,
-        `${dispositionName} needs a primary_key (here or in resource_defaults) to know which rows replace which; without one, use append`,
-      );
-    }
-    const tableName = resource.table_name ?? defaults.table_name;
-    if (typeof tableName === 'function')
-      warnings.push(
-        `${at}.table_name: a function is accepted for dlt compatibility but not applied: every record of "${resource.name}" goes to its one topic and table`,
-      );
-    for (const hint of NO_MEANING_HINTS) {
-      const where2 = (resource as Record<string, unknown>)[hint] !== undefined ? at : 'resource_defaults';
-      if (
-        (resource as Record<string, unknown>)[hint] !== undefined ||
-        (defaults as Record<string, unknown>)[hint] !== undefined
-      )
-        warnings.push(
-          `${where2}.${hint}: accepted for dlt compatibility; it has no meaning for a Kafka topic and a ClickHouse table`,
-        );
-    }
-    const mergeKey = resource.merge_key ?? defaults.merge_key;
-    const contract = resource.schema_contract ?? defaults.schema_contract ?? 'evolve';
-    const steps = resource.processing_steps ?? defaults.processing_steps ?? [];
-    const parallel = resource.parallelized ?? defaults.parallelized;
-    return {
-      name: resource.name,
-      tableName: typeof tableName === 'string' ? tableName : resource.name,
-      primaryKey: pk === undefined ? [] : typeof pk === 'string' ? [pk] : [...pk],
-      mergeKey: mergeKey === undefined ? [] : typeof mergeKey === 'string' ? [mergeKey] : [...mergeKey],
-      columns: columnHints(resource.columns ?? defaults.columns),
-      schemaContract:
-        typeof contract === 'string'
-          ? { tables: contract, columns: contract, data_type: contract }
-          : {
-              tables: contract.tables ?? 'evolve',
-              columns: contract.columns ?? 'evolve',
-              data_type: contract.data_type ?? 'evolve',
-            },
-      // dlt's default disposition is append.
-      writeDisposition: dispositionName,
-      selected: resource.selected ?? defaults.selected ?? true,
-      maxTableNesting: resource.max_table_nesting ?? defaults.max_table_nesting,
-      endpoint: {
-        path,
-        method,
-        params,
-        json: endpoint.json,
-        data: endpoint.data,
-        headers: endpoint.headers ?? {},
-        dataSelector,
-        paginator: paginator?.type === 'auto' ? undefined : paginator,
-        responseActions: endpoint.response_actions ?? [],
-        incremental,
-        auth: endpoint.auth === undefined ? undefined : normalizeAuth(endpoint.auth),
-      },
-      parent,
-      processingSteps: steps.map((s): ProcessingStep =>
-        'filter' in s
-          ? { kind: 'filter', fn: s.filter }
-          : 'map' in s
-            ? { kind: 'map', fn: s.map }
-            : { kind: 'yield_map', fn: s.yield_map },
-      ),
-      concurrency: resource.concurrency ?? defaults.concurrency ?? (parallel ? DEFAULT_CHILD_CONCURRENCY : 1),
-      maxPages: resource.max_pages ?? defaults.max_pages,
-      partitions: resource.kafka?.partitions ?? defaults.kafka?.partitions,
-    };
-  });
-
-  // A parent chain must end: a → b → a would wait on itself forever.
-  const byName = new Map(resources.map((r) => [r.name, r]));
-  resources.forEach((r, index) => {
-    const chain = [r.name];
-    for (let p = r.parent; p; p = byName.get(p.resource)?.parent) {
-      if (chain.includes(p.resource)) {
-        issue(`resources[${index}].endpoint`, `parent cycle: ${[...chain, p.resource].join(' → ')}`);
-        break;
-      }
-      chain.push(p.resource);
-    }
-  });
+  const scope: SourceScope = {
+    parsed,
+    defaults: parsed.resource_defaults ?? {},
+    names: new Set(parsed.resources.map((r) => (typeof r === 'string' ? r : r.name))),
+    seen: new Set<string>(),
+    issue,
+    warnings,
+  };
+  const resources = parsed.resources.map((entry, index) => resolveResource(entry, index, scope));
+  checkParentCycles(resources, issue);
 
   if (issues.length > 0) throw new ConfigError(origin, issues);
   return deepFreeze({
@@ -399,6 +172,238 @@ export function resolveSource(parsed: SourceConfigParsed, name: string, origin: 
       parsed.client.timeout_seconds === undefined ? undefined : Math.round(parsed.client.timeout_seconds * 1000),
     maxParallelResources: parsed.max_parallel_resources,
     resources,
+  });
+}
+
+/**
+ * One resource, resolved in dlt's order: name checks, resource_defaults merged into the endpoint, params bound,
+ * path params bound, placeholders collected, parent found, paginator and data_selector checked, disposition and
+ * hints. Problems go to `scope.issue`, compatibility notes to `scope.warnings`.
+ */
+function resolveResource(
+  entry: SourceConfigParsed['resources'][number],
+  index: number,
+  scope: SourceScope,
+): ResolvedResource {
+  const { parsed, defaults, issue } = scope;
+  const at = `resources[${index}]`;
+  const resource: ResourceConfig = typeof entry === 'string' ? { name: entry } : entry;
+  if (typeof entry === 'string' && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(entry)) {
+    issue(at, `"${entry}" is not a resource name: letters, digits and _ (it names a topic and a table)`);
+  }
+  if (scope.seen.has(resource.name)) issue(`${at}.name`, `duplicate resource name "${resource.name}"`);
+  scope.seen.add(resource.name);
+
+  const own: PartialEndpoint =
+    typeof resource.endpoint === 'string' ? { path: resource.endpoint } : (resource.endpoint ?? {});
+  const base: PartialEndpoint = defaults.endpoint ?? {};
+  const endpoint = mergeEndpoint(base, own);
+  if (endpoint.data !== undefined && endpoint.json !== undefined)
+    issue(`${at}.endpoint.data`, 'give data or json, not both (dlt refuses both)');
+  const where = locateEndpointKey(at, base, own);
+
+  const method = endpoint.method ?? 'GET';
+  let dataSelector = endpoint.data_selector ?? undefined;
+  let endpointPaginator = endpoint.paginator ?? undefined;
+  // dlt (setup_single_entity_endpoint): a path whose last segment holds a placeholder names one entity: the body
+  // is the record and there is one page, unless the endpoint (or resource_defaults) names a paginator; the
+  // client's paginator does not apply to it.
+  const configuredPath = endpoint.path ?? resource.name;
+  if (isSingleEntityPath(configuredPath)) {
+    dataSelector ??= '$';
+    endpointPaginator ??= { type: 'single_page' };
+  }
+  const paginator: PaginatorConfig | undefined = endpointPaginator ?? parsed.client.paginator ?? undefined;
+
+  const bindings = bindParams(parsed.client.params, endpoint, where, issue);
+  const contexts = placeholderContexts(bindings.incremental);
+  const { path, params } = bindPathParams(configuredPath, bindings, contexts, where('path'), issue);
+  const expressions = collectPlaceholders(
+    path,
+    { params, json: endpoint.json, headers: endpoint.headers },
+    contexts,
+    where,
+    issue,
+  );
+  const parent = resolveParent(expressions, resource, at, scope);
+
+  if (paginator) checkPaginator(paginator, where('paginator'), method, `${at}.endpoint.method`, issue);
+  if (dataSelector !== undefined) checkPath(dataSelector, where('data_selector'), issue);
+
+  const pk = resource.primary_key ?? defaults.primary_key;
+  const writeDisposition = checkDisposition(resource, defaults, pk, at, issue);
+  const tableName = resource.table_name ?? defaults.table_name;
+  scope.warnings.push(...compatibilityWarnings(resource, defaults, at));
+  const mergeKey = resource.merge_key ?? defaults.merge_key;
+  const contract = resource.schema_contract ?? defaults.schema_contract ?? 'evolve';
+  const steps = resource.processing_steps ?? defaults.processing_steps ?? [];
+  const parallel = resource.parallelized ?? defaults.parallelized;
+  return {
+    name: resource.name,
+    tableName: typeof tableName === 'string' ? tableName : resource.name,
+    primaryKey: pk === undefined ? [] : typeof pk === 'string' ? [pk] : [...pk],
+    mergeKey: mergeKey === undefined ? [] : typeof mergeKey === 'string' ? [mergeKey] : [...mergeKey],
+    columns: columnHints(resource.columns ?? defaults.columns),
+    schemaContract:
+      typeof contract === 'string'
+        ? { tables: contract, columns: contract, data_type: contract }
+        : {
+            tables: contract.tables ?? 'evolve',
+            columns: contract.columns ?? 'evolve',
+            data_type: contract.data_type ?? 'evolve',
+          },
+    writeDisposition,
+    selected: resource.selected ?? defaults.selected ?? true,
+    maxTableNesting: resource.max_table_nesting ?? defaults.max_table_nesting,
+    endpoint: {
+      path,
+      method,
+      params,
+      json: endpoint.json,
+      data: endpoint.data,
+      headers: endpoint.headers ?? {},
+      dataSelector,
+      paginator: paginator?.type === 'auto' ? undefined : paginator,
+      responseActions: endpoint.response_actions ?? [],
+      incremental: bindings.incremental,
+      auth: endpoint.auth === undefined ? undefined : normalizeAuth(endpoint.auth),
+    },
+    parent,
+    processingSteps: steps.map((s): ProcessingStep =>
+      'filter' in s
+        ? { kind: 'filter', fn: s.filter }
+        : 'map' in s
+          ? { kind: 'map', fn: s.map }
+          : { kind: 'yield_map', fn: s.yield_map },
+    ),
+    concurrency: resource.concurrency ?? defaults.concurrency ?? (parallel ? DEFAULT_CHILD_CONCURRENCY : 1),
+    maxPages: resource.max_pages ?? defaults.max_pages,
+    partitions: resource.kafka?.partitions ?? defaults.kafka?.partitions,
+  };
+}
+
+/**
+ * resource_defaults.endpoint merged with a resource's endpoint, as dlt merges them: shallowly, except params and
+ * json, which merge one level deep. An explicit null (`"paginator": null`) replaces the default, and then means
+ * "not set" (dlt's dict update, then `is None`).
+ */
+function mergeEndpoint(base: PartialEndpoint, own: PartialEndpoint): PartialEndpoint {
+  return {
+    ...base,
+    ...own,
+    params: { ...base.params, ...own.params },
+    json: base.json || own.json ? { ...base.json, ...own.json } : undefined,
+  };
+}
+
+/** Problems name the key where the user wrote it: the resource, resource_defaults, or the client (paginator). */
+function locateEndpointKey(at: string, base: PartialEndpoint, own: PartialEndpoint): Locate {
+  return (key) =>
+    own[key] !== undefined
+      ? `${at}.endpoint.${key}`
+      : base[key] !== undefined
+        ? `resource_defaults.endpoint.${key}`
+        : key === 'paginator'
+          ? 'client.paginator'
+          : `${at}.endpoint.${key}`;
+}
+
+/**
+ * The parent a resource's `{resources.<parent>.<field>}` placeholders name (dlt's find_resolved_params): at most
+ * one, defined, and not the resource itself. include_from_parent without a parent is a problem.
+ */
+function resolveParent(
+  expressions: ReadonlySet<string>,
+  resource: ResourceConfig,
+  at: string,
+  scope: SourceScope,
+): ResolvedParent | undefined {
+  const { names, issue } = scope;
+  const parents = new Set(
+    [...expressions].filter((e) => e.startsWith('resources.')).map((e) => e.split('.')[1] as string),
+  );
+  if (parents.size > 1) {
+    issue(`${at}.endpoint`, `a resource can have one parent; placeholders name ${[...parents].join(', ')}`);
+    return undefined;
+  }
+  if (parents.size === 1) {
+    const parentName = [...parents][0] as string;
+    if (parentName === resource.name) issue(`${at}.endpoint`, `resource "${resource.name}" cannot be its own parent`);
+    else if (!names.has(parentName))
+      issue(
+        `${at}.endpoint`,
+        `parent resource "${parentName}" is not defined; resources are: ${[...names].join(', ')}`,
+      );
+    return {
+      resource: parentName,
+      includeFromParent: resource.include_from_parent ?? scope.defaults.include_from_parent ?? [],
+    };
+  }
+  if (resource.include_from_parent !== undefined && resource.include_from_parent.length > 0) {
+    issue(
+      `${at}.include_from_parent`,
+      'include_from_parent needs a parent resource (a resolve param or a {resources.<parent>.<field>} placeholder)',
+    );
+  }
+  return undefined;
+}
+
+/**
+ * The write disposition's name; dlt's default is append. Without a key a resource appends; merge and replace
+ * need a key to know what replaces what, so they are a problem without one.
+ */
+function checkDisposition(
+  resource: ResourceConfig,
+  defaults: ResourceDefaults,
+  pk: ResourceConfig['primary_key'],
+  at: string,
+  issue: Report,
+): ResolvedResource['writeDisposition'] {
+  const disposition = resource.write_disposition ?? defaults.write_disposition;
+  const dispositionName =
+    disposition === undefined ? 'append' : typeof disposition === 'string' ? disposition : disposition.disposition;
+  if (pk === undefined && dispositionName !== 'append') {
+    issue(
+      `${at}.write_disposition`,
+      `${dispositionName} needs a primary_key (here or in resource_defaults) to know which rows replace which; without one, use append`,
+    );
+  }
+  return dispositionName;
+}
+
+/** dlt hints accepted so dlt configs load, but which change nothing here: one warning each. */
+function compatibilityWarnings(resource: ResourceConfig, defaults: ResourceDefaults, at: string): string[] {
+  const warnings: string[] = [];
+  const tableName = resource.table_name ?? defaults.table_name;
+  if (typeof tableName === 'function')
+    warnings.push(
+      `${at}.table_name: a function is accepted for dlt compatibility but not applied: every record of "${resource.name}" goes to its one topic and table`,
+    );
+  for (const hint of NO_MEANING_HINTS) {
+    const where = (resource as Record<string, unknown>)[hint] !== undefined ? at : 'resource_defaults';
+    if (
+      (resource as Record<string, unknown>)[hint] !== undefined ||
+      (defaults as Record<string, unknown>)[hint] !== undefined
+    )
+      warnings.push(
+        `${where}.${hint}: accepted for dlt compatibility; it has no meaning for a Kafka topic and a ClickHouse table`,
+      );
+  }
+  return warnings;
+}
+
+/** A parent chain must end: a → b → a would wait on itself forever. Reported at each resource on a cycle. */
+function checkParentCycles(resources: readonly ResolvedResource[], issue: Report): void {
+  const byName = new Map(resources.map((r) => [r.name, r]));
+  resources.forEach((r, index) => {
+    const chain = [r.name];
+    for (let p = r.parent; p; p = byName.get(p.resource)?.parent) {
+      if (chain.includes(p.resource)) {
+        issue(`resources[${index}].endpoint`, `parent cycle: ${[...chain, p.resource].join(' → ')}`);
+        break;
+      }
+      chain.push(p.resource);
+    }
   });
 }
 
@@ -417,132 +422,6 @@ export function secretNames(source: Pick<ResolvedSource, 'auth' | 'resources'>):
 
 function normalizeAuth(auth: AuthConfig): AuthConfig {
   return auth.type === undefined ? { ...auth, type: 'bearer' } : auth;
-}
-
-function fieldText(field: DataSelector): string {
-  return typeof field === 'string' ? field : field.map(String).join('.');
-}
-
-type Report = (path: string, message: string) => void;
-
-function checkExpression(expr: string, contexts: readonly string[], at: string, issue: Report): void {
-  const [context, ...rest] = expr.split('.');
-  if (!context || !contexts.includes(context)) {
-    const hint =
-      context === 'incremental' ? ' ({incremental.*} needs endpoint.incremental or an incremental param)' : '';
-    issue(
-      at,
-      `placeholder {${expr}} is not valid: expressions start with ${contexts.map((c) => `${c}.`).join(' or ')}${hint}; write {{ and }} for literal braces`,
-    );
-    return;
-  }
-  if (context === 'resources' && rest.length < 2)
-    issue(at, `placeholder {${expr}} must read resources.<parent>.<field>`);
-  if (context === 'incremental' && (rest.length !== 1 || !INCREMENTAL_KEYS.has(rest[0] as string))) {
-    issue(
-      at,
-      `placeholder {${expr}}: incremental offers ${[...INCREMENTAL_KEYS].map((k) => `incremental.${k}`).join(', ')}`,
-    );
-  }
-}
-
-function checkPath(path: DataSelector, at: string, issue: Report): void {
-  try {
-    compilePath(path);
-  } catch (error) {
-    if (error instanceof JsonPathSyntaxError) issue(at, error.message);
-    else throw error;
-  }
-}
-
-function checkPaginator(p: PaginatorConfig, at: string, method: string, methodAt: string, issue: Report): void {
-  if ('stop_condition' in p && p.stop_condition !== undefined) {
-    try {
-      compileStopCondition(p.stop_condition);
-    } catch (error) {
-      if (error instanceof StopConditionError) issue(`${at}.stop_condition`, error.message);
-      else throw error;
-    }
-  }
-  const both = (a: string, b: string): void => {
-    const record = p as Record<string, unknown>;
-    if (record[a] !== undefined && record[b] !== undefined) issue(`${at}.${b}`, `give ${a} or ${b}, not both`);
-  };
-  const bodyPaths: string[] = [];
-  switch (p.type) {
-    case 'cursor':
-      both('cursor_param', 'cursor_body_path');
-      checkPath(p.cursor_path, `${at}.cursor_path`, issue);
-      if (p.cursor_body_path !== undefined) bodyPaths.push('cursor_body_path');
-      break;
-    case 'json_link':
-    case 'json_response':
-      checkPath(p.next_url_path, `${at}.next_url_path`, issue);
-      break;
-    case 'offset':
-      both('offset_param', 'offset_body_path');
-      both('limit_param', 'limit_body_path');
-      if (p.offset_body_path !== undefined) bodyPaths.push('offset_body_path');
-      if (p.limit_body_path !== undefined) bodyPaths.push('limit_body_path');
-      if (
-        p.total_path === null &&
-        p.maximum_offset === undefined &&
-        p.has_more_path === undefined &&
-        !p.stop_after_empty_page
-      ) {
-        issue(
-          at,
-          'this paginator can never stop: give total_path, maximum_offset or has_more_path, or keep stop_after_empty_page',
-        );
-      }
-      break;
-    case 'page_number':
-      both('page_param', 'page_body_path');
-      if (p.page_body_path !== undefined) bodyPaths.push('page_body_path');
-      if (
-        p.total_path === null &&
-        p.maximum_page === undefined &&
-        p.has_more_path === undefined &&
-        !p.stop_after_empty_page
-      ) {
-        issue(
-          at,
-          'this paginator can never stop: give total_path, maximum_page or has_more_path, or keep stop_after_empty_page',
-        );
-      }
-      break;
-    default:
-      break;
-  }
-  if ((p.type === 'offset' || p.type === 'page_number') && p.total_path !== null)
-    checkPath(p.total_path, `${at}.total_path`, issue);
-  if ((p.type === 'offset' || p.type === 'page_number') && p.has_more_path !== undefined)
-    checkPath(p.has_more_path, `${at}.has_more_path`, issue);
-  if (bodyPaths.length > 0 && method !== 'POST')
-    issue(methodAt, `${bodyPaths.join(' and ')} put pagination in a JSON body: use method POST`);
-}
-
-function resolveIncremental(
-  config: Partial<IncrementalConfig> & { cursor_path: DataSelector },
-  at: string,
-  issue: Report,
-): ResolvedIncremental {
-  checkPath(config.cursor_path, `${at}.cursor_path`, issue);
-  if (config.end_value !== undefined && config.initial_value === undefined)
-    issue(`${at}.initial_value`, 'end_value needs initial_value (as in dlt)');
-  return {
-    cursorPath: config.cursor_path,
-    initialValue: config.initial_value,
-    endValue: config.end_value,
-    startParam: config.start_param,
-    endParam: config.end_param,
-    lastValueFunc: config.last_value_func ?? 'max',
-    onCursorValueMissing: config.on_cursor_value_missing ?? 'raise',
-    rowOrder: config.row_order,
-    rangeStart: config.range_start ?? 'closed',
-    rangeEnd: config.range_end ?? 'open',
-    convert: config.convert,
-  };
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,0 +1,90 @@
+// Checks on one value of an endpoint that the zod schema cannot make: a JSONPath that compiles, a paginator that
+// can stop and whose body paths need a body (dlt checks the same when it builds its paginators).
+import type { DataSelector, PaginatorConfig } from './schema.js';
+import { compilePath, JsonPathSyntaxError } from '../expressions/json-path.js';
+import { compileStopCondition, StopConditionError } from '../expressions/stop-condition.js';
+
+/** Records one problem at a config path; the caller collects them into one ConfigError. */
+export type Report = (path: string, message: string) => void;
+
+/** Reports (at `at`) a JSONPath or field list that does not compile; other errors are thrown. */
+export function checkPath(path: DataSelector, at: string, issue: Report): void {
+  try {
+    compilePath(path);
+  } catch (error) {
+    if (error instanceof JsonPathSyntaxError) issue(at, error.message);
+    else throw error;
+  }
+}
+
+/**
+ * Reports a paginator that could never stop (offset / page_number without total_path, maximum_*, has_more_path or
+ * stop_after_empty_page), a pair given twice (`x_param` and `x_body_path`), paths and stop conditions that do not
+ * compile, and body paths on a method other than POST (reported at `methodAt`).
+ */
+export function checkPaginator(p: PaginatorConfig, at: string, method: string, methodAt: string, issue: Report): void {
+  if ('stop_condition' in p && p.stop_condition !== undefined) {
+    try {
+      compileStopCondition(p.stop_condition);
+    } catch (error) {
+      if (error instanceof StopConditionError) issue(`${at}.stop_condition`, error.message);
+      else throw error;
+    }
+  }
+  const both = (a: string, b: string): void => {
+    const record = p as Record<string, unknown>;
+    if (record[a] !== undefined && record[b] !== undefined) issue(`${at}.${b}`, `give ${a} or ${b}, not both`);
+  };
+  const bodyPaths: string[] = [];
+  switch (p.type) {
+    case 'cursor':
+      both('cursor_param', 'cursor_body_path');
+      checkPath(p.cursor_path, `${at}.cursor_path`, issue);
+      if (p.cursor_body_path !== undefined) bodyPaths.push('cursor_body_path');
+      break;
+    case 'json_link':
+    case 'json_response':
+      checkPath(p.next_url_path, `${at}.next_url_path`, issue);
+      break;
+    case 'offset':
+      both('offset_param', 'offset_body_path');
+      both('limit_param', 'limit_body_path');
+      if (p.offset_body_path !== undefined) bodyPaths.push('offset_body_path');
+      if (p.limit_body_path !== undefined) bodyPaths.push('limit_body_path');
+      if (
+        p.total_path === null &&
+        p.maximum_offset === undefined &&
+        p.has_more_path === undefined &&
+        !p.stop_after_empty_page
+      ) {
+        issue(
+          at,
+          'this paginator can never stop: give total_path, maximum_offset or has_more_path, or keep stop_after_empty_page',
+        );
+      }
+      break;
+    case 'page_number':
+      both('page_param', 'page_body_path');
+      if (p.page_body_path !== undefined) bodyPaths.push('page_body_path');
+      if (
+        p.total_path === null &&
+        p.maximum_page === undefined &&
+        p.has_more_path === undefined &&
+        !p.stop_after_empty_page
+      ) {
+        issue(
+          at,
+          'this paginator can never stop: give total_path, maximum_page or has_more_path, or keep stop_after_empty_page',
+        );
+      }
+      break;
+    default:
+      break;
+  }
+  if ((p.type === 'offset' || p.type === 'page_number') && p.total_path !== null)
+    checkPath(p.total_path, `${at}.total_path`, issue);
+  if ((p.type === 'offset' || p.type === 'page_number') && p.has_more_path !== undefined)
+    checkPath(p.has_more_path, `${at}.has_more_path`, issue);
+  if (bodyPaths.length > 0 && method !== 'POST')
+    issue(methodAt, `${bodyPaths.join(' and ')} put pagination in a JSON body: use method POST`);
+}
