@@ -66,6 +66,8 @@ export function faultyClickHouse(inner: ClickHouseClient, faults: InsertFaults):
   const client = new Proxy(inner, {
     get(target, prop, receiver) {
       if (prop === 'insert') return insert;
+      // The embedded engine's raw insert would bypass the faults: every insert goes through `insert` here.
+      if (prop === 'rawInsert') return undefined;
       const value = Reflect.get(target, prop, receiver) as unknown;
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
