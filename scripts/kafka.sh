@@ -13,8 +13,8 @@
 #
 # A local cluster: start, stop and status take --nodes N (or KAFKA_NODES=N). With N > 1 each node is
 # broker and controller, all N form a static voter quorum, on ports apart from the single node's so
-# the two never meet (node i: PLAINTEXT 19091+i, controller 19191+i, data $PWD/.data/kafka-cluster/node-i):
-#   scripts/kafka.sh start --nodes 3  prints KAFKA_BROKERS=localhost:19092,localhost:19093,localhost:19094
+# the two never meet (node i: PLAINTEXT 29091+i, controller 29191+i, data $PWD/.data/kafka-cluster/node-i):
+#   scripts/kafka.sh start --nodes 3  prints KAFKA_BROKERS=localhost:29092,localhost:29093,localhost:29094
 #   scripts/kafka.sh stop --nodes 3   stops those three nodes only
 #
 # Environment (all optional):
@@ -34,8 +34,8 @@
 #   JAVA                   java binary (17+)                         (default: java on PATH)
 #   KAFKA_NODES                 nodes of a local cluster (--nodes)             (default 1: the single node)
 #   KAFKA_CLUSTER_DATA_DIR      a cluster's data root, node-i under it        (default $PWD/.data/kafka-cluster)
-#   KAFKA_CLUSTER_PORT          PLAINTEXT port of node 1, then +1 per node    (default 19092)
-#   KAFKA_CLUSTER_CONTROLLER_PORT  controller port of node 1, then +1         (default 19192)
+#   KAFKA_CLUSTER_PORT          PLAINTEXT port of node 1, then +1 per node    (default 29092)
+#   KAFKA_CLUSTER_CONTROLLER_PORT  controller port of node 1, then +1         (default 29192)
 #   KAFKA_CLUSTER_HEAP_OPTS     JVM heap flags of each cluster node           (default -Xms128m -Xmx384m)
 set -euo pipefail
 
@@ -458,8 +458,8 @@ cmd_run() {
 # ---------------------------------------------------------------- a local cluster (--nodes N)
 
 CLUSTER_DATA_DIR="${KAFKA_CLUSTER_DATA_DIR:-$PWD/.data/kafka-cluster}"
-CLUSTER_PORT="${KAFKA_CLUSTER_PORT:-19092}"
-CLUSTER_CONTROLLER_PORT="${KAFKA_CLUSTER_CONTROLLER_PORT:-19192}"
+CLUSTER_PORT="${KAFKA_CLUSTER_PORT:-29092}"
+CLUSTER_CONTROLLER_PORT="${KAFKA_CLUSTER_CONTROLLER_PORT:-29192}"
 
 cluster_brokers() {
   local i list=""
