@@ -157,8 +157,8 @@ program
     const env = effectiveEnv(flags, process.env);
     const ch = await openQueryClient(clickhouseSettingsFromEnv(env, flags.dataDir));
     try {
-      const { names, rows } = await ch.query(query);
-      const out = formatSqlResult(names, rows, format);
+      const { names, types, rows } = await ch.query(query);
+      const out = formatSqlResult(names, rows, format, types);
       if (out !== '') console.log(out);
     } finally {
       await ch.close();

@@ -72,16 +72,39 @@ export function formatVertical(names: readonly string[], rows: readonly (readonl
     .join('\n\n');
 }
 
-/** The text `streamtap sql` prints for a result in `format`; strings print as they are, other values as JSON. */
+// Integer and decimal types that ClickHouse hands over as exact text (see runQuery), possibly wrapped.
+const EXACT_NUMBER_TYPE = /^(?:(?:Nullable|LowCardinality)\()*(?:U?Int(?:64|128|256)|Decimal(?:32|64|128|256)?\b)/;
+const NUMBER_TEXT = /^-?\d+(?:\.\d+)?$/;
+
+/**
+ * One JSON object per row. A column of a 64-bit or wider integer or decimal type is written as a bare JSON
+ * number with the exact digits ClickHouse sent, as its own JSON formats do, never through a JS number.
+ */
+function jsonLine(names: readonly string[], row: readonly unknown[], exact: readonly boolean[]): string {
+  const fields = names.map((name, i) => {
+    const v = row[i];
+    const text = exact[i] && typeof v === 'string' && NUMBER_TEXT.test(v) ? v : JSON.stringify(v);
+    return `${JSON.stringify(name)}:${text}`;
+  });
+  return `{${fields.join(',')}}`;
+}
+
+/**
+ * The text `streamtap sql` prints for a result in `format`; strings print as they are, other values as JSON.
+ * `types` (ClickHouse column types) let `json` print wide integers and decimals as exact numbers.
+ */
 export function formatSqlResult(
   names: readonly string[],
   rows: readonly (readonly unknown[])[],
   format: SqlFormat,
+  types: readonly string[] = [],
 ): string {
   const cell = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
   switch (format) {
-    case 'json':
-      return rows.map((r) => JSON.stringify(Object.fromEntries(names.map((n, i) => [n, r[i]])))).join('\n');
+    case 'json': {
+      const exact = names.map((_, i) => EXACT_NUMBER_TYPE.test(types[i] ?? ''));
+      return rows.map((r) => jsonLine(names, r, exact)).join('\n');
+    }
     case 'tsv':
       return [names, ...rows].map((r) => r.map(cell).join('\t')).join('\n');
     case 'vertical':

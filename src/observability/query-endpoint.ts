@@ -10,6 +10,9 @@ import { describeClickHouse, openClickHouse, type ClickHouseSettings } from '../
 
 export interface QueryResult {
   readonly names: readonly string[];
+  /** ClickHouse type of each column (`Int64`, `Nullable(Decimal(38, 3))`, …), in the order of `names` */
+  readonly types?: readonly string[] | undefined;
+  /** 64-bit and wider integers and decimals arrive as their exact text (strings), everything else as JSON */
   readonly rows: readonly (readonly unknown[])[];
 }
 
@@ -62,11 +65,11 @@ export async function runQuery(client: ClickHouseClient, sql: string): Promise<Q
   // 64-bit integers and decimals come back as JSON strings: as JS numbers they would print rounded beyond 2^53.
   const rs = await client.query({
     query: sql,
-    format: 'JSONCompactEachRowWithNames',
+    format: 'JSONCompactEachRowWithNamesAndTypes',
     clickhouse_settings: { output_format_json_quote_64bit_integers: 1, output_format_json_quote_decimals: 1 },
   });
-  const [names = [], ...rows] = await rs.json<unknown[]>();
-  return { names: names.map(String), rows };
+  const [names = [], types = [], ...rows] = await rs.json<unknown[]>();
+  return { names: names.map(String), types: types.map(String), rows };
 }
 
 export function newToken(): string {

@@ -9,7 +9,7 @@ import { closeSharedClickHouse, sharedClickHouse } from '../support/pipeline.js'
 after(closeSharedClickHouse);
 
 test('query results keep Int64, UInt64 and Decimal values exact; floats stay numbers', async () => {
-  const { names, rows } = await runQuery(
+  const { names, types, rows } = await runQuery(
     await sharedClickHouse(),
     `SELECT toInt64('1790012345678901233') AS id, toInt64('-9223372036854775808') AS min,
             toUInt64('18446744073709551615') AS umax, toDecimal128('12345678901234567890.123', 3) AS d, 1.5 AS f`,
@@ -21,5 +21,10 @@ test('query results keep Int64, UInt64 and Decimal values exact; floats stay num
   assert.equal(
     formatSqlResult(names, rows, 'tsv'),
     'id\tmin\tumax\td\tf\n1790012345678901233\t-9223372036854775808\t18446744073709551615\t12345678901234567890.123\t1.5',
+  );
+  // JSON lines carry them as bare numbers with the exact digits, as ClickHouse's own JSON formats do.
+  assert.equal(
+    formatSqlResult(names, rows, 'json', types),
+    '{"id":1790012345678901233,"min":-9223372036854775808,"umax":18446744073709551615,"d":12345678901234567890.123,"f":1.5}',
   );
 });
