@@ -95,6 +95,10 @@ const NEEDS_A_FIX: ReadonlySet<ErrorCode> = new Set([
   ErrorCode.SECRET_MISSING,
   ErrorCode.SCHEMA_MISSING,
   ErrorCode.QUERY_REFUSED,
+  ErrorCode.TEMPLATE_INVALID,
+  ErrorCode.JSON_PATH_INVALID,
+  ErrorCode.STOP_CONDITION_INVALID,
+  ErrorCode.BATCH_POLICY,
   ErrorCode.UNMAPPABLE_NAME,
   ErrorCode.PRIMARY_KEY_FIELD,
 ]);

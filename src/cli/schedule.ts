@@ -82,7 +82,7 @@ export async function runCommand(ctx: Context, flags: ScheduleFlags): Promise<nu
       const counts = await tableCounts(octx, ch, loaded);
       console.log(
         `\n${formatTable(
-          ['table', 'rows (FINAL)'],
+          ['table', 'rows (latest)'],
           counts.map((c) => [c.table, String(c.rows)]),
         )}`,
       );

@@ -131,7 +131,7 @@ export function formatStatus(report: StatusReport, now = Date.now()): string {
     `source ${report.source}  ·  consumer group ${report.groupId}  ·  ClickHouse: ${report.clickhouse}`,
     '',
     formatTable(
-      ['resource', 'last extraction (UTC)', 'outcome', 'records', 'end offsets', 'lag', 'rows (FINAL)'],
+      ['resource', 'last extraction (UTC)', 'outcome', 'records', 'end offsets', 'lag', 'rows (latest)'],
       rows,
     ),
   ];
