@@ -91,6 +91,11 @@ export const authSchema = z.preprocess((v) => (typeof v === 'string' ? { type: v
 export const dataSelectorSchema = z.union([z.string().min(1), z.array(z.union([z.string(), z.number().int()]))]);
 const jsonPath = dataSelectorSchema;
 const stopCondition = z.string().min(1).optional();
+/**
+ * An optional paginator argument that may also be written `null`: in dlt every one of them is a keyword argument
+ * whose default is None, so `"offset_param": null` means "not given" (the default applies).
+ */
+const unset = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
 
 const singlePage = z.strictObject({ type: z.literal('single_page') });
 const autoPaginator = z.strictObject({ type: z.literal('auto') });
@@ -120,31 +125,31 @@ const cursor = z.strictObject({
   type: z.literal('cursor'),
   cursor_path: jsonPath.default('cursors.next'),
   /** query parameter for the cursor; defaults to `cursor` unless cursor_body_path is given */
-  cursor_param: z.string().min(1).optional(),
+  cursor_param: unset(z.string().min(1)),
   /** where the cursor goes in the JSON body of a POST, e.g. `pagination.cursor` */
-  cursor_body_path: jsonPath.optional(),
+  cursor_body_path: unset(jsonPath),
   /** dlt: stop on a page without records; off by default for cursor, as in dlt */
   stop_after_empty_page: z.boolean().default(false),
   /** dlt: JSONPath to a boolean "more pages" flag; false stops */
-  has_more_path: jsonPath.optional(),
+  has_more_path: unset(jsonPath),
   stop_condition: stopCondition,
 });
 const rangeStops = {
   /** JSONPath to the total (items for offset, pages for page_number); null: no total in the response */
   total_path: jsonPath.nullable().default('total'),
   stop_after_empty_page: z.boolean().default(true),
-  has_more_path: jsonPath.optional(),
+  has_more_path: unset(jsonPath),
   stop_condition: stopCondition,
 };
 const offset = z.strictObject({
   type: z.literal('offset'),
   limit: z.number().int().positive(),
   offset: z.number().int().nonnegative().default(0),
-  offset_param: z.string().min(1).optional(),
-  offset_body_path: jsonPath.optional(),
-  limit_param: z.string().min(1).optional(),
-  limit_body_path: jsonPath.optional(),
-  maximum_offset: z.number().int().positive().optional(),
+  offset_param: unset(z.string().min(1)),
+  offset_body_path: unset(jsonPath),
+  limit_param: unset(z.string().min(1)),
+  limit_body_path: unset(jsonPath),
+  maximum_offset: unset(z.number().int().positive()),
   ...rangeStops,
 });
 const pageNumber = z.strictObject({
@@ -152,9 +157,9 @@ const pageNumber = z.strictObject({
   base_page: z.number().int().nonnegative().default(0),
   /** the first page requested; defaults to base_page */
   page: z.number().int().nonnegative().optional(),
-  page_param: z.string().min(1).optional(),
-  page_body_path: jsonPath.optional(),
-  maximum_page: z.number().int().positive().optional(),
+  page_param: unset(z.string().min(1)),
+  page_body_path: unset(jsonPath),
+  maximum_page: unset(z.number().int().positive()),
   ...rangeStops,
 });
 

@@ -14,6 +14,9 @@ import { createAuth } from '../../src/rest/auth.js';
 import { detectPaginator, detectRecordsPath } from '../../src/rest/detector.js';
 import { formatSegments } from '../../src/expressions/json-path.js';
 import { SecretRedactor } from '../../src/rest/errors.js';
+import { createPaginator, PaginationError, type PageRequest } from '../../src/rest/paginators/index.js';
+import { clientOf, pagesOf, sourceOf } from '../unit/rest-support.js';
+import { startDltMockApi } from './dlt-mock-api.js';
 
 const DIR = join(import.meta.dirname, 'dlt');
 
@@ -27,6 +30,30 @@ interface Case {
   readonly path?: string;
   readonly expect?: Record<string, unknown>;
   readonly not_applicable?: string;
+  readonly paginator?: Record<string, unknown>;
+  readonly request?: { url?: string; method?: 'GET' | 'POST'; json?: Record<string, unknown> };
+  readonly steps?: readonly Step[];
+  readonly method?: 'GET' | 'POST';
+  readonly json?: Record<string, unknown>;
+}
+interface StepExpect {
+  has_next_page?: boolean;
+  error?: boolean | string;
+  /** query parameters of the request as it stands (after init or next) */
+  params?: Record<string, string>;
+  no_params?: string[];
+  json?: Record<string, unknown>;
+  url?: string;
+  /** what the next request would carry: a scratch copy of the request after next() */
+  next_params?: Record<string, string>;
+  next_url?: string;
+}
+interface Step {
+  readonly init?: boolean;
+  readonly next?: boolean;
+  readonly update?: { json?: unknown; headers?: Record<string, string>; links?: Record<string, { url: string }> };
+  readonly data?: unknown[] | null;
+  readonly expect: StepExpect;
 }
 interface CaseFile {
   readonly source: { readonly repo: string; readonly commit: string; readonly file: string };
@@ -64,8 +91,96 @@ function subset(actual: unknown, expected: unknown): boolean {
   return Object.entries(expected).every(([k, v]) => subset((actual as Record<string, unknown>)[k], v));
 }
 
+const linkHeader = (links: Record<string, { url: string }>) =>
+  Object.entries(links)
+    .map(([rel, l]) => `<${l.url}>; rel="${rel}"`)
+    .join(', ');
+
+/** The paginator streamtap builds from a dlt paginator dict, as a client paginator of a one-resource config. */
+function paginatorOf(config: Record<string, unknown>, method: 'GET' | 'POST') {
+  const source = parse({
+    client: { base_url: 'http://example.com', paginator: config },
+    resources: [{ name: 'posts', endpoint: { path: 'posts', method } }],
+  });
+  return createPaginator(source.resources[0]?.endpoint.paginator);
+}
+
+const copyRequest = (r: PageRequest): PageRequest => ({
+  ...r,
+  url: new URL(r.url),
+  json: r.json === undefined ? undefined : structuredClone(r.json),
+});
+
+function checkRequest(request: PageRequest, e: StepExpect, label: string): void {
+  for (const [k, v] of Object.entries(e.params ?? {}))
+    assert.equal(request.url.searchParams.get(k), v, `${label}: query ${k} (${request.url.search})`);
+  for (const k of e.no_params ?? []) assert.equal(request.url.searchParams.has(k), false, `${label}: no query ${k}`);
+  if (e.json) assert.deepEqual(request.json, e.json, `${label}: JSON body`);
+  if (e.url) assert.equal(request.url.href, new URL(e.url).href, `${label}: URL`);
+}
+
+/** Plays dlt's paginator unit test as steps against streamtap's paginator of the same config. */
+function checkPaginator(c: Case): void {
+  const paginator = paginatorOf(c.paginator as Record<string, unknown>, c.request?.method ?? 'GET');
+  const request: PageRequest = {
+    url: new URL(c.request?.url ?? 'http://example.com/api/resource'),
+    method: c.request?.method ?? 'GET',
+    json: c.request?.json === undefined ? undefined : structuredClone(c.request.json),
+  };
+  (c.steps ?? []).forEach((step, i) => {
+    const label = `step ${i + 1}`;
+    const e = step.expect;
+    if (step.init) paginator.init(request);
+    if (step.next) paginator.next(request);
+    if (step.update) {
+      const headers: Record<string, string> = { ...step.update.headers };
+      if (step.update.links && Object.keys(step.update.links).length) headers.link = linkHeader(step.update.links);
+      const run = () =>
+        paginator.update({ status: 200, headers, body: step.update?.json ?? null }, (step.data ?? []) as unknown[]);
+      if (e.error) {
+        assert.throws(run, (err: unknown) => {
+          assert.ok(err instanceof PaginationError, `${label}: not a PaginationError: ${String(err)}`);
+          return true;
+        });
+        return;
+      }
+      run();
+    }
+    if (e.has_next_page !== undefined) assert.equal(paginator.hasNextPage, e.has_next_page, `${label}: has_next_page`);
+    checkRequest(request, e, label);
+    if (e.next_params || e.next_url) {
+      const scratch = copyRequest(request);
+      paginator.next(scratch);
+      checkRequest(
+        scratch,
+        { params: e.next_params ?? {}, ...(e.next_url ? { url: e.next_url } : {}) },
+        `${label} (next)`,
+      );
+    }
+  });
+}
+
+/** dlt's `assert_pagination`: page i holds posts i*size .. i*size+size-1. */
+async function checkClientPaginate(c: Case): Promise<void> {
+  const server = await startDltMockApi();
+  const endpoint: Record<string, unknown> = { path: c.path, paginator: c.paginator };
+  if (c.method) endpoint.method = c.method;
+  if (c.json) endpoint.json = c.json;
+  const source = sourceOf({ resources: [{ name: 'posts', endpoint }] }, server.url);
+  const pages = await pagesOf(clientOf(source), 'posts');
+  const { total_pages: total, page_size: size } = c.expect as { total_pages: number; page_size: number };
+  assert.equal(pages.length, total, `pages: ${pages.map((p) => p.url).join(' ')}`);
+  pages.forEach((p, i) =>
+    assert.deepEqual(
+      p.records,
+      Array.from({ length: size }, (_, j) => ({ id: i * size + j, title: `Post ${i * size + j}` })),
+      `page ${i + 1}`,
+    ),
+  );
+}
+
 /** Throws (with a message saying how) when streamtap does not give dlt's outcome. */
-function check(c: Case): void {
+async function check(c: Case): Promise<void> {
   const expect = c.expect ?? {};
   switch (c.kind) {
     case 'config_valid': {
@@ -163,6 +278,10 @@ function check(c: Case): void {
       );
       return;
     }
+    case 'paginator':
+      return checkPaginator(c);
+    case 'client_paginate':
+      return checkClientPaginate(c);
     case 'single_entity_path':
       assert.equal(isSingleEntityPath(c.path as string), expect.single_entity);
       return;
@@ -178,7 +297,7 @@ for (const file of readdirSync(DIR)
   .filter((f) => f.endsWith('.json') && f !== 'known-failures.json')
   .sort()) {
   const data = JSON.parse(readFileSync(join(DIR, file), 'utf8')) as CaseFile;
-  test(`dlt ${data.source.file}`, () => {
+  test(`dlt ${data.source.file}`, async () => {
     const counts = { passed: 0, failed: 0, deviations: 0, notApplicable: 0 };
     const surprises: string[] = [];
     for (const c of data.cases) {
@@ -189,7 +308,7 @@ for (const file of readdirSync(DIR)
       const key = `${file}#${c.id}`;
       let error: unknown;
       try {
-        check(c);
+        await check(c);
       } catch (e) {
         error = e;
       }

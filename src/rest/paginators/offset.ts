@@ -50,7 +50,7 @@ export class OffsetPaginator implements Paginator {
   }
 
   init(request: PageRequest): void {
-    this.range.apply(request);
+    this.range.restart(request);
     this.range.write(request, this.limitParam, this.limitBody, this.config.limit);
   }
 

@@ -40,7 +40,7 @@ export class PageNumberPaginator implements Paginator {
   }
 
   init(request: PageRequest): void {
-    this.range.apply(request);
+    this.range.restart(request);
   }
 
   update(response: PageResponse, records: readonly unknown[]): void {

@@ -145,4 +145,14 @@ export class RangeState {
   apply(request: PageRequest): void {
     this.write(request, this.o.param, this.bodyPath, this.value);
   }
+
+  /** Back to the first page, as dlt's init_request does: a paginator reused for a new walk starts over. */
+  restart(request: PageRequest): void {
+    this.hasNextPage = true;
+    this.value = this.o.initial;
+    this.total = undefined;
+    this.received = 0;
+    this.shortfall = undefined;
+    this.apply(request);
+  }
 }

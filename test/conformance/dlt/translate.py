@@ -286,3 +286,230 @@ for test, names, values in parametrized(IC):
     for i, v in enumerate(values):
         cases.append({"id": f"{test}[{i}]", "test": test, "kind": "none", "not_applicable": "tests dlt's internal placeholder helpers (expand_placeholders, find_expressions) with Python objects; streamtap's placeholders are proven through configs (rest-expressions unit tests)", "input": v})
 write(IC, cases)
+
+# ── tests/sources/helpers/rest_client/test_paginators.py ──
+# dlt's paginator unit tests call methods on paginator objects with mocked responses; their data is translated
+# by hand into steps the runner plays against streamtap's paginator of the same config (kind "paginator"):
+# init / update (a response and the records selected from it; dlt's data=None is no records) / next, each with
+# what dlt asserts afterwards. dlt's private state is read through what it changes: `current_value` and
+# `_next_reference` become the parameter, body field or URL the next request carries ("next_*" expectations
+# look at a scratch copy of the request after next()). Setting `current_value = 2` directly becomes a config
+# that starts at 2 (noted in `adapted`).
+PG = "tests/sources/helpers/rest_client/test_paginators.py"
+NON_EMPTY = [{"some": "data"}]
+cases = []
+
+
+def pcase(cls, test, paginator, steps, request=None, adapted=None, index=None):
+    cid = f"{cls}::{test}" + (f"[{index}]" if index is not None else "")
+    c = {"id": cid, "test": f"{cls}::{test}", "kind": "paginator", "paginator": paginator, "steps": steps,
+         "asserts": "the paginator's has_next_page and the next request after each step, as the dlt test asserts"}
+    if request:
+        c["request"] = request
+    if adapted:
+        c["adapted"] = adapted
+    cases.append(c)
+
+
+def pinvalid(cls, test, paginator, message, index=None):
+    cid = f"{cls}::{test}" + (f"[{index}]" if index is not None else "")
+    cases.append(config_case(f"{cls}::{test}", index if index is not None else 0,
+                             {"client": {"base_url": "https://api.example.com", "paginator": paginator}, "resources": ["posts"]},
+                             "config_invalid", {"dlt_exception": "ValueError", "dlt_message": message},
+                             "the paginator's constructor raises ValueError"))
+    cases[-1]["id"] = cid
+
+
+def pvalid(cls, test, paginator, index=None, expect=None):
+    cid = f"{cls}::{test}" + (f"[{index}]" if index is not None else "")
+    cases.append(config_case(f"{cls}::{test}", index if index is not None else 0,
+                             {"client": {"base_url": "https://api.example.com", "paginator": paginator}, "resources": ["posts"]},
+                             "effective_paginator" if expect else "config_valid",
+                             {"paginator": expect, "resource": 0} if expect else {},
+                             "the paginator's constructor accepts it" + (" with these settings" if expect else "")))
+    cases[-1]["id"] = cid
+
+
+def paginate(cls, test, path, paginator, total_pages=5, method=None, json_body=None):
+    c = {"id": f"{cls}::{test}", "test": f"{cls}::{test}", "kind": "client_paginate", "path": path,
+         "paginator": paginator, "expect": {"total_pages": total_pages, "page_size": 5},
+         "asserts": "assert_pagination(pages): page i holds posts i*5 .. i*5+4 (dlt's mock API, ported to TS)"}
+    if method:
+        c["method"] = method
+    if json_body is not None:
+        c["json"] = json_body
+    cases.append(c)
+
+
+U = lambda json=None, data=NON_EMPTY, headers=None, links=None, **expect: {  # noqa: E731
+    "update": {k: v for k, v in {"json": json, "headers": headers, "links": links}.items() if v is not None},
+    "data": data, "expect": expect}
+INIT = lambda **expect: {"init": True, "expect": expect}  # noqa: E731
+NEXT = lambda **expect: {"next": True, "expect": expect}  # noqa: E731
+
+C = "TestHeaderLinkPaginator"
+pcase(C, "test_update_state_with_next", {"type": "header_link"}, [INIT(), U(links={"next": {"url": "http://example.com/next"}}, has_next_page=True, next_url="http://example.com/next")])
+pcase(C, "test_update_state_without_next", {"type": "header_link"}, [INIT(), U(links={}, has_next_page=False)])
+paginate(C, "test_client_pagination", "/posts_header_link", {"type": "header_link"})
+
+C = "TestJSONLinkPaginator"
+for i, (nup, body, ref, more) in enumerate([
+    (None, {"next": "http://example.com/next", "results": []}, "http://example.com/next", True),
+    ("next_page", {"next_page": "http://example.com/next", "results": []}, "http://example.com/next", True),
+    ("next_page.url", {"next_page": {"url": "http://example.com/next"}, "results": []}, "http://example.com/next", True),
+    (None, {"results": []}, None, False),
+    ("['@odata.nextLink']", {"@odata.nextLink": "http://example.com/odata-nextlink", "value": []}, "http://example.com/odata-nextlink", True),
+    ('["@odata.nextLink"]', {"@odata.nextLink": "http://example.com/odata-nextlink", "value": []}, "http://example.com/odata-nextlink", True),
+]):
+    p = {"type": "json_link"} if nup is None else {"type": "json_link", "next_url_path": nup}
+    exp = {"has_next_page": more}
+    if ref:
+        exp["next_url"] = ref
+    pcase(C, "test_update_state", p, [INIT(), U(json=body, data=[], **exp)], index=i)
+for i, (ref, url, expected) in enumerate([
+    ("http://example.com/api/resource?page=2", "http://example.com/api/resource", "http://example.com/api/resource?page=2"),
+    ("/api/resource?page=2", "http://example.com/api/resource", "http://example.com/api/resource?page=2"),
+    ("/api/resource/subresource?page=3&sort=desc", "http://example.com/api/resource/subresource", "http://example.com/api/resource/subresource?page=3&sort=desc"),
+    ("/api/page/4/items?filter=active", "http://example.com/api/page/3/items", "http://example.com/api/page/4/items?filter=active"),
+    ("/api/resource?page=3&category=books&sort=author", "http://example.com/api/resource?page=2", "http://example.com/api/resource?page=3&category=books&sort=author"),
+    ("/api/resource?page=2", "http://example.com:8080/api/resource", "http://example.com:8080/api/resource?page=2"),
+    ("https://secure.example.com/api/resource?page=2", "https://secure.example.com/api/resource", "https://secure.example.com/api/resource?page=2"),
+    ("/api/resource?page=2&query=%E3%81%82", "http://example.com/api/resource", "http://example.com/api/resource?page=2&query=%E3%81%82"),
+    ("/api/resource?sort=asc", "http://example.com/api/resource?page=1", "http://example.com/api/resource?sort=asc"),
+]):
+    pcase(C, "test_update_request", {"type": "json_link"}, [INIT(), U(json={"next": ref}), NEXT(url=expected)],
+          request={"url": url}, adapted=["paginator._next_reference = ref -> a response whose `next` holds ref"], index=i)
+pcase(C, "test_no_duplicate_params_on_update_request", {"type": "json_link"},
+      [INIT(), U(json={"next": "/api/resource?page=2&param1=value1"}), NEXT(url="http://example.com/api/resource?page=2&param1=value1")],
+      request={"url": "http://example.com/api/resource?param1=value1"})
+paginate(C, "test_client_pagination", "/posts", {"type": "json_link", "next_url_path": "next_page"})
+
+C = "TestSinglePagePaginator"
+pcase(C, "test_update_state", {"type": "single_page"}, [INIT(), U(json={}, has_next_page=False)])
+pcase(C, "test_update_state_with_next", {"type": "single_page"}, [INIT(), U(json={"next": "http://example.com/next", "results": []}, links={"next": {"url": "http://example.com/next"}}, has_next_page=False)])
+paginate(C, "test_client_pagination", "/posts", {"type": "single_page"}, total_pages=1)
+
+C = "TestRangePaginator"
+cases.append({"id": f"{C}::test_init", "test": f"{C}::test_init", "kind": "none",
+              "not_applicable": "RangePaginator is dlt's internal base class (no config type); its param rules are tested through offset and page_number below"})
+cases.append({"id": f"{C}::test_range_paginator_update", "test": f"{C}::test_range_paginator_update", "kind": "none",
+              "not_applicable": "calls RangePaginator's private static helpers with empty names; streamtap refuses empty names at load (test_empty_*_params below)"})
+
+C = "TestOffsetPaginator"
+pcase(C, "test_update_state", {"type": "offset", "offset": 0, "limit": 10},
+      [INIT(), U(json={"total": 20}, has_next_page=True, next_params={"offset": "10"}), U(json={"total": 20}, data=None, has_next_page=False)])
+pvalid(C, "test_page_param_initialization", {"type": "offset", "limit": 100}, 0, {"type": "offset"})
+pcase(C, "test_page_param_initialization", {"type": "offset", "limit": 100}, [INIT(params={"offset": "0"})], index=1)
+pcase(C, "test_page_param_initialization", {"type": "offset", "limit": 100, "offset_param": "offset_param"}, [INIT(params={"offset_param": "0"}, no_params=["offset"])], index=2)
+pcase(C, "test_page_param_initialization", {"type": "offset", "limit": 100, "offset_body_path": "offset_body_path"}, [INIT(json={"offset_body_path": 0}, no_params=["offset"])], request={"method": "POST"}, index=3)
+pcase(C, "test_update_state_with_string_total", {"type": "offset", "offset": 0, "limit": 10}, [INIT(), U(json={"total": "20"}, has_next_page=True, next_params={"offset": "10"})])
+pcase(C, "test_update_state_with_invalid_total", {"type": "offset", "offset": 0, "limit": 10}, [INIT(), U(json={"total": "invalid"}, error=True)])
+pcase(C, "test_update_state_without_total", {"type": "offset", "offset": 0, "limit": 10}, [INIT(), U(json={}, error=True)])
+pcase(C, "test_update_state_with_has_more", {"type": "offset", "offset": 0, "limit": 10, "total_path": None, "has_more_path": "has_more"}, [INIT(), U(json={"has_more": False}, has_next_page=False)])
+pcase(C, "test_update_state_with_string_has_more", {"type": "offset", "offset": 0, "limit": 10, "total_path": None, "has_more_path": "has_more"}, [INIT(), U(json={"has_more": "true"}, has_next_page=True)])
+pcase(C, "test_update_state_with_invalid_has_more", {"type": "offset", "offset": 0, "limit": 10, "total_path": None, "has_more_path": "has_more"}, [INIT(), U(json={"has_more": "invalid"}, error=True)])
+pcase(C, "test_update_state_without_has_more", {"type": "offset", "offset": 0, "limit": 10, "total_path": None, "has_more_path": "has_more"}, [INIT(), U(json={}, error=True)])
+pcase(C, "test_init_request", {"type": "offset", "offset": 123, "limit": 42},
+      [INIT(params={"offset": "123", "limit": "42"}), U(json={"total": 200}), NEXT(params={"offset": "165", "limit": "42"})])
+pinvalid(C, "test_both_offset_param_and_offset_body_path_raises_error", {"type": "offset", "limit": 100, "offset_param": "cursor", "offset_body_path": "page"}, "Either 'offset_param' or 'offset_body_path' must be provided, not both")
+ADAPT_CV = ["paginator.current_value = 2 -> the paginator starts at 2"]
+pcase(C, "test_update_request_json", {"type": "offset", "limit": 100, "offset": 2, "offset_body_path": "offset"}, [INIT(json={"offset": 2})], request={"method": "POST"}, adapted=ADAPT_CV)
+pcase(C, "test_update_request_json_nested", {"type": "offset", "limit": 100, "offset": 2, "offset_body_path": "pagination.offset"}, [INIT(json={"pagination": {"offset": 2}})], request={"method": "POST"}, adapted=ADAPT_CV)
+pcase(C, "test_update_request_json_with_existing_json", {"type": "offset", "limit": 100, "offset": 2, "offset_body_path": "offset"}, [INIT(json={"existing": "data", "offset": 2})], request={"method": "POST", "json": {"existing": "data"}}, adapted=ADAPT_CV)
+pcase(C, "test_maximum_offset", {"type": "offset", "offset": 0, "limit": 50, "maximum_offset": 100, "total_path": None},
+      [INIT(), U(json={"items": []}, has_next_page=True, next_params={"offset": "50"}), U(json={"items": []}, has_next_page=False, next_params={"offset": "100"})])
+paginate(C, "test_client_pagination", "/posts_offset_limit", {"type": "offset", "offset": 0, "limit": 5, "total_path": "total_records"})
+paginate(C, "test_client_pagination_with_json", "/posts_offset_limit_via_json_body", {"type": "offset", "offset": 0, "limit": 5, "offset_body_path": "offset", "limit_body_path": "limit", "total_path": "total_records"}, method="POST", json_body={"limit": 5, "offset": 0, "ids_greater_than": -1})
+pcase(C, "test_stop_after_empty_page", {"type": "offset", "offset": 0, "limit": 50, "maximum_offset": 100, "total_path": None, "stop_after_empty_page": True}, [INIT(), U(json={"items": []}, data=[], has_next_page=False)])
+pvalid(C, "test_guarantee_termination", {"type": "offset", "limit": 10, "total_path": None}, 0)
+pvalid(C, "test_guarantee_termination", {"type": "offset", "limit": 10, "total_path": None, "maximum_offset": 1, "stop_after_empty_page": False}, 1)
+pvalid(C, "test_guarantee_termination", {"type": "offset", "limit": 10, "total_path": None, "has_more_path": "has_more", "stop_after_empty_page": False}, 2)
+MSG = "`total_path`, `maximum_offset`, `has_more_path`, or `stop_after_empty_page` must be provided"
+pinvalid(C, "test_guarantee_termination", {"type": "offset", "limit": 10, "total_path": None, "stop_after_empty_page": False}, MSG, 3)
+pinvalid(C, "test_guarantee_termination", {"type": "offset", "limit": 10, "total_path": None, "stop_after_empty_page": False, "maximum_offset": None}, MSG, 4)
+pinvalid(C, "test_guarantee_termination", {"type": "offset", "limit": 10, "total_path": None, "stop_after_empty_page": False, "maximum_offset": None, "has_more_path": None}, MSG, 5)
+for i, (a, b) in enumerate([(None, None), ("", None), (None, ""), ("", "")]):
+    p = {"type": "offset", "limit": 100, "offset_param": a, "offset_body_path": b}
+    if i == 0:
+        pcase(C, "test_empty_offset_params", p, [INIT(params={"offset": "0"})], index=i)
+    else:
+        pinvalid(C, "test_empty_offset_params", p, "Either 'offset_param' or 'offset_body_path' must be provided", i)
+for i, (a, b) in enumerate([(None, None), ("", None), (None, ""), ("", "")]):
+    p = {"type": "offset", "limit": 100, "limit_param": a, "limit_body_path": b}
+    if i == 0:
+        pcase(C, "test_empty_limit_params", p, [INIT(params={"limit": "100"})], index=i)
+    else:
+        pinvalid(C, "test_empty_limit_params", p, "Either 'limit_param' or 'limit_body_path' must be provided", i)
+
+C = "TestPageNumberPaginator"
+pcase(C, "test_update_state", {"type": "page_number", "base_page": 1, "page": 1, "total_path": "total_pages"},
+      [INIT(), U(json={"total_pages": 3}, has_next_page=True, next_params={"page": "2"}), U(json={"total_pages": 3}, has_next_page=True, next_params={"page": "3"}), U(json={"total_pages": 3}, has_next_page=False)])
+pcase(C, "test_page_param_initialization", {"type": "page_number", "total_path": None}, [INIT(params={"page": "0"})], index=0,
+      adapted=["PageNumberPaginator() with no total_path -> total_path null (the default `total` needs a response to read)"])
+pcase(C, "test_page_param_initialization", {"type": "page_number", "page_param": "page_param", "total_path": None}, [INIT(params={"page_param": "0"}, no_params=["page"])], index=1)
+pcase(C, "test_page_param_initialization", {"type": "page_number", "page_body_path": "page_body_path", "total_path": None}, [INIT(json={"page_body_path": 0}, no_params=["page"])], request={"method": "POST"}, index=2)
+pcase(C, "test_init_request", {"type": "page_number", "base_page": 1, "total_path": None},
+      [INIT(has_next_page=True, params={"page": "1"}), U(json="OK"), NEXT(has_next_page=True, params={"page": "2"}), U(json="OK", data=None), NEXT(has_next_page=False, params={"page": "2"}), INIT(has_next_page=True, params={"page": "1"})])
+pinvalid(C, "test_both_page_param_and_page_body_path_raises_error", {"type": "page_number", "page_param": "cursor", "page_body_path": "page"}, "Either 'page_param' or 'page_body_path' must be provided, not both")
+pcase(C, "test_update_state_with_string_total_pages", {"type": "page_number", "base_page": 1, "page": 1}, [INIT(), U(json={"total": "3"}, has_next_page=True, next_params={"page": "2"})])
+pcase(C, "test_update_state_with_invalid_total_pages", {"type": "page_number", "base_page": 1, "page": 1}, [INIT(), U(json={"total_pages": "invalid"}, error=True)])
+pcase(C, "test_update_state_without_total_pages", {"type": "page_number", "base_page": 1, "page": 1}, [INIT(), U(json={}, error=True)])
+HM = {"type": "page_number", "page": 1, "total_path": None, "has_more_path": "has_more"}
+pcase(C, "test_update_state_with_has_more", HM, [INIT(), U(json={"has_more": False}, has_next_page=False)])
+pcase(C, "test_update_state_with_string_has_more", HM, [INIT(), U(json={"has_more": "true"}, has_next_page=True)])
+pcase(C, "test_update_state_with_invalid_has_more", HM, [INIT(), U(json={"has_more": "invalid"}, error=True)])
+pcase(C, "test_update_state_without_has_more", HM, [INIT(), U(json={}, error=True)])
+pcase(C, "test_update_request_param", {"type": "page_number", "base_page": 1, "page": 1, "page_param": "page"},
+      [INIT(), U(json={"total": 3}), NEXT(params={"page": "2"}), U(json={"total": 3}), NEXT(params={"page": "3"})])
+pcase(C, "test_update_request_json", {"type": "page_number", "base_page": 1, "page": 2, "page_body_path": "page"}, [INIT(json={"page": 2})], request={"method": "POST"}, adapted=ADAPT_CV)
+pcase(C, "test_update_request_json_nested", {"type": "page_number", "base_page": 1, "page": 2, "page_body_path": "page.next"}, [INIT(json={"page": {"next": 2}})], request={"method": "POST"}, adapted=ADAPT_CV)
+pcase(C, "test_update_request_json_with_existing_json", {"type": "page_number", "base_page": 1, "page": 2, "page_body_path": "page"}, [INIT(json={"existing": "data", "page": 2})], request={"method": "POST", "json": {"existing": "data"}}, adapted=ADAPT_CV)
+pcase(C, "test_maximum_page", {"type": "page_number", "base_page": 1, "page": 1, "maximum_page": 3, "total_path": None},
+      [INIT(), U(json={"items": []}, has_next_page=True, next_params={"page": "2"}), U(json={"items": []}, has_next_page=False, next_params={"page": "3"})])
+pcase(C, "test_stop_after_empty_page", {"type": "page_number", "base_page": 1, "page": 1, "maximum_page": 5, "stop_after_empty_page": True, "total_path": None},
+      [INIT(has_next_page=True), U(json={"items": []}, data=[], has_next_page=False, next_params={"page": "1"})])
+paginate(C, "test_client_pagination_one_based", "/posts", {"type": "page_number", "base_page": 1, "page": 1, "total_path": "total_pages"})
+paginate(C, "test_client_pagination_one_based_default_page", "/posts", {"type": "page_number", "base_page": 1, "total_path": "total_pages"})
+paginate(C, "test_client_pagination_zero_based", "/posts_zero_based", {"type": "page_number", "base_page": 0, "page": 0, "total_path": "total_pages"})
+paginate(C, "test_client_pagination_with_json", "/posts/search", {"type": "page_number", "base_page": 1, "page_body_path": "page", "total_path": "total_pages"}, method="POST", json_body={"page_size": 5, "page": 1, "ids_greater_than": -1})
+pvalid(C, "test_guarantee_termination", {"type": "page_number", "total_path": None}, 0)
+pvalid(C, "test_guarantee_termination", {"type": "page_number", "total_path": None, "maximum_page": 1, "stop_after_empty_page": False}, 1)
+MSG = "`total_path`, `maximum_page`, `has_more_path`, or `stop_after_empty_page` must be provided"
+pinvalid(C, "test_guarantee_termination", {"type": "page_number", "total_path": None, "stop_after_empty_page": False}, MSG, 2)
+pinvalid(C, "test_guarantee_termination", {"type": "page_number", "total_path": None, "stop_after_empty_page": False, "maximum_page": None}, MSG, 3)
+pinvalid(C, "test_guarantee_termination", {"type": "page_number", "total_path": None, "stop_after_empty_page": False, "maximum_page": None, "has_more_path": None}, MSG, 4)
+for i, (a, b) in enumerate([(None, None), ("", None), (None, ""), ("", "")]):
+    p = {"type": "page_number", "total_path": None, "page_param": a, "page_body_path": b}
+    if i == 0:
+        pcase(C, "test_empty_params", p, [INIT(params={"page": "0"})], index=i)
+    else:
+        pinvalid(C, "test_empty_params", p, "Either 'page_param' or 'page_body_path' must be provided", i)
+
+C = "TestJSONResponseCursorPaginator"
+pcase(C, "test_update_state", {"type": "cursor", "cursor_path": "next_cursor"}, [INIT(), U(json={"next_cursor": "cursor-2", "results": []}, data=None, has_next_page=True, next_params={"cursor": "cursor-2"})])
+pcase(C, "test_cursor_param_initialization", {"type": "cursor"}, [INIT(), U(json={"cursors": {"next": "c"}}), NEXT(params={"cursor": "c"})], index=0)
+pcase(C, "test_cursor_param_initialization", {"type": "cursor", "cursor_param": "cursor_param"}, [INIT(), U(json={"cursors": {"next": "c"}}), NEXT(params={"cursor_param": "c"}, no_params=["cursor"])], index=1)
+pcase(C, "test_cursor_param_initialization", {"type": "cursor", "cursor_body_path": "cursor_body_path"}, [INIT(), U(json={"cursors": {"next": "c"}}), NEXT(json={"cursor_body_path": "c"}, no_params=["cursor"])], request={"method": "POST"}, index=2)
+pinvalid(C, "test_both_cursor_param_and_cursor_body_path_raises_error", {"type": "cursor", "cursor_path": "next_cursor", "cursor_param": "cursor", "cursor_body_path": "page"}, "Either 'cursor_param' or 'cursor_body_path' must be provided, not both")
+pcase(C, "test_update_state_when_cursor_path_is_empty_string", {"type": "cursor", "cursor_path": "next_cursor"}, [INIT(), U(json={"next_cursor": "", "results": []}, data=None, has_next_page=False)])
+pcase(C, "test_update_state_stop_after_empty_page", {"type": "cursor", "cursor_path": "next_cursor", "stop_after_empty_page": True}, [INIT(), U(json={"next_cursor": "cursor", "results": []}, data=[], has_next_page=False)])
+CH = {"type": "cursor", "cursor_path": "next_cursor", "has_more_path": "has_more"}
+pcase(C, "test_update_has_more_path", CH, [INIT(), U(json={"next_cursor": "cursor", "results": [], "has_more": False}, data=None, has_next_page=False)])
+pcase(C, "test_update_has_more_path_string", CH, [INIT(), U(json={"next_cursor": "cursor", "results": [], "has_more": "false"}, data=None, has_next_page=False)])
+pcase(C, "test_update_has_more_path_true_nonempty_result", CH, [INIT(), U(json={"next_cursor": "cursor", "results": [{"hello": "world"}], "has_more": True}, data=None, has_next_page=True)])
+pcase(C, "test_update_has_more_path_true", CH, [INIT(), U(json={"next_cursor": "cursor", "results": [], "has_more": True}, data=None, has_next_page=True)])
+pcase(C, "test_update_has_more_path_missing", CH, [INIT(), U(json={"next_cursor": "cursor", "results": [["hello", "world"]]}, data=None, error="Has more value not found in the response|has_more_path")])
+ADAPT_NR = ["paginator._next_reference = 'cursor-2' -> a response whose next_cursor is 'cursor-2'"]
+pcase(C, "test_update_request_param", {"type": "cursor", "cursor_path": "next_cursor"}, [INIT(), U(json={"next_cursor": "cursor-2"}), NEXT(params={"cursor": "cursor-2"})], adapted=ADAPT_NR)
+pcase(C, "test_update_request_json", {"type": "cursor", "cursor_path": "next_cursor", "cursor_body_path": "cursor"}, [INIT(), U(json={"next_cursor": "cursor-2"}), NEXT(json={"cursor": "cursor-2"})], request={"method": "POST"}, adapted=ADAPT_NR)
+pcase(C, "test_update_request_json_nested", {"type": "cursor", "cursor_path": "next_cursor", "cursor_body_path": "cursor.next"}, [INIT(), U(json={"next_cursor": "cursor-2"}), NEXT(json={"cursor": {"next": "cursor-2"}})], request={"method": "POST"}, adapted=ADAPT_NR)
+pcase(C, "test_update_request_json_with_existing_json", {"type": "cursor", "cursor_path": "next_cursor", "cursor_body_path": "cursor"}, [INIT(), U(json={"next_cursor": "cursor-2"}), NEXT(json={"existing": "data", "cursor": "cursor-2"})], request={"method": "POST", "json": {"existing": "data"}}, adapted=ADAPT_NR)
+paginate(C, "test_client_pagination_with_param", "/posts_cursor", {"type": "cursor", "cursor_path": "next_cursor"})
+paginate(C, "test_client_pagination_with_json", "/posts/search", {"type": "cursor", "cursor_path": "next_page", "cursor_body_path": "page"}, method="POST", json_body={"ids_greater_than": -1, "page_size": 5, "page_count": 5})
+
+C = "TestHeaderCursorPaginator"
+pcase(C, "test_update_state", {"type": "header_cursor", "cursor_key": "next_cursor"}, [INIT(), U(headers={"next_cursor": "cursor-2"}, has_next_page=True, next_params={"cursor": "cursor-2"})])
+pcase(C, "test_update_state_when_cursor_path_is_empty_string", {"type": "header_cursor", "cursor_key": "next_cursor"}, [INIT(), U(headers={}, has_next_page=False)])
+pcase(C, "test_update_request", {"type": "header_cursor", "cursor_key": "next_cursor", "cursor_param": "cursor"}, [INIT(), U(headers={"next_cursor": "cursor-2"}), NEXT(params={"cursor": "cursor-2"})])
+paginate(C, "test_client_pagination", "/posts_header_cursor", {"type": "header_cursor", "cursor_key": "cursor", "cursor_param": "page"})
+write(PG, cases)
