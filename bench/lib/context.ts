@@ -9,15 +9,21 @@ import { createKafka, kafkaSettingsFromEnv } from '../../src/kafka/client.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import type { StageParams } from './protocol.js';
 
-/** The seed's config, key for key, with `endpoint.params.limit` on the paginated resources. */
+/**
+ * The seed's config, key for key, with `endpoint.params.limit` on the paginated resources and
+ * `state: 'all', period: 'all'` on events: the benchmark reads every event the stand-in serves, where the
+ * config as written reads only the upcoming confirmed ones (SavvyCal's documented defaults).
+ */
 export function benchSource(
   params: Pick<StageParams, 'sourceName' | 'baseUrl' | 'token' | 'pageSize'>,
 ): ResolvedSource {
   const raw = structuredClone(savvycal) as {
-    resources: { endpoint: { paginator?: unknown; params?: Record<string, unknown> } }[];
+    resources: { endpoint: { path: string; paginator?: unknown; params?: Record<string, unknown> } }[];
   };
-  for (const r of raw.resources)
+  for (const r of raw.resources) {
     if (r.endpoint.paginator) r.endpoint.params = { ...r.endpoint.params, limit: params.pageSize };
+    if (r.endpoint.path === '/v1/events') r.endpoint.params = { ...r.endpoint.params, state: 'all', period: 'all' };
+  }
   return parseSourceConfig(raw, {
     name: params.sourceName,
     origin: 'bench',

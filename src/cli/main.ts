@@ -2,7 +2,7 @@
 // 2 the config or the command line is wrong.
 import { Command, Option } from 'commander';
 import { classifyFailure, errorCode, ErrorCode } from '../errors.js';
-import { startMockApi, type EventDetail } from '../mock-api/index.js';
+import { STAND_IN_NOW, startMockApi, type EventDetail } from '../mock-api/index.js';
 import { formatTable, runConsume, withStandIn } from './commands.js';
 import { createContext, DEFAULT_CONFIG, type CommonFlags, type Context } from './context.js';
 import { formatInferResults, inferSchemas } from './schema-infer.js';
@@ -167,13 +167,17 @@ program
 
 program
   .command('mock-api')
-  .description('serve a local stand-in of the scheduling API (for demos, tests and benchmarks)')
+  .description(
+    'serve a local stand-in of the scheduling API (for demos, tests and benchmarks); /v1/events lists the upcoming ' +
+      `confirmed events at the stand-in's clock (${STAND_IN_NOW}) unless ?state= (confirmed, canceled, all) and ` +
+      '?period= (past, upcoming, all) say otherwise, as SavvyCal documents',
+  )
   .option('--port <port>', 'port (0 picks a free one)', '8787')
   .option('--host <host>', 'interface', '127.0.0.1')
   .option('--events <n>', 'number of events', '5000')
   .option('--links <n>', 'number of scheduling links', '25')
   .addOption(
-    new Option('--event-detail <detail>', "'full' events (~2.4 KB) or 'compact' ones without their people (~1.0 KB)")
+    new Option('--event-detail <detail>', "'full' events (~2.6 KB) or 'compact' ones without their people (~1.2 KB)")
       .choices(['full', 'compact'])
       .default('full'),
   )

@@ -101,6 +101,9 @@ const STREAM_EVENT = 2;
 const STREAM_EVENT_REV = 3;
 const STREAM_LINK = 4;
 const STREAM_LINK_REV = 5;
+/** the event fields added after the first release (settings, group sessions, documented nulls): drawn
+ * apart so that adding them changed no value the other streams produce */
+const STREAM_EVENT_LATER = 6;
 
 // id salts, one per kind of id
 const SALT_EVENT = 1;
@@ -890,7 +893,12 @@ export class MockDataset {
       payment,
       metadata,
       url: `https://savvycal.com/events/${id}`,
+      description_settings: { include_attendees: true, include_fields: true, include_link_name: true },
+      is_group_session: false,
+      maximum_group_size: 1,
+      location_settings: null,
     };
+    this.laterFields(event, index);
 
     for (let k = 2; k <= revision; k++) {
       if (isTouchedAt(index, k)) this.reviseEvent(event, index, k, createdMs);
@@ -901,6 +909,39 @@ export class MockDataset {
       event.attendees = [];
     }
     return event;
+  }
+
+  /**
+   * The fields and nulls the newer reference (developers.savvycal.com/api/schemas/event) documents, from
+   * their own PRNG stream: `description_settings`, group sessions, `location_settings` (null or an empty
+   * list: the reference lists no properties for its objects), and a deterministic share of nulls where
+   * the reference allows them — `description`, `location`, `payment.url` and the payment amounts.
+   */
+  private laterFields(event: SavvyCalEvent, index: number): void {
+    const rng = this.rng(STREAM_EVENT_LATER, index);
+    event.description_settings = {
+      include_attendees: rng.chance(0.8),
+      include_fields: rng.chance(0.6),
+      include_link_name: rng.chance(0.7),
+    };
+    if (rng.chance(0.06)) {
+      event.is_group_session = true;
+      event.maximum_group_size = rng.pick([5, 8, 10, 20, 50]);
+    }
+    event.location_settings = rng.chance(0.7) ? null : [];
+    if (rng.chance(0.08)) event.description = null;
+    if (rng.chance(0.08)) event.location = null;
+    const payment = event.payment;
+    if (payment !== null) {
+      if (rng.chance(0.25)) payment.url = null;
+      if (rng.chance(0.2)) {
+        payment.amount_total = null;
+        payment.amount_subtotal = null;
+        payment.amount_tax = null;
+        payment.amount_discount = null;
+        payment.amount_shipping = null;
+      }
+    }
   }
 
   /** Apply the revision-k change to an event (mutates it). Every branch changes the JSON. */

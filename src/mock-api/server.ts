@@ -1,10 +1,11 @@
 // A local stand-in for SavvyCal's public REST API (node:http only).
 //
-//   GET /v1/events       Paginated List of Event resources        (?after, ?before, ?limit)
+//   GET /v1/events       Paginated List of Event resources        (?after, ?before, ?limit, ?state, ?period)
 //   GET /v1/links        Paginated List of Scheduling Link resources
 //   GET /v1/time_zones   top-level JSON array of Time Zone resources (no pagination)
 //
-// Bearer auth, cursor pagination with opaque cursors, limit 1..100 (default 20), deterministic
+// Bearer auth, cursor pagination with opaque cursors, limit 1..100 (default 20), /v1/events filtered by
+// state and period with the documented defaults (upcoming confirmed events; see event-filter.ts), deterministic
 // data (see records.ts), deterministic fault injection, JSON bodies with
 // `content-type: application/json; charset=utf-8`. It never logs.
 
@@ -12,8 +13,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { decodeCursor, encodeCursor, type CursorResource } from './cursor.js';
+import { eventMatches, parseEventFilter, selectsAll, type EventFilter } from './event-filter.js';
 import { MockDataset, type EventDetail } from './records.js';
-import type { ResourceName } from './types.js';
+import type { ResourceName, SavvyCalEvent } from './types.js';
 
 export interface FaultPlan {
   /** every Nth request (counting all requests to list endpoints, 1-based) is answered with a fault instead of data */
@@ -49,8 +51,12 @@ export interface MockApi {
   readonly url: string; // e.g. http://127.0.0.1:PORT  (no trailing slash)
   /** a snapshot: each read returns a fresh copy */
   readonly stats: MockApiStats;
-  /** the records the API currently serves for 'events' | 'links' | 'time_zones', exactly as serialized (parsed JSON objects) */
-  records(resource: ResourceName): unknown[];
+  /**
+   * The records the API currently holds for 'events' | 'links' | 'time_zones', exactly as serialized (parsed
+   * JSON objects). Every event, whatever its state and time, unless `filter` is given: then the events a
+   * walk of /v1/events with those `state` and `period` parameters lists.
+   */
+  records(resource: ResourceName, filter?: EventFilter): unknown[];
   /** change the data: a higher revision modifies a deterministic subset of existing events and links; counts may grow */
   update(change: { revision?: number; events?: number; links?: number }): void;
   close(): Promise<void>;
@@ -161,10 +167,13 @@ class PageCache {
   }
 }
 
+/** Where a page starts: at the beginning, at an `after` cursor (forwards) or at a `before` cursor (backwards). */
+type PageAnchor = { from: 'start'; limit: number } | { from: 'after' | 'before'; position: number; limit: number };
+type ParsedAnchor = ({ ok: true } & PageAnchor) | { ok: false; message: string };
 type ParsedPage = { ok: true; start: number; end: number; limit: number } | { ok: false; message: string };
 
-/** Parse limit/after/before against a collection of `count` records. */
-function parsePage(params: URLSearchParams, resource: CursorResource, count: number): ParsedPage {
+/** Parse limit/after/before (positions in the whole collection, whatever the filter). */
+function parseAnchor(params: URLSearchParams, resource: CursorResource): ParsedAnchor {
   let limit = DEFAULT_LIMIT;
   const rawLimit = params.get('limit');
   if (rawLimit !== null) {
@@ -179,16 +188,25 @@ function parsePage(params: URLSearchParams, resource: CursorResource, count: num
   const hasAfter = after !== null && after !== '';
   const hasBefore = before !== null && before !== '';
   if (hasAfter && hasBefore) return { ok: false, message: 'pass either after or before, not both' };
-  if (hasAfter) {
-    const pos = decodeCursor(resource, after);
-    if (pos === null) return { ok: false, message: 'invalid cursor' };
-    const start = Math.min(pos, count);
+  if (hasAfter || hasBefore) {
+    const position = decodeCursor(resource, hasAfter ? after : (before ?? ''));
+    if (position === null) return { ok: false, message: 'invalid cursor' };
+    return { ok: true, from: hasAfter ? 'after' : 'before', position, limit };
+  }
+  return { ok: true, from: 'start', limit };
+}
+
+/** The page of an unfiltered collection of `count` records. */
+function parsePage(params: URLSearchParams, resource: CursorResource, count: number): ParsedPage {
+  const anchor = parseAnchor(params, resource);
+  if (!anchor.ok) return anchor;
+  const { limit } = anchor;
+  if (anchor.from === 'after') {
+    const start = Math.min(anchor.position, count);
     return { ok: true, start, end: Math.min(start + limit, count), limit };
   }
-  if (hasBefore) {
-    const pos = decodeCursor(resource, before);
-    if (pos === null) return { ok: false, message: 'invalid cursor' };
-    const end = Math.min(pos, count);
+  if (anchor.from === 'before') {
+    const end = Math.min(anchor.position, count);
     return { ok: true, start: Math.max(0, end - limit), end, limit };
   }
   return { ok: true, start: 0, end: Math.min(limit, count), limit };
@@ -261,12 +279,14 @@ class MockApiServer implements MockApi {
     return { requests: this.requestCount, faults: this.faultCount, byPath: Object.fromEntries(this.byPath) };
   }
 
-  records(resource: ResourceName): unknown[] {
+  records(resource: ResourceName, filter?: EventFilter): unknown[] {
     switch (resource) {
       case 'events': {
-        const out: unknown[] = new Array(this.eventCount);
-        for (let i = 0; i < this.eventCount; i++)
-          out[i] = JSON.parse(JSON.stringify(this.dataset.event(i, this.revision)));
+        const out: unknown[] = [];
+        for (let i = 0; i < this.eventCount; i++) {
+          const event = this.dataset.event(i, this.revision);
+          if (filter === undefined || eventMatches(event, filter)) out.push(JSON.parse(JSON.stringify(event)));
+        }
         return out;
       }
       case 'links': {
@@ -361,7 +381,24 @@ class MockApiServer implements MockApi {
     }
 
     const count = resource === 'events' ? this.eventCount : this.linkCount;
-    const page = parsePage(new URLSearchParams(q === -1 ? '' : rawUrl.slice(q + 1)), resource, count);
+    const params = new URLSearchParams(q === -1 ? '' : rawUrl.slice(q + 1));
+    if (resource === 'events') {
+      const filter = parseEventFilter(params);
+      if (!filter.ok) {
+        this.send(res, 400, errorBody(filter.message));
+        return;
+      }
+      if (!selectsAll(filter.filter)) {
+        const anchor = parseAnchor(params, resource);
+        if (!anchor.ok) {
+          this.send(res, 400, errorBody(anchor.message));
+          return;
+        }
+        this.send(res, 200, this.filteredEventsBody(filter.filter, anchor));
+        return;
+      }
+    }
+    const page = parsePage(params, resource, count);
     if (!page.ok) {
       this.send(res, 400, errorBody(page.message));
       return;
@@ -376,6 +413,54 @@ class MockApiServer implements MockApi {
     if (m === null) return 'invalid authorization header';
     if (this.token !== undefined && m[1] !== this.token) return 'invalid token';
     return null;
+  }
+
+  /**
+   * A page of the events `filter` selects. Cursors keep naming positions in the whole collection (so one
+   * stays valid when the data changes): the page collects up to `limit` matching events from the anchor
+   * on (or, for `before`, back from it). `after` is the position past the last one listed, and null when
+   * no matching event follows, so a walk ends on its last non-empty page; `before` is the position of
+   * the first one listed, and null when no matching event precedes it.
+   */
+  private filteredEventsBody(filter: EventFilter, anchor: PageAnchor): Buffer {
+    const count = this.eventCount;
+    const key =
+      anchor.from === 'start'
+        ? `events|${this.revision}|${filter.state}|${filter.period}|start|${anchor.limit}|${count}`
+        : `events|${this.revision}|${filter.state}|${filter.period}|${anchor.from}|${anchor.position}|${anchor.limit}|${count}`;
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return cached;
+    const matches = (i: number): SavvyCalEvent | null => {
+      const event = this.dataset.event(i, this.revision);
+      return eventMatches(event, filter) ? event : null;
+    };
+    const listed: { index: number; event: SavvyCalEvent }[] = [];
+    if (anchor.from === 'before') {
+      for (let i = Math.min(anchor.position, count) - 1; i >= 0 && listed.length < anchor.limit; i--) {
+        const event = matches(i);
+        if (event !== null) listed.unshift({ index: i, event });
+      }
+    } else {
+      const start = anchor.from === 'after' ? anchor.position : 0;
+      for (let i = start; i < count && listed.length < anchor.limit; i++) {
+        const event = matches(i);
+        if (event !== null) listed.push({ index: i, event });
+      }
+    }
+    const first = listed[0]?.index;
+    const last = listed[listed.length - 1]?.index;
+    let hasBefore = false;
+    for (let i = (first ?? 0) - 1; first !== undefined && i >= 0 && !hasBefore; i--) hasBefore = matches(i) !== null;
+    let hasAfter = false;
+    for (let i = (last ?? count) + 1; last !== undefined && i < count && !hasAfter; i++) hasAfter = matches(i) !== null;
+    const before = hasBefore && first !== undefined ? JSON.stringify(encodeCursor('events', first)) : 'null';
+    const after = hasAfter && last !== undefined ? JSON.stringify(encodeCursor('events', last + 1)) : 'null';
+    const entries = listed.map((l) => JSON.stringify(l.event)).join(',');
+    const body = Buffer.from(
+      `{"entries":[${entries}],"metadata":{"before":${before},"after":${after},"limit":${anchor.limit}}}`,
+    );
+    this.cache.set(key, body);
+    return body;
   }
 
   private pageBody(resource: CursorResource, start: number, end: number, limit: number, count: number): Buffer {

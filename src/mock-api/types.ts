@@ -1,5 +1,7 @@
 // Shapes of the SavvyCal API resources served by the mock, named after the public API docs
-// (savvycal.com/docs/api/resources/*). Every value is JSON-safe: no undefined, no Date objects.
+// (savvycal.com/docs/api/resources/* and the newer reference at developers.savvycal.com/api/schemas/*).
+// Every value is JSON-safe: no undefined, no Date objects. `| null` marks what either reference documents
+// as nullable; the stand-in sends null there for a deterministic share of records.
 
 /** Scope Preview: a minimal representation of a personal or team scope. */
 export interface ScopePreview {
@@ -52,6 +54,7 @@ export interface EventConferencing {
   instructions: string | null;
 }
 
+/** Payment; savvycal.com/docs/api/resources/payment documents `url` and every amount as nullable. */
 export interface Payment {
   state: 'awaiting_checkout' | 'paid';
   url: string | null;
@@ -65,13 +68,20 @@ export interface Payment {
 export type EventState =
   'awaiting_approval' | 'awaiting_checkout' | 'confirmed' | 'tentative' | 'canceled' | 'declined' | 'checkout_expired';
 
+/** `description_settings` (developers.savvycal.com/api/schemas/event): three required booleans. */
+export interface DescriptionSettings {
+  include_attendees: boolean;
+  include_fields: boolean;
+  include_link_name: boolean;
+}
+
 export interface SavvyCalEvent {
   id: string;
   state: EventState;
   summary: string;
-  description: string;
+  description: string | null;
   additional_info: string | null;
-  location: string;
+  location: string | null;
   created_at: string;
   start_at: string;
   end_at: string;
@@ -94,6 +104,14 @@ export interface SavvyCalEvent {
   payment: Payment | null;
   metadata: Record<string, string>;
   url: string;
+  description_settings: DescriptionSettings;
+  is_group_session: boolean;
+  maximum_group_size: number;
+  /**
+   * Documented as a nullable list of objects whose properties the reference does not list; the stand-in
+   * serves `null` or `[]` only, rather than invent property names.
+   */
+  location_settings: Record<string, unknown>[] | null;
 }
 
 export interface LinkField {

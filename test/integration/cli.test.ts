@@ -22,6 +22,13 @@ function streamtap(args: string[], env: Record<string, string> = {}) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/**
+ * Of the stand-in's 5000 events (`--mock-api`: seed 42), the ones the seed config as written lists: upcoming
+ * and confirmed at the stand-in's clock, SavvyCal's defaults for /v1/events (test/unit/mock-api-filter.test.ts
+ * derives the same figure; the README's quick start shows it).
+ */
+const UPCOMING_CONFIRMED = 2418;
+
 /** The seed JSON config under a unique source name, so topics, tables and the group are this test's own. */
 function uniqueConfig(): { file: string; name: string; schemasDir: string } {
   const { name, schemasDir } = uniqueSource();
@@ -31,13 +38,14 @@ function uniqueConfig(): { file: string; name: string; schemasDir: string } {
   return { file, name, schemasDir };
 }
 
-test('streamtap run --mock-api: produces, consumes until caught up, prints FINAL counts, exits 0', () => {
+test('streamtap run --mock-api with the seed config as written: the upcoming confirmed events, FINAL counts, exit 0', () => {
   const { file, name, schemasDir } = uniqueConfig();
   const dataDir = mkdtempSync(join(tmpdir(), 'streamtap-data-'));
   const run = streamtap(['run', file, '--mock-api', '--data-dir', dataDir, '--schemas', schemasDir]);
   assert.equal(run.code, 0, run.stderr);
-  assert.match(run.stdout, /events\s+ok\s+250\s+5000\s+0/);
-  assert.match(run.stdout, new RegExp(`${name}\\.events\\s+5000`));
+  // pages of 20 (the API's default limit): 2418 events in 121 pages
+  assert.match(run.stdout, new RegExp(`events\\s+ok\\s+121\\s+${UPCOMING_CONFIRMED}\\s+0`));
+  assert.match(run.stdout, new RegExp(`${name}\\.events\\s+${UPCOMING_CONFIRMED}\\b`));
   assert.match(run.stdout, new RegExp(`${name}\\.timezones\\s+\\d+`));
   assert.match(run.stdout, /streamtap sql "SELECT \* FROM .* FINAL LIMIT 5"/);
 
@@ -52,7 +60,22 @@ test('streamtap run --mock-api: produces, consumes until caught up, prints FINAL
   assert.equal(sql.code, 0, sql.stderr);
   // UInt64 prints as a string from a server and as a number from the embedded engine.
   const counts = JSON.parse(sql.stdout.trim()) as { n: string | number; ids: string | number };
-  assert.deepEqual([Number(counts.n), Number(counts.ids)], [5000, 5000]);
+  assert.deepEqual([Number(counts.n), Number(counts.ids)], [UPCOMING_CONFIRMED, UPCOMING_CONFIRMED]);
+
+  const states = streamtap([
+    'sql',
+    `SELECT count() AS n FROM ${name}.events FINAL WHERE state != 'confirmed' OR end_at <= '2023-01-12 00:00:00'`,
+    '--data-dir',
+    dataDir,
+    '--format',
+    'json',
+  ]);
+  assert.equal(states.code, 0, states.stderr);
+  assert.equal(
+    Number((JSON.parse(states.stdout.trim()) as { n: string | number }).n),
+    0,
+    'no past or unconfirmed event',
+  );
 });
 
 test('sql --format vertical and a query ending in \\G print one Row block per row, names aligned', () => {
@@ -115,7 +138,7 @@ test('a pasted dlt config (no primary key, so append; no schema files) runs: sch
     existsSync(join(schemasDir, name, 'events.avsc')),
     'the inferred schema is written where schema infer writes it',
   );
-  assert.match(run.stdout, new RegExp(`${name}\\.events\\s+5000`));
+  assert.match(run.stdout, new RegExp(`${name}\\.events\\s+${UPCOMING_CONFIRMED}\\b`));
   assert.match(run.stdout, /streamtap sql "SELECT \* FROM \S+ LIMIT 5"/, 'no FINAL suggested for a MergeTree table');
   const engine = streamtap([
     'sql',

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { brokers, uniqueSource } from '../support/pipeline.js';
+import { brokers, uniqueSource, withEveryEvent } from '../support/pipeline.js';
 
 /** Values the tests hand the CLI as secrets; none may ever be printed. */
 export const SECRETS = {
@@ -42,6 +42,7 @@ export function streamtap(args: string[], env: Record<string, string> = {}): Res
     encoding: 'utf8',
     env: baseEnv(env),
     timeout: 180_000,
+    maxBuffer: 64 * 1024 * 1024, // `sql` may print thousands of rows; the 1 MiB default would kill it
   });
   assertNoSecrets(result.stdout, result.stderr);
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -136,7 +137,10 @@ export class Background {
   }
 }
 
-/** The seed JSON config under a unique source name; `mutate` may change it (e.g. break one resource). */
+/**
+ * The seed JSON config under a unique source name, reading every event of the stand-in (`state=all`,
+ * `period=all`); `mutate` may change it (e.g. break one resource).
+ */
 export function uniqueConfig(
   mutate: (config: { resources: { name: string; endpoint: { path: string } }[] }) => void = () => {},
 ): {
@@ -146,9 +150,11 @@ export function uniqueConfig(
   dataDir: string;
 } {
   const { name, schemasDir } = uniqueSource();
-  const config = JSON.parse(readFileSync('pipelines/savvycal.json', 'utf8')) as {
-    resources: { name: string; endpoint: { path: string } }[];
-  };
+  const config = withEveryEvent(
+    JSON.parse(readFileSync('pipelines/savvycal.json', 'utf8')) as {
+      resources: { name: string; endpoint: { path: string; params?: Record<string, unknown> } }[];
+    },
+  );
   mutate(config);
   const dir = mkdtempSync(join(tmpdir(), 'streamtap-ops-'));
   const file = join(dir, `${name}.json`);

@@ -23,6 +23,15 @@ export function uniqueSource(): { name: string; schemasDir: string } {
   return { name, schemasDir };
 }
 
+/** Adds the one line that reads every event (`params: { state: 'all', period: 'all' }`) to a seed config. */
+export function withEveryEvent<
+  T extends { resources: { endpoint: { path: string; params?: Record<string, unknown> } }[] },
+>(config: T): T {
+  for (const r of config.resources)
+    if (r.endpoint.path === '/v1/events') r.endpoint.params = { ...r.endpoint.params, state: 'all', period: 'all' };
+  return config;
+}
+
 export function testLogger() {
   return process.env.STREAMTAP_TEST_LOG ? createLogger(process.env.STREAMTAP_TEST_LOG) : silentLogger;
 }
@@ -31,7 +40,11 @@ export function testKafka(): Kafka {
   return createKafka(kafkaSettingsFromEnv({ KAFKA_BROKERS: brokers }), testLogger());
 }
 
-/** The seed's config pointed at `baseUrl`, with pages of `limit` records on the paginated resources. */
+/**
+ * The seed's config pointed at `baseUrl`, with pages of `limit` records on the paginated resources, and
+ * `state=all&period=all` on events: these tests load every event of the stand-in, where the config as
+ * written reads the upcoming confirmed ones only (SavvyCal's documented defaults).
+ */
 export function seedContext(
   baseUrl: string,
   token: string,
@@ -39,10 +52,11 @@ export function seedContext(
 ): Context {
   const { name, schemasDir } = uniqueSource();
   const raw = structuredClone(savvycal) as {
-    resources: { endpoint: { paginator?: unknown; params?: Record<string, unknown> } }[];
+    resources: { endpoint: { path: string; paginator?: unknown; params?: Record<string, unknown> } }[];
   };
   for (const r of raw.resources)
     if (r.endpoint.paginator && options.limit) r.endpoint.params = { limit: options.limit };
+  withEveryEvent(raw);
   const env = { API_KEY: token };
   return {
     logger: testLogger(),

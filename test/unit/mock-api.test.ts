@@ -3,6 +3,7 @@ import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 
 import {
+  DEFAULT_EVENT_FILTER,
   decodeCursor,
   encodeCursor,
   isTouchedAt,
@@ -16,6 +17,9 @@ import { loadResourceCodec } from '../../src/avro/schema-store.js';
 
 const TOKEN = 'test-token';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
+/** /v1/events lists upcoming confirmed events unless told otherwise; these tests of paging want them all */
+const ALL = 'state=all&period=all';
+const ALL_PARAMS = { state: 'all', period: 'all' };
 
 interface Page {
   entries: Array<Record<string, unknown>>;
@@ -38,11 +42,16 @@ async function getPage(url: string): Promise<Page> {
 }
 
 /** Walk a paginated list with `after` cursors; retries faults (429/5xx) a few times. */
-async function walk(api: MockApi, path: string, limit: number): Promise<Array<Record<string, unknown>>> {
+async function walk(
+  api: MockApi,
+  path: string,
+  limit: number,
+  query: Record<string, string> = {},
+): Promise<Array<Record<string, unknown>>> {
   const out: Array<Record<string, unknown>> = [];
   let cursor: string | null = null;
   for (let pages = 0; pages < 10_000; pages++) {
-    const qs = new URLSearchParams({ limit: String(limit) });
+    const qs = new URLSearchParams({ ...query, limit: String(limit) });
     if (cursor !== null) qs.set('after', cursor);
     let page: Page | null = null;
     for (let attempt = 0; attempt < 5 && page === null; attempt++) {
@@ -84,8 +93,8 @@ describe('mock SavvyCal API', () => {
     assert.match(api.url, /^http:\/\/127\.0\.0\.1:\d+$/);
   });
 
-  it('walking /v1/events with limit=100 yields exactly records("events"), in order', async () => {
-    const walked = await walk(api, '/v1/events', 100);
+  it('walking /v1/events?state=all&period=all with limit=100 yields exactly records("events"), in order', async () => {
+    const walked = await walk(api, '/v1/events', 100, ALL_PARAMS);
     const records = api.records('events');
     assert.equal(walked.length, 5000);
     assert.equal(new Set(ids(walked)).size, 5000);
@@ -99,7 +108,7 @@ describe('mock SavvyCal API', () => {
     assert.deepEqual(walked, api.records('links'));
   });
 
-  it('defaults to limit 20 and returns the Paginated List shape', async () => {
+  it('defaults to limit 20 and the upcoming confirmed events, and returns the Paginated List shape', async () => {
     const { status, body, res } = await getJson(`${api.url}/v1/events`);
     assert.equal(status, 200);
     assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
@@ -110,7 +119,7 @@ describe('mock SavvyCal API', () => {
     assert.equal(page.metadata.limit, 20);
     assert.equal(page.metadata.before, null);
     assert.equal(typeof page.metadata.after, 'string');
-    assert.deepEqual(ids(page.entries), ids(api.records('events').slice(0, 20)));
+    assert.deepEqual(ids(page.entries), ids(api.records('events', DEFAULT_EVENT_FILTER).slice(0, 20)));
   });
 
   it('rejects limit above 100, below 1 or not a number with 400 JSON', async () => {
@@ -219,26 +228,28 @@ describe('mock SavvyCal API', () => {
     assert.equal(decodeCursor('events', cursor), pos);
     const raw = await getJson(`${api.url}/v1/events?after=${cursor}`);
     assert.equal(raw.status, 400, 'an unencoded + arrives as a space');
-    const page = await getPage(`${api.url}/v1/events?after=${encodeURIComponent(cursor)}&limit=3`);
+    const page = await getPage(`${api.url}/v1/events?after=${encodeURIComponent(cursor)}&limit=3&${ALL}`);
     assert.deepEqual(ids(page.entries), ids(api.records('events').slice(pos, pos + 3)));
   });
 
   it('supports before cursors and an empty page past the end', async () => {
     const records = ids(api.records('events'));
     const second = await getPage(
-      `${api.url}/v1/events?after=${encodeURIComponent(encodeCursor('events', 50))}&limit=50`,
+      `${api.url}/v1/events?after=${encodeURIComponent(encodeCursor('events', 50))}&limit=50&${ALL}`,
     );
     assert.deepEqual(ids(second.entries), records.slice(50, 100));
     assert.ok(second.metadata.before !== null);
-    const first = await getPage(`${api.url}/v1/events?before=${encodeURIComponent(second.metadata.before)}&limit=50`);
+    const first = await getPage(
+      `${api.url}/v1/events?before=${encodeURIComponent(second.metadata.before)}&limit=50&${ALL}`,
+    );
     assert.deepEqual(ids(first.entries), records.slice(0, 50));
     assert.equal(first.metadata.before, null);
     const last = await getPage(
-      `${api.url}/v1/events?after=${encodeURIComponent(encodeCursor('events', 4990))}&limit=100`,
+      `${api.url}/v1/events?after=${encodeURIComponent(encodeCursor('events', 4990))}&limit=100&${ALL}`,
     );
     assert.equal(last.entries.length, 10);
     assert.equal(last.metadata.after, null);
-    const past = await getPage(`${api.url}/v1/events?after=${encodeURIComponent(encodeCursor('events', 9999))}`);
+    const past = await getPage(`${api.url}/v1/events?after=${encodeURIComponent(encodeCursor('events', 9999))}&${ALL}`);
     assert.deepEqual(past.entries, []);
     assert.equal(past.metadata.after, null);
   });
@@ -298,10 +309,27 @@ describe('mock SavvyCal API', () => {
       'payment',
       'metadata',
       'url',
+      'description_settings',
+      'is_group_session',
+      'maximum_group_size',
+      'location_settings',
     ]);
     const iso = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
     const states = new Set<string>();
-    const nulls = { canceled_at: 0, additional_info: 0, link: 0, scheduler: 0, payment: 0, rescheduled_at: 0, poll: 0 };
+    const nulls = {
+      canceled_at: 0,
+      additional_info: 0,
+      link: 0,
+      scheduler: 0,
+      payment: 0,
+      rescheduled_at: 0,
+      poll: 0,
+      description: 0,
+      location: 0,
+      location_settings: 0,
+    };
+    const paymentNulls = { url: 0, amount_total: 0 };
+    let groups = 0;
     let bytes = 0;
     for (const e of events) {
       bytes += JSON.stringify(e).length;
@@ -322,7 +350,29 @@ describe('mock SavvyCal API', () => {
         assert.ok(attendees.some((a) => a.is_scheduler === true && a.id === (e.scheduler as { id: string }).id));
       for (const a of attendees) assert.match(a.id as string, /^attendee_[0-9A-HJKMNP-TV-Z]{26}$/);
       for (const k of Object.keys(nulls) as Array<keyof typeof nulls>) if (e[k] === null) nulls[k]++;
+      const payment = e.payment as Record<string, unknown> | null;
+      if (payment !== null) {
+        if (payment.url === null) paymentNulls.url++;
+        if (payment.amount_total === null) {
+          paymentNulls.amount_total++;
+          for (const k of ['amount_subtotal', 'amount_tax', 'amount_discount', 'amount_shipping'])
+            assert.equal(payment[k], null, `${k} is null with amount_total`);
+        }
+      }
+      const settings = e.description_settings as Record<string, unknown>;
+      assert.deepEqual(Object.keys(settings), ['include_attendees', 'include_fields', 'include_link_name']);
+      for (const v of Object.values(settings)) assert.equal(typeof v, 'boolean');
+      assert.equal(typeof e.is_group_session, 'boolean');
+      assert.ok(Number.isInteger(e.maximum_group_size) && (e.maximum_group_size as number) >= 1);
+      if (e.is_group_session === true) groups++;
+      else assert.equal(e.maximum_group_size, 1);
+      assert.ok(
+        e.location_settings === null || (Array.isArray(e.location_settings) && e.location_settings.length === 0),
+      );
+      for (const v of Object.values(e.metadata as Record<string, unknown>)) assert.equal(typeof v, 'string');
     }
+    for (const [k, n] of Object.entries(paymentNulls)) assert.ok(n > 0, `payment.${k} is never null`);
+    assert.ok(groups > 0 && groups < events.length, `${groups} group sessions`);
     for (const s of [
       'confirmed',
       'canceled',
@@ -448,7 +498,7 @@ describe('fault injection', () => {
 
   it('a client that retries faults still reads every record', async () => {
     await withApi({ token: TOKEN, events: 1234, faults: { every: 4, statuses: [429, 502, 503] } }, async (api) => {
-      const walked = await walk(api, '/v1/events', 100);
+      const walked = await walk(api, '/v1/events', 100, ALL_PARAMS);
       assert.deepEqual(ids(walked), ids(api.records('events')));
       assert.ok(api.stats.faults >= 4);
     });
@@ -461,7 +511,7 @@ describe('update()', () => {
       const v1 = api.records('events') as Array<Record<string, unknown>>;
       const l1 = api.records('links') as Array<Record<string, unknown>>;
       api.update({ revision: 2, events: 750, links: 30 });
-      const v2 = await walk(api, '/v1/events', 100);
+      const v2 = await walk(api, '/v1/events', 100, ALL_PARAMS);
       const l2 = await walk(api, '/v1/links', 100);
       assert.deepEqual(v2, api.records('events'));
       assert.equal(v2.length, 750);
@@ -505,10 +555,12 @@ describe('update()', () => {
 
   it('a cursor taken before an update stays valid after it', async () => {
     await withApi({ token: TOKEN, events: 300 }, async (api) => {
-      const page = await getPage(`${api.url}/v1/events?limit=100`);
+      const page = await getPage(`${api.url}/v1/events?limit=100&${ALL}`);
       assert.ok(page.metadata.after !== null);
       api.update({ revision: 2, events: 400 });
-      const next = await getPage(`${api.url}/v1/events?limit=100&after=${encodeURIComponent(page.metadata.after)}`);
+      const next = await getPage(
+        `${api.url}/v1/events?limit=100&after=${encodeURIComponent(page.metadata.after)}&${ALL}`,
+      );
       assert.deepEqual(ids(next.entries), ids(api.records('events').slice(100, 200)));
     });
   });
@@ -520,7 +572,7 @@ describe('determinism', () => {
       const out: string[] = [];
       let cursor: string | null = null;
       do {
-        const url: string = `${api.url}/v1/events?limit=100${cursor === null ? '' : `&after=${encodeURIComponent(cursor)}`}`;
+        const url: string = `${api.url}/v1/events?limit=100&${ALL}${cursor === null ? '' : `&after=${encodeURIComponent(cursor)}`}`;
         const res = await fetch(url, { headers: { authorization: 'Bearer x' } });
         const text = await res.text();
         out.push(text);
@@ -554,7 +606,7 @@ describe('determinism', () => {
     assert.deepEqual(x.link(3, 2), y.link(3, 2));
   });
 
-  it('compact events are the full events without their people, about 1 KB, and fit the events schema', async () => {
+  it('compact events are the full events without their people, about 1.2 KB, and fit the events schema', async () => {
     const full = new MockDataset({ seed: 42, linkPool: 25 });
     const compact = new MockDataset({ seed: 42, linkPool: 25, eventDetail: 'compact' });
     const codec = await loadResourceCodec('schemas', 'savvycal', 'events');
@@ -569,7 +621,7 @@ describe('determinism', () => {
         `event ${i} has values outside the schema`,
       );
     }
-    assert.ok(bytes / 1000 > 900 && bytes / 1000 < 1150, `mean compact event ${bytes / 1000} bytes`);
+    assert.ok(bytes / 1000 > 1100 && bytes / 1000 < 1350, `mean compact event ${bytes / 1000} bytes`);
     await assert.rejects(startMockApi({ eventDetail: 'tiny' as 'full' }), /eventDetail must be 'full' or 'compact'/);
   });
 
