@@ -37,7 +37,9 @@ def config(stop_condition, list_selector):
         },
         "resource_defaults": {"primary_key": "id", "write_disposition": "merge"},
         "resources": [
-            {"name": "events", "endpoint": {"path": "/v1/events", "params": limit, "data_selector": "entries", "paginator": dict(paginator)}},
+            # state/period all: every event, as streamtap's bench stages read them (the seed as written reads
+            # only the upcoming confirmed ones, SavvyCal's documented defaults, which the stand-in applies)
+            {"name": "events", "endpoint": {"path": "/v1/events", "params": {**limit, "state": "all", "period": "all"}, "data_selector": "entries", "paginator": dict(paginator)}},
             {"name": "scheduling_links", "endpoint": {"path": "/v1/links", "params": limit, "data_selector": "entries", "paginator": dict(paginator)}},
             {"name": "timezones", "endpoint": timezones},
         ],
