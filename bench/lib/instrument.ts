@@ -3,7 +3,12 @@
 // events. Nothing under src/ changes; the wrappers only time and count what passes through.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
-import { embeddedRawInsert, type EmbeddedClickHouseClient } from '../../src/clickhouse/embedded-insert.js';
+import {
+  embeddedRawInsert,
+  type AvroInserter,
+  type EmbeddedClickHouseClient,
+  type RawInsert,
+} from '../../src/clickhouse/embedded-insert.js';
 
 /** count / sum / min / max of a series, cheap enough for per-message use */
 export class Tally {
@@ -158,7 +163,7 @@ export function probeInserts(client: ClickHouseClient): InsertProbe {
   // The embedded engine's own insert path (src/clickhouse/embedded-insert.ts) bypasses client.insert.
   const rawInsert = embeddedRawInsert(client);
   if (rawInsert) {
-    (client as EmbeddedClickHouseClient).rawInsert = async (params) => {
+    const timedRaw = async (params: RawInsert): Promise<void> => {
       const t0 = now();
       try {
         return await rawInsert(params);
@@ -167,6 +172,20 @@ export function probeInserts(client: ClickHouseClient): InsertProbe {
         probe.rows.add(lineCount(params.body));
       }
     };
+    // The consumer's byte path: Avro containers through the engine's Avro insert.
+    const avro = rawInsert.avro;
+    const timedAvro: AvroInserter | undefined = avro
+      ? async (params) => {
+          const t0 = now();
+          try {
+            return await avro(params);
+          } finally {
+            probe.ms.add(now() - t0);
+            probe.rows.add(params.records);
+          }
+        }
+      : undefined;
+    (client as EmbeddedClickHouseClient).rawInsert = Object.assign(timedRaw, { avro: timedAvro });
   }
   return probe;
 }

@@ -4,7 +4,9 @@ import type { Type } from 'avsc';
 import { AvroDecodeError } from './single-object.js';
 
 export const CONFLUENT_MAGIC = 0x00;
-const HEADER_LENGTH = 5;
+/** The magic byte and the 4-byte id before the body. */
+export const CONFLUENT_HEADER_LENGTH = 5;
+const HEADER_LENGTH = CONFLUENT_HEADER_LENGTH;
 
 /** The 5 bytes before every body written with registry id `id`. */
 export function confluentHeader(id: number): Buffer {

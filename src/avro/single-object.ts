@@ -5,7 +5,9 @@ import type { Type } from 'avsc';
 import { fingerprintBytes, rabinFingerprint64 } from './fingerprint.js';
 
 export const SINGLE_OBJECT_MARKER = Buffer.from([0xc3, 0x01]);
-const HEADER_LENGTH = 10;
+/** The marker and the 8-byte fingerprint before the body. */
+export const SINGLE_OBJECT_HEADER_LENGTH = 10;
+const HEADER_LENGTH = SINGLE_OBJECT_HEADER_LENGTH;
 
 export class AvroDecodeError extends StreamtapError {
   readonly code = ErrorCode.AVRO_DECODE;

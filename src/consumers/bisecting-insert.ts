@@ -6,25 +6,37 @@ import type { LoadContext, Pending, TopicPlan } from './topic-plan.js';
 /** kafkajs's default heartbeat interval: often enough that a long insert never costs the partition. */
 const HEARTBEAT_EVERY_MS = 3_000;
 
-export interface Rejected {
-  readonly item: Pending;
+export interface Rejected<T = Pending> {
+  readonly item: T;
   readonly error: Error;
+}
+
+/** One insert attempt of `part` with dedup token `token`; resolves once ClickHouse accepted it. */
+export type SendPart<T> = (part: readonly T[], token: string) => Promise<void>;
+
+/** The decoding path's send: the items' encoded rows through the sink's insert. */
+export function sendRows(plan: TopicPlan, ctx: LoadContext): SendPart<Pending> {
+  return (part, token) => ctx.sink.insert(plan.spec, { rows: part.map((p) => p.row), dedupToken: token });
 }
 
 /**
  * Inserts until ClickHouse accepts. While it fails for reasons of its own (down, overloaded), the
  * partition is paused and the insert retried with backoff, heartbeating so the group keeps the
  * partition here. When ClickHouse blames the data, the rows are bisected (each half with a token derived
- * from the chunk's) until the rejected rows are found; those are returned for the dead-letter topic.
+ * from the chunk's) until the rejected rows are found; those are returned for the dead-letter topic. With
+ * `bisect` false the whole part is returned as rejected instead (the byte path: its caller finds the bad
+ * messages by decoding them).
  * Undefined when abandoned (stopping, or the partition was revoked): nothing may be committed.
  */
-export async function insertWithRetry(
+export async function insertWithRetry<T>(
   payload: EachBatchPayload,
   plan: TopicPlan,
-  items: readonly Pending[],
+  items: readonly T[],
   token: string,
   ctx: LoadContext,
-): Promise<Rejected[] | undefined> {
+  send: SendPart<T>,
+  bisect = true,
+): Promise<Rejected<T>[] | undefined> {
   let resume: (() => void) | undefined;
   try {
     return await insertOrIsolate(items, token);
@@ -32,13 +44,11 @@ export async function insertWithRetry(
     resume?.();
   }
 
-  async function insertOrIsolate(part: readonly Pending[], partToken: string): Promise<Rejected[] | undefined> {
+  async function insertOrIsolate(part: readonly T[], partToken: string): Promise<Rejected<T>[] | undefined> {
     for (let attempt = 1; ; attempt++) {
       try {
         const started = Date.now();
-        await whileHeartbeating(payload, () =>
-          ctx.sink.insert(plan.spec, { rows: part.map((p) => p.row), dedupToken: partToken }),
-        );
+        await whileHeartbeating(payload, () => send(part, partToken));
         ctx.timing.insertMs += Date.now() - started;
         ctx.outage.recovered(plan.report.table);
         if (resume) {
@@ -48,7 +58,8 @@ export async function insertWithRetry(
         return [];
       } catch (error) {
         if (isRejectedData(error)) {
-          if (part.length === 1) return [{ item: part[0] as Pending, error: error as Error }];
+          if (!bisect) return part.map((item) => ({ item, error: error as Error }));
+          if (part.length === 1) return [{ item: part[0] as T, error: error as Error }];
           const mid = Math.ceil(part.length / 2);
           const left = await insertOrIsolate(part.slice(0, mid), `${partToken}/a`);
           if (left === undefined) return undefined;

@@ -6,7 +6,7 @@
 // A row is encoded for its writer as soon as it is mapped (`encode`), so a chunk waiting for its
 // insert holds one JSON line per row rather than the row's objects: less for the garbage collector.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { embeddedRawInsert, type RawInserter } from '../clickhouse/embedded-insert.js';
+import { embeddedRawInsert, type AvroInserter, type RawInserter } from '../clickhouse/embedded-insert.js';
 import { CompactLineEncoder, compactBody, type CompactLine } from './json-lines.js';
 import { targetTable } from '../clickhouse/ddl.js';
 
@@ -21,9 +21,19 @@ declare const encoded: unique symbol;
 /** A row as its writer will send it; only the writer that encoded it can read it. */
 export type EncodedRow = { readonly [encoded]: true };
 
+/** An Avro object container and the columns its records fill (names and their types in the table). */
+export interface AvroBody {
+  readonly columns: readonly { readonly name: string; readonly type: string }[];
+  readonly body: Buffer;
+  /** records in the container */
+  readonly records: number;
+}
+
 export interface InsertWriter {
   encode(row: Record<string, unknown>): EncodedRow;
   insert(target: InsertTarget, rows: readonly EncodedRow[], settings: InsertSettings): Promise<void>;
+  /** Inserts an Avro object container; present only where the engine takes Avro bytes (the byte path). */
+  readonly insertAvro?: ((target: InsertTarget, avro: AvroBody, settings: InsertSettings) => Promise<void>) | undefined;
 }
 
 export function insertWriter(client: ClickHouseClient): InsertWriter {
@@ -50,8 +60,14 @@ class ClientInsertWriter implements InsertWriter {
 
 class EmbeddedInsertWriter implements InsertWriter {
   private readonly lines = new CompactLineEncoder();
+  readonly insertAvro: InsertWriter['insertAvro'];
 
-  constructor(private readonly raw: RawInserter) {}
+  constructor(private readonly raw: RawInserter) {
+    const avro: AvroInserter | undefined = raw.avro;
+    this.insertAvro = avro
+      ? (target, { columns, body, records }, settings) => avro({ ...target, columns, body, records, settings })
+      : undefined;
+  }
 
   encode(row: Record<string, unknown>): EncodedRow {
     return this.lines.encode(row) as unknown as EncodedRow;

@@ -10,7 +10,7 @@
 //     shows exactly one row per key, the one with the highest _version.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { SINGLE_SERVER, tableStatements, targetTable, type ClickHouseTopology } from '../clickhouse/ddl.js';
-import { insertWriter, type EncodedRow, type InsertWriter } from './insert-writer.js';
+import { insertWriter, type AvroBody, type EncodedRow, type InsertWriter } from './insert-writer.js';
 import type { RunCompletion } from '../contracts/run-completion.js';
 import { quoteIdentifier, sqlString } from '../clickhouse/quote.js';
 import type { TableSpec } from './table-schema.js';
@@ -19,6 +19,12 @@ export interface InsertBatch {
   /** rows as `encode()` returned them */
   readonly rows: readonly EncodedRow[];
   /** names the exact Kafka offsets the rows came from; equal for a replay of the same offsets */
+  readonly dedupToken: string;
+}
+
+/** Records as one Avro object container (the byte path): what `insertAvro` takes. */
+export interface AvroBatch extends AvroBody {
+  /** as for InsertBatch */
   readonly dedupToken: string;
 }
 
@@ -41,6 +47,9 @@ export interface InsertBatch {
  *   - any other error is an outage (server down, overloaded, timeout, a closed connection): retriable.
  *     The consumer pauses the partition and retries the same batch with backoff until it is accepted or
  *     the consumer stops; `isMissingTable()` errors are followed by `forget()` and `ensureTable()`.
+ * - `insertAvro(spec, batch)`: only when `acceptsAvro`; as `insert`, for records that travel as their Avro
+ *   bytes (byte-lane.ts). When it throws an `isRejectedData()` error the consumer does not bisect: it decodes
+ *   those records and inserts them with `insert`, which finds the bad ones.
  * - `forget(spec)`: after an insert failed because the table is gone; the next `ensureTable` creates it.
  * - `markMissingDeleted(spec, run)`: for a replace table, once per completed run, only after every
  *   record of the run is inserted and committed. Idempotent (applying a run twice marks nothing new).
@@ -51,6 +60,9 @@ export interface Sink {
   forget(spec: TableSpec): void;
   encode(row: Record<string, unknown>): EncodedRow;
   insert(spec: TableSpec, batch: InsertBatch): Promise<void>;
+  /** true when `insertAvro` can be called: the engine takes Avro object containers */
+  readonly acceptsAvro: boolean;
+  insertAvro(spec: TableSpec, batch: AvroBatch): Promise<void>;
   /** Returns how many keys were marked deleted. */
   markMissingDeleted(
     spec: TableSpec,
@@ -90,15 +102,29 @@ export class ClickHouseSink implements Sink {
 
   async insert(spec: TableSpec, batch: InsertBatch): Promise<void> {
     if (batch.rows.length === 0) return;
-    await this.writer.insert(spec, batch.rows, {
+    await this.writer.insert(spec, batch.rows, this.insertSettings(batch.dedupToken));
+  }
+
+  get acceptsAvro(): boolean {
+    return this.writer.insertAvro !== undefined;
+  }
+
+  async insertAvro(spec: TableSpec, batch: AvroBatch): Promise<void> {
+    if (batch.records === 0) return;
+    if (!this.writer.insertAvro) throw new Error('this ClickHouse connection takes no Avro inserts');
+    await this.writer.insertAvro(spec, batch, this.insertSettings(batch.dedupToken));
+  }
+
+  private insertSettings(dedupToken: string): Readonly<Record<string, string | number>> {
+    return {
       insert_deduplicate: 1,
-      insert_deduplication_token: batch.dedupToken,
+      insert_deduplication_token: dedupToken,
       // Rows are already one per key (latest.ts): collapsing the block on insert would find nothing.
       optimize_on_insert: 0,
       // On a Distributed table, return only once the shards have the rows, so the commit that follows
       // never covers rows still queued on this server.
       ...(this.topology.distributed ? { distributed_foreground_insert: 1 } : {}),
-    });
+    };
   }
 
   /**

@@ -20,6 +20,7 @@ import { quoteIdentifier, sqlString } from '../clickhouse/quote.js';
 import { latestViewSql, SINGLE_SERVER, type ClickHouseTopology } from '../clickhouse/ddl.js';
 import { parseType, renderType, widenColumn, type ChType } from '../clickhouse/column-types.js';
 import { compileRowMapperFor, schemaColumns, type TableSpec } from './table-schema.js';
+import { byteWriter, type ByteWriter } from './byte-lane.js';
 
 export class SchemaEvolutionError extends StreamtapError {
   readonly code = ErrorCode.SCHEMA_INCOMPATIBLE;
@@ -83,6 +84,8 @@ export class TableEvolution {
   /** writer fingerprints the table is known to fit, with their row mappers for the current columns */
   private readonly mappers = new Map<bigint, RowMapper>();
   private readonly fitted = new Set<bigint>();
+  /** per writer fingerprint: its byte path for the current columns, or null when it keeps the decoding path */
+  private readonly byteWriters = new Map<bigint, ByteWriter | null>();
   private last: { readonly writer: WriterSchema; readonly mapper: RowMapper } | undefined;
   /** the end of the last prepare() that reads or alters the table */
   private turn: Promise<void> = Promise.resolve();
@@ -129,6 +132,26 @@ export class TableEvolution {
     }
     this.last = { writer, mapper };
     return mapper(value);
+  }
+
+  /**
+   * The byte path of `writer` into the table as it is now (byte-lane.ts), or undefined when its records
+   * must be decoded. Call after `prepare()` for messages of this writer.
+   */
+  bytesFor(writer: WriterSchema): ByteWriter | undefined {
+    let lane = this.byteWriters.get(writer.fingerprint);
+    if (lane === undefined) {
+      const columns = this.columns ?? new Map(this.spec.columns.map((c) => [c.name, c.ch]));
+      const made = byteWriter(writer, columns, this.spec.primaryKey);
+      lane = 'reason' in made ? null : made;
+      if ('reason' in made)
+        this.logger.info(
+          { table: this.name, schema: describeWriter(writer), reason: made.reason },
+          'records of this schema are decoded before insert (the byte path cannot take them)',
+        );
+      this.byteWriters.set(writer.fingerprint, lane);
+    }
+    return lane ?? undefined;
   }
 
   private async fitNew(
@@ -244,6 +267,7 @@ export class TableEvolution {
       );
       await this.readColumns();
       this.mappers.clear();
+      this.byteWriters.clear();
       this.last = undefined;
     }
     for (const w of writers) this.fitted.add(w.fingerprint);

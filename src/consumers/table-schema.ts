@@ -104,7 +104,12 @@ const SCALARS: Readonly<Record<string, ScalarName>> = {
   boolean: 'Bool',
 };
 
-function namedTypes(schema: AvroType, into = new Map<string, AvroObject>(), namespace = ''): Map<string, AvroObject> {
+/** Named types of a schema (records, enums, fixed) by name and full name, for references to them. */
+export function namedTypes(
+  schema: AvroType,
+  into = new Map<string, AvroObject>(),
+  namespace = '',
+): Map<string, AvroObject> {
   if (Array.isArray(schema)) for (const b of schema) namedTypes(b, into, namespace);
   else if (schema && typeof schema === 'object') {
     const t = schema as AvroObject;

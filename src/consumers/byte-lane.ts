@@ -1,0 +1,132 @@
+// Which writer schemas' messages may reach ClickHouse as their Avro bytes (the byte path), and what the
+// consumer still reads of each body on that path: the primary key and `_version`, nothing else.
+//
+// ClickHouse's Avro reader stores a body in the table's columns exactly as the decoding path would
+// (test/integration/consumer-byte-path.test.ts compares them row for row) as long as every field's Avro type
+// maps to its column natively:
+//   string, enum → String; int → Int32; long → Int64 (UInt64 for `_version`); float → Float32;
+//   double → Float64; boolean → Bool; timestamp-millis → DateTime64(3, 'UTC');
+//   record → Tuple of the same elements in the same order; array → Array; map → Map(String, …);
+//   ["null", T] → Nullable(T), or, for a record, array or map column that is not Nullable, T's default
+//   (an all-default tuple, [] or {}), which is what the decoding path's null reads as there too.
+// Anything the decoding path turns into text (bytes and fixed as base64, other unions and recursive records
+// as JSON, a scalar in a column widened to String) or into a wider type than its own (a table evolved past
+// this writer: Int32 in an Int64 column, a tuple with elements this writer lacks) keeps the decoding path,
+// as do messages whose writer the table does not fit yet. docs/consumers.md lists these cases.
+import type { Type } from 'avsc';
+import { avroType } from '../avro/exact-long.js';
+import type { WriterSchema } from '../avro/schema-store.js';
+import { renderType, type ChType } from '../clickhouse/column-types.js';
+import { containerHeader, type ContainerHeader } from './avro-container.js';
+import { namedTypes, schemaColumns } from './table-schema.js';
+
+/** A writer schema whose messages go to ClickHouse as bytes. */
+export interface ByteWriter {
+  readonly writer: WriterSchema;
+  /** the insert's columns, in the writer's field order, with their types in the table */
+  readonly columns: readonly { readonly name: string; readonly type: string }[];
+  readonly header: ContainerHeader;
+  /**
+   * The key fields and `_version` of one body, other fields skipped unread. Throws when the body does not
+   * hold exactly one record of the writer schema (truncated, trailing bytes, a bad union branch).
+   */
+  readonly readKey: (body: Buffer) => Record<string, unknown>;
+}
+
+type AvroObject = { readonly [key: string]: unknown };
+
+/**
+ * The byte path for `writer` into a table with columns `table`, or why its messages keep the decoding path.
+ * `keyFields` are the primary key's fields (Avro names).
+ */
+export function byteWriter(
+  writer: WriterSchema,
+  table: ReadonlyMap<string, ChType>,
+  keyFields: readonly string[],
+): ByteWriter | { readonly reason: string } {
+  const named = namedTypes(writer.schema);
+  const own = schemaColumns(writer.schema, keyFields);
+  const columns: { name: string; type: string }[] = [];
+  for (const [i, field] of writer.schema.fields.entries()) {
+    const have = table.get(field.name);
+    const want = own[i]?.ch;
+    if (!have || !want) return { reason: `the table has no column ${field.name}` };
+    if (renderType(have) !== renderType(want))
+      return {
+        reason: `${field.name}: the table has ${renderType(have)}, this writer's own type is ${renderType(want)}`,
+      };
+    if (!native(field.type, have, named, field.name === '_version'))
+      return { reason: `${field.name}: the decoding path converts its values (text, base64 or JSON)` };
+    columns.push({ name: field.name, type: renderType(have) });
+  }
+  let readKey: ByteWriter['readKey'];
+  try {
+    readKey = keyReader(writer, keyFields);
+  } catch (error) {
+    return { reason: `cannot read the key fields alone: ${(error as Error).message}` };
+  }
+  return { writer, columns, header: containerHeader(writer.schema), readKey };
+}
+
+/** A reader of the key fields and `_version` only, resolved against the writer so the rest is skipped. */
+function keyReader(writer: WriterSchema, keyFields: readonly string[]): (body: Buffer) => Record<string, unknown> {
+  const wanted = new Set([...keyFields, '_version']);
+  const fields = writer.schema.fields.filter((f) => wanted.has(f.name)).map((f) => ({ name: f.name, type: f.type }));
+  if (fields.length !== wanted.size) throw new Error(`the schema lacks one of ${[...wanted].join(', ')}`);
+  const reader: Type = avroType({
+    type: 'record',
+    name: writer.schema.name,
+    ...(writer.schema.namespace ? { namespace: writer.schema.namespace } : {}),
+    fields,
+  });
+  const resolver = reader.createResolver(writer.type);
+  return (body) => reader.fromBuffer(body, resolver) as Record<string, unknown>;
+}
+
+const PRIMITIVE: Readonly<Record<string, string>> = {
+  string: 'String',
+  enum: 'String',
+  int: 'Int32',
+  long: 'Int64',
+  float: 'Float32',
+  double: 'Float64',
+  boolean: 'Bool',
+};
+
+/** True when ClickHouse's Avro reader stores values of Avro `type` in a column of type `ch` as the decoding path does. */
+function native(type: unknown, ch: ChType, named: ReadonlyMap<string, AvroObject>, isVersion = false): boolean {
+  if (Array.isArray(type)) {
+    const branches = type.filter((b) => b !== 'null');
+    if (branches.length !== 1 || type.length !== 2) return false;
+    const inner = branches[0];
+    if (ch.kind === 'nullable') return native(inner, ch.inner, named);
+    return (ch.kind === 'tuple' || ch.kind === 'array' || ch.kind === 'map') && native(inner, ch, named);
+  }
+  const t = typeof type === 'string' ? (named.get(type) ?? type) : type;
+  if (typeof t === 'string') {
+    if (isVersion && t === 'long') return ch.kind === 'scalar' && ch.name === 'UInt64';
+    return ch.kind === 'scalar' && PRIMITIVE[t] === ch.name;
+  }
+  const o = t as AvroObject;
+  if (o.logicalType === 'timestamp-millis')
+    return o.type === 'long' && ch.kind === 'scalar' && ch.name === 'DateTime64';
+  if (o.logicalType !== undefined) return false;
+  switch (o.type) {
+    case 'record': {
+      const fields = (o.fields ?? []) as readonly AvroObject[];
+      if (ch.kind !== 'tuple' || fields.length === 0 || fields.length !== ch.fields.length) return false;
+      return fields.every((f, i) => {
+        const [name, element] = ch.fields[i] as readonly [string, ChType];
+        return f.name === name && native(f.type, element, named);
+      });
+    }
+    case 'array':
+      return ch.kind === 'array' && native(o.items, ch.items, named);
+    case 'map':
+      return ch.kind === 'map' && native(o.values, ch.values, named);
+    case 'enum':
+      return ch.kind === 'scalar' && ch.name === 'String';
+    default:
+      return typeof o.type === 'string' && PRIMITIVE[o.type] !== undefined && native(o.type, ch, named, isVersion);
+  }
+}
