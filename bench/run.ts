@@ -467,6 +467,7 @@ function detailLines(s: StageSummary, results: readonly StageResult[]): string[]
         `setup (ClickHouse tables, admin, group join ${d.groupJoinMs} ms, first fetch) ${f(d.setupSeconds)} s; steady ${Number(d.steadyRate).toLocaleString('en-US')} records/s after the first batch`,
         `in eachBatch ${pct(d.batchShare)} of the time: ${d.batches.messages.count} batches of ${d.batches.messages.avg} messages on average; ClickHouse insert ${pct(d.insertShare)} (${d.inserts.rows.count} inserts of ${d.inserts.rows.avg} rows, ${d.inserts.ms.avg} ms each, ${Number(d.inserts.rowsPerSecondInside).toLocaleString('en-US')} rows/s inside insert), offset commits ${pct(d.commitShare)}`,
         `${d.fetches.ms.count} fetches, ${d.fetches.ms.avg} ms each`,
+        `${f((cpu * 1e6) / Math.max(r.records, 1), 1)} µs of CPU per record (process.cpuUsage over the measured work)`,
       );
       break;
     case 'insert-limit':
@@ -477,6 +478,10 @@ function detailLines(s: StageSummary, results: readonly StageResult[]): string[]
         specific.push(
           `same rows, split: JSON.stringify into one JSONEachRow Buffer ${f(d.engine.serializeSeconds)} s (${d.engine.jsonBytesPerRow} B/row), chdb rawInsert of it ${f(d.engine.rawInsertSeconds)} s = ${Number(d.engine.rawInsertRate).toLocaleString('en-US')} rows/s for the engine alone, ${Number(d.engine.serializePlusRawRate).toLocaleString('en-US')} rows/s serialize + engine`,
         );
+        if (d.engine.avroIngestRate)
+          specific.push(
+            `same records as Avro (${d.engine.avroBytesPerRow} B/row), one object container per resource built outside the clock, the engine's own ingestion of it ${f(d.engine.avroInsertSeconds)} s = ${Number(d.engine.avroIngestRate).toLocaleString('en-US')} rows/s (the byte path's limit)`,
+          );
       }
       break;
     case 'dlt': {

@@ -42,6 +42,10 @@ export interface StageSummary {
   readonly limit?: StageName;
   /** this stage's rate / its limit's rate, per repetition */
   readonly ofLimit?: Spread | null;
+  /** consume: its rate / the engine's own ingestion of the same Avro bytes (insert-limit's avroIngestRate), per repetition */
+  readonly ofAvroLimit?: Spread | null;
+  /** CPU microseconds of the stage process per record, per repetition */
+  readonly cpuUsPerRecord?: Spread | null;
   readonly failures: readonly string[];
 }
 
@@ -60,6 +64,16 @@ export function summarise(results: readonly StageResult[]): StageSummary[] {
       });
       ofLimit = spread(ratios);
     }
+    const avroRatios = ok.flatMap((r) => {
+      if (stage !== 'consume') return [];
+      const l = results.find((x) => x.stage === 'insert-limit' && x.rep === r.rep && x.ok);
+      const avro = (l?.details as { engine?: { avroIngestRate?: number } } | undefined)?.engine?.avroIngestRate;
+      return avro ? [r.rate / avro] : [];
+    });
+    const cpuPerRecord = ok.flatMap((r) => {
+      const cpu = r.cpuS ?? (r.cpuUserS === undefined ? undefined : (r.cpuUserS ?? 0) + (r.cpuSystemS ?? 0));
+      return cpu === undefined || r.records <= 0 ? [] : [(cpu * 1e6) / r.records];
+    });
     out.push({
       stage,
       title: STAGE_TITLES[stage],
@@ -75,6 +89,8 @@ export function summarise(results: readonly StageResult[]): StageSummary[] {
       machineBusy: spread(ok.flatMap((r) => (r.side?.machineBusy == null ? [] : [r.side.machineBusy]))),
       machineSteal: spread(ok.flatMap((r) => (r.side?.machineSteal == null ? [] : [r.side.machineSteal]))),
       ...(ofLimit !== undefined ? { limit, ofLimit } : {}),
+      ...(avroRatios.length > 0 ? { ofAvroLimit: spread(avroRatios) } : {}),
+      ...(stage === 'consume' || stage === 'produce' ? { cpuUsPerRecord: spread(cpuPerRecord) } : {}),
       failures: mine.filter((r) => !r.ok).map((r) => `rep ${r.rep}: ${(r.error ?? 'failed').split('\n')[0] ?? ''}`),
     });
   }
@@ -95,11 +111,11 @@ export function markdownTable(summaries: readonly StageSummary[], repeat: number
       : '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
   const rows = summaries.map((s) => {
     if (!s.rate) return `| ${s.stage} | FAILED: ${s.failures.join('; ').replace(/\|/g, '/')} |`;
-    const ofLimit = s.ofLimit
-      ? `${pct(s.ofLimit.median)}${s.ofLimit.n > 1 ? ` (${pct(s.ofLimit.min)} – ${pct(s.ofLimit.max)})` : ''} of ${s.limit}`
-      : s.limit
-        ? `(${s.limit} failed)`
-        : '';
+    const range = (x: Spread): string => `${pct(x.median)}${x.n > 1 ? ` (${pct(x.min)} – ${pct(x.max)})` : ''}`;
+    const ofLimit =
+      (s.ofLimit ? `${range(s.ofLimit)} of ${s.limit}` : s.limit ? `(${s.limit} failed)` : '') +
+      (s.ofAvroLimit ? `; ${range(s.ofAvroLimit)} of the engine's Avro ingestion` : '') +
+      (s.cpuUsPerRecord ? `; ${Math.round(s.cpuUsPerRecord.median)} µs CPU/record` : '');
     const rss = s.maxRssMB ? int(s.maxRssMB.max) : '';
     const cpu = s.cpuS ? s.cpuS.median.toFixed(1) : '';
     const busy = s.machineBusy

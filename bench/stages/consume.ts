@@ -9,6 +9,10 @@ import { consume } from '../../src/consumers/consume.js';
 import { ClickHouseSink } from '../../src/consumers/sink.js';
 import { quoteIdentifier } from '../../src/clickhouse/quote.js';
 import { compileRowMapper, tableSpec } from '../../src/consumers/table-schema.js';
+import { objectContainer } from '../../src/consumers/avro-container.js';
+import { byteWriter } from '../../src/consumers/byte-lane.js';
+import { avroFileInsert } from '../../src/clickhouse/embedded-insert.js';
+import { SINGLE_OBJECT_HEADER_LENGTH } from '../../src/avro/single-object.js';
 import { selectResources } from '../../src/config/select.js';
 import { createVersionClock } from '../../src/producers/version-clock.js';
 import { RestClient } from '../../src/rest/client.js';
@@ -115,6 +119,10 @@ export async function runConsume(params: StageParams): Promise<StageResult> {
  * With the embedded engine it also splits that insert in two, on a twin table: JSON.stringify of the
  * rows into one JSONEachRow Buffer, and chdb's own zero-copy `rawInsert` of that Buffer (the engine's
  * parse + write, without the client's row stream and the connection's string concatenation).
+ *
+ * And the limit of the consumer's byte path: the engine's own ingestion of the same records' Avro bytes,
+ * one object container per resource built outside the clock, through the embedded Avro insert the
+ * consumer uses (a third database); only that insert is timed.
  */
 export async function runInsertLimit(params: StageParams): Promise<StageResult> {
   const source = benchSource(params);
@@ -142,6 +150,8 @@ export async function runInsertLimit(params: StageParams): Promise<StageResult> 
   // Own databases, so they never share tables with consume() when CLICKHOUSE_URL names one server.
   const database = `${source.name}_bare`;
   const rawDatabase = `${source.name}_raw`;
+  const avroDatabase = `${source.name}_avro`;
+  const avroInsert = raw ? avroFileInsert(raw) : undefined;
   const rest = new RestClient(source, { secrets: { env: { API_KEY: params.token } } });
   try {
     const result = await measure(params, async () => {
@@ -153,6 +163,9 @@ export async function runInsertLimit(params: StageParams): Promise<StageResult> 
       let jsonBytes = 0;
       let inserts = 0;
       let prepMs = 0;
+      let avroMs = 0;
+      let avroBytes = 0;
+      let avroRecords = 0;
       const counts: Record<string, number> = {};
       for (const resource of resources) {
         const codec = await loadResourceCodec(params.schemasDir, source.name, resource.tableName);
@@ -167,6 +180,8 @@ export async function runInsertLimit(params: StageParams): Promise<StageResult> 
         const toRow = compileRowMapper(spec);
         await sink.ensureTable(spec);
         if (raw) await sink.ensureTable({ ...spec, database: rawDatabase });
+        if (avroInsert) await sink.ensureTable({ ...spec, database: avroDatabase });
+        const bodies: Buffer[] = [];
         const table = `${quoteIdentifier(database)}.${quoteIdentifier(resource.tableName)}`;
         let rows: Record<string, unknown>[] = [];
         counts[resource.tableName] = 0;
@@ -196,7 +211,9 @@ export async function runInsertLimit(params: StageParams): Promise<StageResult> 
             value._extracted_at = page.fetchedAt;
             value._run_id = 'bench';
             value._version = nextVersion();
-            rows.push(toRow(decoder.decode(codec.encode(value)).value));
+            const message = codec.encode(value);
+            if (avroInsert) bodies.push(message.subarray(SINGLE_OBJECT_HEADER_LENGTH));
+            rows.push(toRow(decoder.decode(message).value));
           }
           if (rows.length >= params.insertBatch) {
             prepMs += performance.now() - p0;
@@ -206,6 +223,27 @@ export async function runInsertLimit(params: StageParams): Promise<StageResult> 
         }
         prepMs += performance.now() - p0;
         await flush();
+        if (avroInsert) {
+          const lane = byteWriter(codec, new Map(spec.columns.map((c) => [c.name, c.ch])), spec.primaryKey);
+          if ('reason' in lane) throw new Error(`${resource.tableName}: no byte path (${lane.reason})`);
+          const body = objectContainer(lane.header, bodies);
+          const t = performance.now();
+          await avroInsert({
+            database: avroDatabase,
+            table: resource.tableName,
+            columns: lane.columns,
+            body,
+            records: bodies.length,
+            settings: {
+              insert_deduplicate: 1,
+              insert_deduplication_token: `bench-${resource.tableName}`,
+              optimize_on_insert: 0,
+            },
+          });
+          avroMs += performance.now() - t;
+          avroBytes += body.length;
+          avroRecords += bodies.length;
+        }
       }
       checkCounts('insert-limit', counts, params.expected);
       const records = total(counts);
@@ -228,6 +266,14 @@ export async function runInsertLimit(params: StageParams): Promise<StageResult> 
                   rawInsertRate: Math.round(records / (rawInsertMs / 1000)),
                   // JSON.stringify + engine: what any JSONEachRow path must pay at least
                   serializePlusRawRate: Math.round(records / ((serializeMs + rawInsertMs) / 1000)),
+                  ...(avroInsert
+                    ? {
+                        // the byte path's limit: the engine ingesting the same records' Avro bytes, one container per resource
+                        avroBytesPerRow: Math.round(avroBytes / avroRecords),
+                        avroInsertSeconds: avroMs / 1000,
+                        avroIngestRate: Math.round(avroRecords / (avroMs / 1000)),
+                      }
+                    : {}),
                 },
               }
             : {}),
@@ -240,6 +286,12 @@ export async function runInsertLimit(params: StageParams): Promise<StageResult> 
       checkCounts(
         'insert-limit raw (FINAL)',
         await finalCounts(client, rawDatabase, Object.keys(params.expected)),
+        params.expected,
+      );
+    if (avroInsert)
+      checkCounts(
+        'insert-limit Avro (FINAL)',
+        await finalCounts(client, avroDatabase, Object.keys(params.expected)),
         params.expected,
       );
     return result;

@@ -79,7 +79,7 @@ export function withRawInsert(
  * Inserts through a temporary file (removed when the insert settles, and the directory at exit): the
  * container is written once, read once by the engine, and never held as a string.
  */
-function avroFileInsert(engine: Pick<ChdbExtension, 'queryAsync'>): AvroInserter {
+export function avroFileInsert(engine: Pick<ChdbExtension, 'queryAsync'>): AvroInserter {
   let dir: string | undefined;
   let next = 0;
   return async ({ database, table, columns, body, settings }) => {
