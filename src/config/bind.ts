@@ -26,6 +26,8 @@ export interface ResolvedIncremental {
   readonly rangeStart: 'open' | 'closed';
   readonly rangeEnd: 'open' | 'closed';
   readonly convert: ((value: unknown) => unknown) | undefined;
+  /** dlt's lag: a later run starts this far behind the saved last value */
+  readonly lag?: number | undefined;
 }
 
 interface ResolveBinding {
@@ -42,7 +44,7 @@ export interface ParamBindings {
   readonly incremental: ResolvedIncremental | undefined;
 }
 
-const INCREMENTAL_KEYS = new Set(['start_value', 'initial_value', 'last_value', 'end_value']);
+const INCREMENTAL_KEYS = new Set(['start_value', 'initial_value', 'last_value', 'end_value', 'lag']);
 
 /**
  * Sorts the merged endpoint's params into static values (over the client's params), resolve bindings and the one
@@ -89,8 +91,8 @@ export function placeholderContexts(incremental: ResolvedIncremental | undefined
 
 /**
  * dlt's _bind_path_params: a legacy `{name}` in the path takes the static param or resolve param of that name
- * (a resolve param becomes `{resources.<parent>.<field>}`); dotted placeholders stay and are checked. Resolve
- * params the path does not name are sent as query params (dlt before 1.0 did the same). Returns the bound path
+ * (a resolve param becomes `{resources.<parent>.<field>}`); dotted placeholders stay and are checked. A resolve
+ * param the path does not name is a problem, as in dlt. Returns the bound path
  * (unchanged when the template does not parse) and the params left to send; problems are reported at `pathAt`.
  */
 export function bindPathParams(
@@ -133,23 +135,29 @@ export function bindPathParams(
     if (!(error instanceof TemplateSyntaxError)) throw error;
     issue(pathAt, error.message);
   }
-  for (const [key, r] of resolveParams) params[key] = `{resources.${r.resource}.${fieldText(r.field)}}`;
+  // dlt 1.x raises here: a resolve param belongs in the path; a query param takes {resources.<parent>.<field>}.
+  if (resolveParams.size > 0)
+    issue(
+      pathAt,
+      `resolve params ${[...resolveParams.keys()].map((k) => `"${k}"`).join(', ')} are not bound in path "${path}"; ` +
+        `to send a parent's field as a query param write "<param>": "{resources.<parent>.<field>}" (as dlt requires)`,
+    );
   return { path: bound, params };
 }
 
 /**
- * Every placeholder expression of an endpoint after path binding: those in params, json and headers (checked
+ * Every placeholder expression of an endpoint after path binding: those in params, json, data and headers (checked
  * against `contexts`, reported where each key was set) and those in the bound path (checked by bindPathParams).
  */
 export function collectPlaceholders(
   path: string,
-  sections: { params: unknown; json: unknown; headers: unknown },
+  sections: { params: unknown; json: unknown; data: unknown; headers: unknown },
   contexts: readonly string[],
   where: Locate,
   issue: Report,
 ): Set<string> {
   const expressions = new Set<string>();
-  for (const key of ['params', 'json', 'headers'] as const) {
+  for (const key of ['params', 'json', 'data', 'headers'] as const) {
     const value = sections[key];
     if (value === undefined) continue;
     const at = where(key);
@@ -216,5 +224,6 @@ function resolveIncremental(
     rangeStart: config.range_start ?? 'closed',
     rangeEnd: config.range_end ?? 'open',
     convert: config.convert,
+    lag: config.lag,
   };
 }

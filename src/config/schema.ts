@@ -194,6 +194,22 @@ export const paginatorSchema = z.union([
   paginatorObjectSchema,
 ]);
 
+/**
+ * Request headers by name. A name must be an HTTP token (RFC 9110 §5.1), once `{{`/`}}` are read as braces: braces
+ * are not token characters, so `"X-{{id}}"` is refused here (dlt sends it through Python's lenient http.client;
+ * Node's HTTP client refuses it at the first request, which would be a later and vaguer error).
+ */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const headersSchema = z.record(z.string(), z.string()).superRefine((headers, ctx) => {
+  for (const name of Object.keys(headers))
+    if (!HEADER_NAME.test(name.replace(/\{\{|\}\}/g, '{')))
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: `"${name}" is not an HTTP header name: letters, digits and !#$%&'*+-.^_\`|~ only (RFC 9110 §5.1); braces and spaces cannot be sent`,
+      });
+});
+
 // ── endpoint ────────────────────────────────────────────────────────────────────────────────────────
 
 const incrementalValue = z.union([z.string(), z.number()]);
@@ -209,6 +225,11 @@ const incrementalCommon = {
   range_end: z.enum(['open', 'closed']).default('open'),
   /** turns a cursor value into what the API expects as a parameter (TS configs) */
   convert: fn<(value: unknown) => unknown>('convert').optional(),
+  /**
+   * dlt's attribution window: a later run starts this far behind the saved last value (seconds for timestamps,
+   * days for dates, units for numbers), never before initial_value; off with end_value
+   */
+  lag: z.number().nonnegative().optional(),
 };
 
 export const incrementalSchema = z.strictObject({
@@ -252,6 +273,17 @@ export interface ResponseView {
 }
 export type ResponseHook = (response: ResponseView) => ResponseView | void;
 
+/**
+ * Thrown by a response hook to drop the response: no records, and the walk of that request ends, as an `ignore`
+ * action does (dlt's `IgnoreResponseException`, raised by its hooks for the same purpose).
+ */
+export class IgnoreResponse extends Error {
+  constructor(message = 'response ignored by a response action') {
+    super(message);
+    this.name = 'IgnoreResponse';
+  }
+}
+
 const responseHook = fn<ResponseHook>('response action');
 export const responseActionSchema = z.union([
   responseHook,
@@ -281,7 +313,7 @@ export const endpointSchema = z.strictObject({
    * or a raw string body; not with `json` (dlt refuses both)
    */
   data: z.union([z.record(z.string(), scalar), z.array(z.tuple([z.string(), scalar])), z.string()]).optional(),
-  headers: z.record(z.string(), z.string()).optional(),
+  headers: headersSchema.optional(),
   /** null resets a default from resource_defaults (dlt): the records are detected again */
   data_selector: dataSelectorSchema.nullable().optional(),
   /** null resets a default from resource_defaults (dlt): the client's paginator, else detection */
@@ -407,7 +439,7 @@ export const rateLimitSchema = z.strictObject({
 export const clientSchema = z.strictObject({
   base_url: z.url({ protocol: /^https?$/ }),
   auth: authSchema.optional(),
-  headers: z.record(z.string(), z.string()).optional(),
+  headers: headersSchema.optional(),
   paginator: paginatorSchema.optional(),
   /** streamtap: query params sent with every request (endpoint params win) */
   params: z.record(z.string(), scalar).optional(),

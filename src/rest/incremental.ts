@@ -5,6 +5,7 @@ import { ErrorCode, StreamtapError } from '../errors.js';
 import type { ResolvedIncremental } from '../config/source.js';
 import { stringifyExact } from '../json/exact-json.js';
 import { compilePath, formatSegments, MISSING, readPath } from '../expressions/json-path.js';
+import { applyLag } from './incremental-lag.js';
 
 export type CursorValue = string | number;
 
@@ -63,8 +64,15 @@ export class IncrementalCursor {
     this.sign = config.lastValueFunc === 'max' ? 1 : -1;
     const saved = state && state.cursorPath === formatSegments(this.path) ? state.lastValue : undefined;
     // An end_value makes a backfill of a fixed range: it starts at initial_value, whatever the state says (dlt).
-    this.startValue = config.endValue !== undefined ? config.initialValue : (saved ?? config.initialValue);
-    this.last = this.startValue;
+    // A lag starts a later run behind the saved value (dlt turns lag off with an end_value).
+    this.startValue =
+      config.endValue !== undefined
+        ? config.initialValue
+        : saved !== undefined && config.lag
+          ? applyLag(config.lag, config.initialValue, saved, config.lastValueFunc)
+          : (saved ?? config.initialValue);
+    // The last value only moves forward: a lagged start does not lower what is saved (dlt keeps it the same way).
+    this.last = config.endValue === undefined ? (saved ?? this.startValue) : this.startValue;
   }
 
   get lastValue(): CursorValue | undefined {
@@ -92,6 +100,8 @@ export class IncrementalCursor {
             : key === 'last_value'
               ? this.last
               : undefined;
+    // {incremental.lag} is the configured window, not a cursor value: convert does not apply
+    if (key === 'lag') return this.config.lag ?? null;
     if (raw === undefined) return null;
     return this.config.convert ? this.config.convert(raw) : raw;
   }
