@@ -4,6 +4,7 @@
 
 // Sources: write one in TypeScript, or load a YAML/TS file, and resolve it.
 export { defineSource, secret } from './config/define.js';
+export { IgnoreResponse, type ResponseHook, type ResponseView } from './config/schema.js';
 export { loadSourceFile, type LoadOptions } from './config/load.js';
 export type { ResolvedResource, ResolvedSource } from './config/source.js';
 export type { SecretSources } from './config/secrets.js';

@@ -151,7 +151,7 @@ export function resolveSource(parsed: SourceConfigParsed, name: string, origin: 
   const scope: SourceScope = {
     parsed,
     defaults: parsed.resource_defaults ?? {},
-    names: new Set(parsed.resources.map((r) => (typeof r === 'string' ? r : r.name))),
+    names: new Set(parsed.resources.map((r) => (typeof r === 'string' ? nameOfPathResource(r) : r.name))),
     seen: new Set<string>(),
     issue,
     warnings,
@@ -187,9 +187,19 @@ function resolveResource(
 ): ResolvedResource {
   const { parsed, defaults, issue } = scope;
   const at = `resources[${index}]`;
-  const resource: ResourceConfig = typeof entry === 'string' ? { name: entry } : entry;
-  if (typeof entry === 'string' && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(entry)) {
-    issue(at, `"${entry}" is not a resource name: letters, digits and _ (it names a topic and a table)`);
+  let resource: ResourceConfig = typeof entry === 'string' ? { name: entry } : entry;
+  if (typeof entry === 'string' && !NAME.test(entry)) {
+    // dlt takes a bare string as both the name and the path ("/users/active"); here the name becomes a topic and a
+    // table, so it is made of the path's words, and said once.
+    const name = nameOfPathResource(entry);
+    if (!NAME.test(name)) {
+      issue(at, `"${entry}" is not a resource name: letters, digits and _ (it names a topic and a table)`);
+    } else {
+      resource = { name, endpoint: entry };
+      scope.warnings.push(
+        `${at}: the resource "${entry}" is named "${name}" (topic and table names allow letters, digits and _); its path stays "${entry}"`,
+      );
+    }
   }
   if (scope.seen.has(resource.name)) issue(`${at}.name`, `duplicate resource name "${resource.name}"`);
   scope.seen.add(resource.name);
@@ -220,7 +230,7 @@ function resolveResource(
   const { path, params } = bindPathParams(configuredPath, bindings, contexts, where('path'), issue);
   const expressions = collectPlaceholders(
     path,
-    { params, json: endpoint.json, headers: endpoint.headers },
+    { params, json: endpoint.json, data: endpoint.data, headers: endpoint.headers },
     contexts,
     where,
     issue,
@@ -280,6 +290,17 @@ function resolveResource(
     maxPages: resource.max_pages ?? defaults.max_pages,
     partitions: resource.kafka?.partitions ?? defaults.kafka?.partitions,
   };
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A resource given as a bare path (`"/protected/posts"`) is named by its words: `protected_posts`. */
+function nameOfPathResource(entry: string): string {
+  if (NAME.test(entry)) return entry;
+  return entry
+    .split(/[?#]/)[0]!
+    .replace(/[^A-Za-z0-9_]+/g, '_')
+    .replace(/^_+|_+$/g, '');
 }
 
 /**

@@ -194,9 +194,11 @@ class OAuth2ClientCredentials implements Auth {
     }
     this.token = body.access_token;
     this.options.redactor.add(this.token);
-    const seconds = Number(body.expires_in);
+    // dlt: a stated expires_in counts even when it is 0 (the token is good for this one request: the next one
+    // fetches a new token); only a missing or unusable one falls back to default_token_expiration.
+    const seconds = body.expires_in === undefined || body.expires_in === null ? NaN : Number(body.expires_in);
     this.renewAt = this.renewalTime(
-      Number.isFinite(seconds) && seconds > 0 ? seconds : this.config.default_token_expiration,
+      Number.isFinite(seconds) && seconds >= 0 ? seconds : this.config.default_token_expiration,
     );
     return this.token;
   }

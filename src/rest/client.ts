@@ -1,7 +1,7 @@
 // The REST client of one source, shared by its resources: base URL, headers, auth, rate limits, retries,
 // response actions and JSON decoding. One request goes: rate limit → auth → HTTP → response actions →
 // status check → JSON, inside the one retry layer; every error leaves with secrets redacted.
-import type { ResponseAction, ResponseHook, ResponseView } from '../config/schema.js';
+import { IgnoreResponse, type ResponseAction, type ResponseHook, type ResponseView } from '../config/schema.js';
 import type { ResolvedSource } from '../config/source.js';
 import type { SecretSources } from '../config/secrets.js';
 import { createAuth, type Auth, type TokenFetcher } from './auth.js';
@@ -202,14 +202,14 @@ export class RestClient {
       const rule = typeof action === 'function' ? { action: [action] } : action;
       if (rule.status_code !== undefined && !statusMatches(rule.status_code, current().status)) continue;
       if (rule.content !== undefined && !(view ? bodyText(view.body) : text).includes(rule.content)) continue;
-      if (rule.action === 'ignore')
-        return {
-          status: current().status,
-          headers: current().headers,
-          body: null,
-          bytes: res.body.length,
-          ignored: true,
-        };
+      const ignored = (): FetchedPage => ({
+        status: current().status,
+        headers: current().headers,
+        body: null,
+        bytes: res.body.length,
+        ignored: true,
+      });
+      if (rule.action === 'ignore') return ignored();
       if (rule.action === 'retry') {
         throw new RestError(
           'RESPONSE_ACTION',
@@ -223,8 +223,13 @@ export class RestClient {
           },
         );
       }
-      for (const hook of Array.isArray(rule.action) ? rule.action : [rule.action as ResponseHook])
-        view = hook(current()) ?? current();
+      try {
+        for (const hook of Array.isArray(rule.action) ? rule.action : [rule.action as ResponseHook])
+          view = hook(current()) ?? current();
+      } catch (error) {
+        if (error instanceof IgnoreResponse) return ignored();
+        throw error;
+      }
     }
     const status = view?.status ?? res.status;
     if (status < 200 || status >= 300) throw statusError({ ...res, status }, req, this.retry.retryStatuses, this.now());

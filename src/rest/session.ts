@@ -32,6 +32,11 @@ export interface SessionOptions {
   readonly maxPages?: number | undefined;
   /** pages buffered per consumer */
   readonly highWaterMark?: number;
+  /**
+   * dlt's `add_limit(n)`: a resource without a parent stops after n pages, as a normal end (not MAX_PAGES). Its
+   * children still walk every page of each parent record, as in dlt. Default: no limit.
+   */
+  readonly pageLimit?: number | undefined;
 }
 
 interface Node {
@@ -201,7 +206,10 @@ export class ExtractionSession {
       budget: node.budget,
       now: this.options.now,
     };
-    if (!node.parent) return walkPages(node.resource, this.client, common);
+    if (!node.parent) {
+      const pages = walkPages(node.resource, this.client, common);
+      return this.options.pageLimit === undefined ? pages : firstPages(pages, this.options.pageLimit);
+    }
     const parent = node.parent;
     const edge = parent.edges[parent.children.indexOf(node)] as Channel<ExtractedPage>;
     this.start(parent);
@@ -271,5 +279,15 @@ export class ExtractionSession {
   /** This node's pages and those of everything downstream of it were all delivered. */
   private ready(node: Node): boolean {
     return node.extracted === true && node.published === true && node.children.every((c) => this.ready(c));
+  }
+}
+
+/** The first `n` pages of a walk; stopping early closes the walk (no further request). */
+async function* firstPages(pages: AsyncGenerator<ExtractedPage>, n: number): AsyncGenerator<ExtractedPage> {
+  let count = 0;
+  if (n <= 0) return;
+  for await (const page of pages) {
+    yield page;
+    if (++count >= n) return;
   }
 }

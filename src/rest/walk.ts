@@ -381,5 +381,6 @@ function formBody(data: ResolvedResource['endpoint']['data'], lookup: Parameters
     const expanded = typeof value === 'string' ? expandValue(value, lookup, true) : value;
     if (expanded !== null && expanded !== undefined) form.append(key, String(expanded));
   }
-  return form;
+  // dlt (requests): empty form fields send no body and no Content-Type
+  return form.size === 0 ? undefined : form;
 }

@@ -442,7 +442,7 @@ const mistakes: [string, (c: Config) => void, string, RegExp][] = [
   ],
   [
     'a resource given as a bad string',
-    (c) => c.resources.push('time zones' as never),
+    (c) => c.resources.push('2fa codes' as never),
     'resources[2]',
     /not a resource name/,
   ],
@@ -501,4 +501,28 @@ test('dlt resource hints: columns, merge_key and schema_contract kept; hints wit
   assert.equal(source.warnings.length, 2);
   assert.match(source.warnings.join('\n'), /table_format: accepted for dlt compatibility; it has no meaning/);
   assert.match(source.warnings.join('\n'), /table_name: a function is accepted .* not applied/);
+});
+
+test('a resource given as a bare path is named by its words, with a warning; its path stays (dlt names it by the path)', () => {
+  const source = parseSourceConfig(
+    { client: { base_url: 'https://api.example.com' }, resources: ['/protected/posts/bearer-token'] },
+    { name: 'paths', origin: 'test', env: {} },
+  );
+  assert.equal(source.resources[0]?.name, 'protected_posts_bearer_token');
+  assert.equal(source.resources[0]?.endpoint.path, '/protected/posts/bearer-token');
+  assert.ok(source.warnings.some((w) => /is named "protected_posts_bearer_token"/.test(w)));
+});
+
+test('a header name that is not an HTTP token (braces, spaces) is refused at load, naming it', () => {
+  assert.throws(
+    () =>
+      parseSourceConfig(
+        {
+          client: { base_url: 'https://api.example.com' },
+          resources: [{ name: 'a', endpoint: { headers: { 'X-{{id}}': 'v' } } }],
+        },
+        { name: 'h', origin: 'test', env: {} },
+      ),
+    /resources\[0\]\.endpoint\.headers\.X-\{\{id\}\}: "X-\{\{id\}\}" is not an HTTP header name/,
+  );
 });

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import type { ServerResponse } from 'node:http';
 import { ExtractionSession } from '../../src/rest/session.js';
 import { RestError } from '../../src/rest/errors.js';
+import { ConfigError } from '../../src/config/errors.js';
 import type { ExtractedPage } from '../../src/rest/walk.js';
 import { clientOf, ids, recordsOf, sendJson, sourceOf, startRecorder, type SeenRequest } from './rest-support.js';
 
@@ -95,29 +96,27 @@ test('{resources.<parent>.<field>} placeholders: nested JSONPath fields, in path
   assert.equal(third?.headers['x-issue'], 'issue 103');
 });
 
-test('a resolve param that is not in the path is sent as a query parameter', async () => {
+test('a resolve param that is not in the path is a config error, as in dlt; the placeholder form sends it as a query param', async () => {
   const server = await startRecorder((req, res) =>
     req.url.pathname === '/issues'
       ? sendJson(res, 200, ISSUES)
       : sendJson(res, 200, [{ id: req.url.searchParams.get('issue') }]),
   );
-  const source = sourceOf(
-    {
-      resources: [
-        { name: 'issues', primary_key: 'id', endpoint: { path: '/issues', paginator: 'single_page' } },
-        {
-          name: 'events',
-          primary_key: 'id',
-          endpoint: {
-            path: '/events',
-            paginator: 'single_page',
-            params: { issue: { type: 'resolve', resource: 'issues', field: 'id' } },
-          },
-        },
-      ],
-    },
-    server.url,
+  const events = (params: Record<string, unknown>) => ({
+    resources: [
+      { name: 'issues', primary_key: 'id', endpoint: { path: '/issues', paginator: 'single_page' } },
+      { name: 'events', primary_key: 'id', endpoint: { path: '/events', paginator: 'single_page', params } },
+    ],
+  });
+  assert.throws(
+    () => sourceOf(events({ issue: { type: 'resolve', resource: 'issues', field: 'id' } }), server.url),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      /resources\[1\]\.endpoint\.path: resolve params "issue" are not bound in path "\/events".*\{resources\.<parent>\.<field>\}/.test(
+        e.message,
+      ),
   );
+  const source = sourceOf(events({ issue: '{resources.issues.id}' }), server.url);
   assert.deepEqual(ids(await recordsOf(clientOf(source), 'events')), ['i1', 'i2', 'i3']);
 });
 
