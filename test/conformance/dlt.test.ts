@@ -9,13 +9,15 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, SecretMissingError } from '../../src/config/errors.js';
 import { parseSourceConfig } from '../../src/config/load.js';
+import { IgnoreResponse } from '../../src/config/schema.js';
 import { isSingleEntityPath } from '../../src/config/single-entity.js';
 import { createAuth } from '../../src/rest/auth.js';
 import { detectPaginator, detectRecordsPath } from '../../src/rest/detector.js';
 import { formatSegments } from '../../src/expressions/json-path.js';
 import { SecretRedactor } from '../../src/rest/errors.js';
 import { createPaginator, PaginationError, type PageRequest } from '../../src/rest/paginators/index.js';
-import { clientOf, pagesOf, sourceOf } from '../unit/rest-support.js';
+import { ExtractionSession, extractPages } from '../../src/rest/extract.js';
+import { clientOf, pagesOf, sourceOf, type SeenRequest } from '../unit/rest-support.js';
 import { startDltMockApi } from './dlt-mock-api.js';
 
 const DIR = join(import.meta.dirname, 'dlt');
@@ -35,6 +37,39 @@ interface Case {
   readonly steps?: readonly Step[];
   readonly method?: 'GET' | 'POST';
   readonly json?: Record<string, unknown>;
+  /** source_run: the resources run (dlt's with_resources), dlt's add_limit, secret values by env name */
+  readonly resources?: readonly string[];
+  readonly limit?: number;
+  readonly env?: Record<string, string>;
+}
+interface RequestExpect {
+  /** which recorded requests: their path (and query) matches this regex */
+  readonly path: string;
+  readonly count?: number;
+  /** checks on every matched request; `index` (the request's position) may be used as `{i}` in values */
+  readonly all?: RequestCheck;
+  /** checks on the matched requests in order */
+  readonly each?: readonly RequestCheck[];
+}
+interface RequestCheck {
+  /** the query exactly, as parse_qs gives it (blank values kept) */
+  readonly query?: Record<string, string[]>;
+  readonly query_keys?: readonly string[];
+  readonly query_has?: Record<string, string[]>;
+  readonly headers?: Record<string, string>;
+  readonly json?: unknown;
+  /** the raw body; null: none */
+  readonly body?: string | null;
+  /** the Content-Type header; null: none */
+  readonly content_type?: string | null;
+}
+interface RunExpect {
+  readonly error?: string;
+  readonly counts?: Record<string, number>;
+  readonly records?: Record<string, unknown[]>;
+  readonly first?: Record<string, unknown[]>;
+  readonly every?: Record<string, { $js: string }>;
+  readonly requests?: readonly RequestExpect[];
 }
 interface StepExpect {
   has_next_page?: boolean;
@@ -61,8 +96,47 @@ interface CaseFile {
 }
 
 /** JS stand-ins for Python callables in dlt's configs (a TS config holds a function where dlt holds a lambda). */
+type Row = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const STAND_INS: Record<string, unknown> = {
-  table_name_from_type: (record: Record<string, unknown>) => record.type,
+  table_name_from_type: (record: Row) => record.type,
+  // test_processing_steps.py
+  id_is_1: (x: Row) => x.id === 1,
+  id_is_10: (x: Row) => x.id === 10,
+  id_in_1_2: (x: Row) => x.id === 1 || x.id === 2,
+  id_is_not_1: (x: Row) => x.id !== 1,
+  reaction_id_is_not_0: (x: Row) => x.reaction.id !== 0,
+  body_starts_with_post_2: (x: Row) => String(x.body).startsWith('Post 2'),
+  exclude_title: ({ title: _t, ...rest }: Row) => rest,
+  anonymize_title: (x: Row) => ({ ...x, title: 'dummy' }),
+  lower_title: (x: Row) => ({ ...x, title: String(x.title).toLowerCase() }),
+  id_by_10: (x: Row) => ({ ...x, id: x.id * 10 }),
+  extend_body: (x: Row) => ({ ...x, body: `${x._posts_title} - ${x.body}` }),
+  flatten_reactions: ({ reactions, ...post }: Row) => (reactions as Row[]).map((reaction) => ({ reaction, ...post })),
+  flatten_comment_reactions: ({ _posts_reactions: reactions, ...comment }: Row) =>
+    (reactions as Row[]).map((reaction) => ({ _posts_reaction: reaction, ...comment })),
+  // predicates the cases assert over every record
+  no_title: (x: Row) => !('title' in x),
+  title_is_dummy: (x: Row) => x.title === 'dummy',
+  title_starts_post_lower: (x: Row) => String(x.title).startsWith('post '),
+  reaction_not_reactions: (x: Row) =>
+    'reaction' in x && !('reactions' in x) && x.reaction.title === `Reaction ${x.reaction.id} for post ${x.id}`,
+  id_not_1: (x: Row) => x.id !== 1,
+  reaction_id_not_0: (x: Row) => x.reaction.id !== 0,
+  custom_field_foobar: (x: Row) => x.custom_field === 'foobar',
+  parent_fields_match: (x: Row) => x._posts_id === x.post_id && x._posts_title === `Post ${x.post_id}`,
+  id_at_least_45: (x: Row) => x.id >= 45,
+  // test_response_actions.py: hooks (a TS config's response action functions)
+  hook_passthrough: (r: unknown) => r,
+  hook_ignore: () => {
+    throw new IgnoreResponse();
+  },
+  hook_add_custom_field: (r: { body: { data: Row[] } }) => ({
+    ...r,
+    body: { ...r.body, data: r.body.data.map((d) => ({ ...d, custom_field: 'foobar' })) },
+  }),
+  // test_offline.py: incremental convert lambdas
+  epoch_to_date: (epoch: unknown) => new Date(Number(epoch) * 1000).toISOString().slice(0, 10),
+  epoch_to_int: (epoch: unknown) => Math.trunc(Number(epoch)),
 };
 
 function materialize(value: unknown): unknown {
@@ -179,6 +253,94 @@ async function checkClientPaginate(c: Case): Promise<void> {
   );
 }
 
+function checkRequests(all: readonly SeenRequest[], spec: RequestExpect): void {
+  const re = new RegExp(spec.path);
+  const matched = all.filter((r) => re.test(r.rawUrl));
+  const label = `requests ${spec.path}`;
+  if (spec.count !== undefined)
+    assert.equal(matched.length, spec.count, `${label}: ${all.map((r) => `${r.method} ${r.rawUrl}`).join(' ')}`);
+  const one = (r: SeenRequest, e: RequestCheck, at: string) => {
+    const qs: Record<string, string[]> = {};
+    for (const [k, v] of r.url.searchParams) (qs[k] ??= []).push(v);
+    if (e.query) assert.deepEqual(qs, e.query, `${at}: query`);
+    if (e.query_keys) assert.deepEqual(Object.keys(qs).sort(), [...e.query_keys].sort(), `${at}: query keys`);
+    for (const [k, v] of Object.entries(e.query_has ?? {})) assert.deepEqual(qs[k], v, `${at}: query ${k}`);
+    for (const [k, v] of Object.entries(e.headers ?? {}))
+      assert.equal(r.headers[k.toLowerCase()], v, `${at}: header ${k}`);
+    if (e.json !== undefined) assert.deepEqual(r.json, e.json, `${at}: JSON body`);
+    if (e.body !== undefined) assert.equal(r.body === '' ? null : r.body, e.body, `${at}: body`);
+    if (e.content_type !== undefined)
+      assert.equal(r.headers['content-type'] ?? null, e.content_type, `${at}: content-type`);
+  };
+  const fill = (e: RequestCheck, i: number) =>
+    JSON.parse(JSON.stringify(e).replaceAll('{i}', String(i))) as RequestCheck;
+  matched.forEach((r, i) => spec.all && one(r, fill(spec.all, i), `${label} #${i}`));
+  spec.each?.forEach((e, i) => {
+    const r = matched[i];
+    assert.ok(r, `${label}: no request #${i}`);
+    one(r, e, `${label} #${i}`);
+  });
+}
+
+/** Runs a dlt source config against dlt's mock API (ported) and checks what dlt's test asserts. */
+async function checkSourceRun(c: Case): Promise<void> {
+  const expect = (c.expect ?? {}) as RunExpect;
+  const server = await startDltMockApi();
+  const config = JSON.parse(JSON.stringify(c.config).replaceAll('https://api.example.com', server.url)) as Record<
+    string,
+    unknown
+  >;
+  let source;
+  try {
+    source = parseSourceConfig(materialize(config), { name: 'conformance', origin: 'dlt-case', env: c.env ?? {} });
+  } catch (error) {
+    if (expect.error) return assert.match((error as Error).message, new RegExp(expect.error, 'i'));
+    throw error;
+  }
+  const client = clientOf(source, { env: c.env ?? {}, retry: { retries: 0 } });
+  const names = c.resources ?? source.resources.filter((r) => r.selected !== false).map((r) => r.name);
+  const run = names.map((n) => {
+    const r = source.resources.find((x) => x.name === n);
+    assert.ok(r, `no resource ${n}`);
+    return r;
+  });
+  const session = new ExtractionSession(source, client, run, { pageLimit: c.limit });
+  const errors: unknown[] = [];
+  const got: Record<string, unknown[]> = {};
+  await Promise.all(
+    run.map(async (r) => {
+      const records: unknown[] = [];
+      let ok = false;
+      try {
+        for await (const page of extractPages(r, client, { session })) records.push(...page.records);
+        ok = true;
+      } catch (error) {
+        errors.push(error);
+      } finally {
+        await session.complete(r.name, ok);
+      }
+      got[r.name] = records;
+    }),
+  );
+  if (expect.error) {
+    assert.ok(errors.length > 0, `dlt fails: ${expect.error}`);
+    assert.ok(
+      errors.some((e) => new RegExp(expect.error as string, 'i').test(String((e as Error).message))),
+      `errors: ${errors.map((e) => (e as Error).message).join(' | ')}`,
+    );
+  } else if (errors.length) throw errors[0];
+  for (const [n, count] of Object.entries(expect.counts ?? {})) assert.equal(got[n]?.length, count, `${n}: count`);
+  for (const [n, records] of Object.entries(expect.records ?? {})) assert.deepEqual(got[n], records, `${n}: records`);
+  for (const [n, records] of Object.entries(expect.first ?? {}))
+    assert.deepEqual(got[n]?.slice(0, records.length), records, `${n}: first records`);
+  for (const [n, pred] of Object.entries(expect.every ?? {})) {
+    const fn = materialize(pred) as (r: unknown) => boolean;
+    assert.ok((got[n]?.length ?? 0) > 0, `${n}: no records`);
+    got[n]?.forEach((r, i) => assert.ok(fn(r), `${n}[${i}] fails ${pred.$js}: ${JSON.stringify(r)}`));
+  }
+  for (const spec of expect.requests ?? []) checkRequests(server.requests, spec);
+}
+
 /** Throws (with a message saying how) when streamtap does not give dlt's outcome. */
 async function check(c: Case): Promise<void> {
   const expect = c.expect ?? {};
@@ -282,6 +444,8 @@ async function check(c: Case): Promise<void> {
       return checkPaginator(c);
     case 'client_paginate':
       return checkClientPaginate(c);
+    case 'source_run':
+      return checkSourceRun(c);
     case 'single_entity_path':
       assert.equal(isSingleEntityPath(c.path as string), expect.single_entity);
       return;

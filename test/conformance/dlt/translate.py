@@ -513,3 +513,323 @@ pcase(C, "test_update_state_when_cursor_path_is_empty_string", {"type": "header_
 pcase(C, "test_update_request", {"type": "header_cursor", "cursor_key": "next_cursor", "cursor_param": "cursor"}, [INIT(), U(headers={"next_cursor": "cursor-2"}), NEXT(params={"cursor": "cursor-2"})])
 paginate(C, "test_client_pagination", "/posts_header_cursor", {"type": "header_cursor", "cursor_key": "cursor", "cursor_param": "page"})
 write(PG, cases)
+
+
+# ── source runs against dlt's mock API: test_response_actions.py, test_processing_steps.py, test_offline.py ──
+# Each case runs a dlt config (base URL swapped for the local port of dlt's mock API, ported in dlt-mock-api.ts)
+# through streamtap's extraction and checks what the dlt test asserts: records per resource, the requests the
+# mock API received, or the error. `resources` is dlt's with_resources(...), `limit` its add_limit(n) (a resource
+# without a parent stops after n pages). Python callables become named JS stand-ins ({"$js": name}, defined in
+# the runner), as a TS config holds functions where dlt holds lambdas. A pipeline.run() that loads into duckdb
+# becomes the extraction and a record count per resource (streamtap's load path is tested by its own suite).
+B = "https://api.example.com"
+JS = lambda name: {"$js": name}  # noqa: E731
+
+
+def run_case(rel_cases, test, config, expect, resources=None, limit=None, index=None, adapted=None, env=None, asserts=None):
+    c = {"id": test + (f"[{index}]" if index is not None else ""), "test": test, "kind": "source_run", "config": config, "expect": expect}
+    if resources:
+        c["resources"] = resources
+    if limit is not None:
+        c["limit"] = limit
+    if env:
+        c["env"] = env
+    if adapted:
+        c["adapted"] = adapted
+    c["asserts"] = asserts or "what the dlt test asserts, as `expect`"
+    rel_cases.append(c)
+
+
+def na(rel_cases, test, reason, index=None):
+    rel_cases.append({"id": test + (f"[{index}]" if index is not None else ""), "test": test, "kind": "none", "not_applicable": reason})
+
+
+POSTS5 = [{"id": i, "title": f"Post {i}"} for i in range(5)]
+
+# test_response_actions.py
+RA = "tests/sources/rest_api/integration/test_response_actions.py"
+cases = []
+
+
+def ra_source(path, actions):
+    return {"client": {"base_url": B}, "resources": ["posts", {"name": "post_details", "endpoint": {
+        "path": path, "params": {"post_id": {"type": "resolve", "resource": "posts", "field": "id"}}, "response_actions": actions}}]}
+
+
+DETAILS0 = {"post_details": [{"id": 0, "body": "Post body 0"}], "posts": POSTS5}
+run_case(cases, "test_ignoring_endpoint_returning_404", ra_source("posts/{post_id}/some_details_404", [{"status_code": 404, "action": "ignore"}]),
+         {"records": DETAILS0}, ["posts", "post_details"], 1, asserts="res[:5]: post 0's details, then posts 0..3 (dlt's interleaving; per resource here)")
+run_case(cases, "test_ignoring_endpoint_returning_404_others_422", ra_source("posts/{post_id}/some_details_404_others_422", [{"status_code": 422, "action": "ignore"}, {"status_code": 404, "action": "ignore"}]),
+         {"records": DETAILS0}, ["posts", "post_details"], 1, index=0)
+run_case(cases, "test_ignoring_endpoint_returning_404_others_422", ra_source("posts/{post_id}/some_details_404_others_422", [{"status_code": 404, "action": "ignore"}, {"status_code": 422, "action": "ignore"}]),
+         {"records": DETAILS0}, ["posts", "post_details"], 1, index=1)
+run_case(cases, "test_response_action_ignore_on_content", {"client": {"base_url": B}, "resources": [{"name": "post_details", "endpoint": {"path": "posts/0/some_details_404", "response_actions": [{"content": "Post body 0", "action": "ignore"}]}}]},
+         {"records": {"post_details": []}}, ["post_details"])
+run_case(cases, "test_ignoring_endpoint_returning_204", ra_source("posts/{post_id}/some_details_204", [{"status_code": 204, "action": "ignore"}]),
+         {"records": DETAILS0}, ["posts", "post_details"], 1)
+run_case(cases, "test_empty_response_actions_raise_on_404_by_default", {"client": {"base_url": B}, "resources": [{"name": "post_details", "endpoint": {"path": "posts/1/some_details_404"}}]},
+         {"error": "404"}, ["post_details"], asserts="raises, matching '404 Client Error'")
+run_case(cases, "test_non_empty_response_actions_raise_on_error_by_default", ra_source("posts/{post_id}/some_details_404_others_422", [{"status_code": 404, "action": "ignore"}]),
+         {"error": "422"}, ["posts", "post_details"], 1, asserts="raises, matching '422 Client Error'")
+run_case(cases, "test_response_action_on_status_code", {"client": {"base_url": B}, "resources": [{"name": "post_details", "endpoint": {"path": "posts/1/some_details_404", "response_actions": [{"status_code": 404, "action": JS("hook_ignore")}]}}]},
+         {"records": {"post_details": []}}, ["post_details"], 1,
+         adapted=["a hook raising IgnoreResponseException -> a JS hook throwing streamtap's IgnoreResponse; mock.assert_called_once -> the 404 is ignored (no error, no records)"])
+run_case(cases, "test_response_action_on_every_response", {"client": {"base_url": B}, "resources": [{"name": "posts", "endpoint": {"response_actions": [JS("hook_passthrough")]}}]},
+         {"records": {"posts": POSTS5}, "requests": [{"path": "^/posts", "count": 1}]}, ["posts"], 1,
+         adapted=["mock hook returning the response -> a JS hook returning it; assert_called_once -> one request, records unchanged"])
+run_case(cases, "test_multiple_response_actions_on_every_response", {"client": {"base_url": B}, "resources": [{"name": "posts", "endpoint": {"response_actions": [JS("hook_passthrough"), JS("hook_passthrough")]}}]},
+         {"records": {"posts": POSTS5}, "requests": [{"path": "^/posts", "count": 1}]}, ["posts"], 1)
+run_case(cases, "test_response_actions_called_in_order", {"client": {"base_url": B}, "resources": [{"name": "posts", "endpoint": {"response_actions": [JS("hook_passthrough"), {"status_code": 200, "action": JS("hook_add_custom_field")}]}}]},
+         {"every": {"posts": JS("custom_field_foobar")}}, ["posts"], 1,
+         adapted=["set_encoding (a requests detail) -> a pass-through hook; add_field -> a JS hook adding custom_field"])
+run_case(cases, "test_auth_overwrites_for_specific_endpoints", {"client": {"base_url": B, "auth": {"type": "bearer", "token": {"$secret": "conformance_token"}}}, "resources": [{"name": "posts", "endpoint": {"auth": {"type": "http_basic", "username": "U", "password": {"$secret": "conformance_password"}}}}]},
+         {"requests": [{"path": "^/posts", "count": 1, "all": {"headers": {"Authorization": "Basic VTpQ"}}}]}, ["posts"], 1,
+         env={"STREAMTAP_SECRET_CONFORMANCE_TOKEN": "T", "STREAMTAP_SECRET_CONFORMANCE_PASSWORD": "P"},
+         adapted=["literal secrets -> secret references", "the hook's assert on the Authorization header -> the header the mock API received"])
+write(RA, cases)
+
+# test_processing_steps.py
+PS = "tests/sources/rest_api/integration/test_processing_steps.py"
+cases = []
+posts = lambda steps, endpoint="posts", name="posts": {"name": name, "endpoint": endpoint, "processing_steps": steps}  # noqa: E731
+src = lambda *resources: {"client": {"base_url": B}, "resources": list(resources)}  # noqa: E731
+run_case(cases, "test_rest_api_source_filtered", src(posts([{"filter": JS("id_is_1")}])), {"records": {"posts": [{"id": 1, "title": "Post 1"}]}}, ["posts"])
+run_case(cases, "test_rest_api_source_exclude_columns", src(posts([{"map": JS("exclude_title")}])), {"counts": {"posts": 25}, "every": {"posts": JS("no_title")}}, ["posts"])
+run_case(cases, "test_rest_api_source_anonymize_columns", src(posts([{"map": JS("anonymize_title")}])), {"every": {"posts": JS("title_is_dummy")}}, ["posts"])
+run_case(cases, "test_rest_api_source_map", src(posts([{"map": JS("lower_title")}])), {"every": {"posts": JS("title_starts_post_lower")}}, ["posts"])
+run_case(cases, "test_rest_api_source_filter_and_map", src(posts([{"map": JS("id_by_10")}, {"filter": JS("id_is_10")}]), posts([{"filter": JS("id_is_10")}, {"map": JS("id_by_10")}], name="posts_2")),
+         {"records": {"posts": [{"id": 10, "title": "Post 1"}], "posts_2": [{"id": 100, "title": "Post 10"}]}}, ["posts", "posts_2"])
+COMMENTS_EP = [{"path": "/posts/{post_id}/comments", "params": {"post_id": {"type": "resolve", "resource": "posts", "field": "id"}}}, "posts/{resources.posts.id}/comments"]
+for i, ep in enumerate(COMMENTS_EP):
+    run_case(cases, "test_rest_api_source_filtered_child", src(posts([{"filter": JS("id_in_1_2")}]), posts([{"filter": JS("id_is_1")}], endpoint=ep, name="comments")),
+             {"counts": {"comments": 2}}, ["comments"], index=i)
+for i, ep in enumerate(COMMENTS_EP):
+    child = posts([{"map": JS("extend_body")}, {"filter": JS("body_starts_with_post_2")}], endpoint=ep, name="comments")
+    child["include_from_parent"] = ["title"]
+    run_case(cases, "test_rest_api_source_filtered_and_map_child", src(posts([{"filter": JS("id_in_1_2")}]), child),
+             {"first": {"comments": [{"id": 0, "post_id": 2, "body": "Post 2 - Comment 0 for post 2", "_posts_title": "Post 2"}]}}, ["comments"], index=i,
+             asserts="data[0]['body'] == 'Post 2 - Comment 0 for post 2' (the whole first record here)")
+run_case(cases, "test_rest_api_source_yield_map", src(posts([{"yield_map": JS("flatten_reactions")}], endpoint="posts_with_reactions")),
+         {"counts": {"posts": 125}, "every": {"posts": JS("reaction_not_reactions")}}, ["posts"], adapted=["flatten_reactions (a Python generator) -> a JS function returning the records"])
+run_case(cases, "test_rest_api_source_filter_then_yield_map", src(posts([{"filter": JS("id_is_not_1")}, {"yield_map": JS("flatten_reactions")}], endpoint="posts_with_reactions")),
+         {"counts": {"posts": 120}, "every": {"posts": JS("id_not_1")}}, ["posts"])
+run_case(cases, "test_rest_api_source_yield_map_then_filter_reactions", src(posts([{"yield_map": JS("flatten_reactions")}, {"filter": JS("reaction_id_is_not_0")}], endpoint="posts_with_reactions")),
+         {"counts": {"posts": 100}, "every": {"posts": JS("reaction_id_not_0")}}, ["posts"])
+for i, ep in enumerate(COMMENTS_EP):
+    child = posts([{"map": JS("extend_body")}, {"filter": JS("body_starts_with_post_2")}, {"yield_map": JS("flatten_comment_reactions")}], endpoint=ep, name="comments")
+    child["include_from_parent"] = ["title", "reactions"]
+    run_case(cases, "test_rest_api_source_yield_map_child", src(posts([{"filter": JS("id_in_1_2")}], endpoint="posts_with_reactions"), child),
+             {"counts": {"comments": 250}, "first": {"comments": [{"_posts_reaction": {"id": 0, "title": "Reaction 0 for post 2"}, "id": 0, "post_id": 2, "body": "Post 2 - Comment 0 for post 2", "_posts_title": "Post 2"}]}}, ["comments"], index=i,
+             asserts="len(data) == 50 * 5; data[0]['body'] and data[0]['_posts_reaction']['title'] (the whole first record here)")
+write(PS, cases)
+
+# test_offline.py
+OF = "tests/sources/rest_api/integration/test_offline.py"
+cases = []
+of_params = {t: v for t, _, v in parametrized(OF)}
+
+
+def param_values(test):
+    """pytest.param(value..., id=...) entries of a parametrize list: (args, id)."""
+    out = []
+    for v in of_params[test]:
+        if isinstance(v, dict) and v.get("$call") == "pytest.param":
+            out.append((v["args"], v["kwargs"].get("id")))
+        else:
+            out.append(([v] if not isinstance(v, list) else v, None))
+    return out
+
+
+for i, ((config,), pid) in enumerate(param_values("test_load_mock_api")):
+    run_case(cases, "test_load_mock_api", config,
+             {"counts": {"posts": 25, "post_details": 25, "post_comments": 1250},
+              "first": {"posts": POSTS5, "post_comments": [{"id": j, "post_id": 0, "body": f"Comment {j} for post 0"} for j in range(5)]}},
+             index=i, adapted=[f"pytest id {pid}; pipeline.run into duckdb -> extraction: counts per table and the first rows the test queries"])
+PN = {"type": "page_number", "base_page": 1, "total_path": "total_pages"}
+for i, ((endpoint, expected), pid) in enumerate(param_values("test_single_resource_query_string_params")):
+    run_case(cases, "test_single_resource_query_string_params", {"client": {"base_url": B, "paginator": PN}, "resources": [{"name": "posts", "endpoint": endpoint}]},
+             {"requests": [{"path": ".", "count": 5, "each": [{"query": {**expected, "page": [str(p)]}} for p in range(1, 6)]}]}, ["posts"], index=i,
+             adapted=[f"pytest id {pid}"])
+for i, ((endpoint, expected), pid) in enumerate(param_values("test_dependent_resource_query_string_params")):
+    run_case(cases, "test_dependent_resource_query_string_params", {"client": {"base_url": B, "paginator": PN}, "resources": ["posts", {"name": "post_comments", "endpoint": endpoint}]},
+             {"requests": [{"path": r"^/posts/\d+/comments", "count": 50, "all": {"query_keys": sorted(set(expected) | {"page"}), "query_has": expected}}]},
+             ["posts", "post_comments"], 1, index=i, adapted=[f"pytest id {pid}; 1 <= page <= 10 is implied by the count of 50 (10 pages of 5 posts)"])
+for i, ((endpoint, expected), pid) in enumerate(param_values("test_interpolate_params_in_query_string")):
+    run_case(cases, "test_interpolate_params_in_query_string", {"client": {"base_url": B}, "resources": ["posts", {"name": "post_details", "endpoint": endpoint}]},
+             {"requests": [{"path": "^/post_detail", "count": 5, "each": [{"query": {**expected, "post_id": [str(p)]}} for p in range(5)]}]},
+             ["posts", "post_details"], 1, index=i, adapted=[f"pytest id {pid}"])
+for i, ((endpoint, expected), pid) in enumerate(param_values("test_request_json_body")):
+    body = None if expected is None else expected["$bytes"]
+    run_case(cases, "test_request_json_body", {"client": {"base_url": B}, "resources": ["posts", {"name": "posts_comments", "endpoint": endpoint}]},
+             {"requests": [{"path": r"^/posts/\d+/comments", "count": 50, "each": [{"body": body}]}]}, ["posts", "posts_comments"], 1, index=i, adapted=[f"pytest id {pid}"])
+run_case(cases, "test_raises_error_for_unused_resolve_params",
+         {"client": {"base_url": B}, "resources": ["posts", {"name": "post_details", "endpoint": {"path": "posts", "params": {"post_id": {"type": "resolve", "resource": "posts", "field": "id"}}}}]},
+         {"error": "post_id.*not bound in path|resolve param"}, asserts="rest_api_source raises ValueError: resolve params ['post_id'] not bound in path `posts`")
+for i, ((config, location), pid) in enumerate(param_values("test_raises_error_for_incorrect_interpolation")):
+    run_case(cases, "test_raises_error_for_incorrect_interpolation", config, {"error": "unknown"}, index=i,
+             asserts=f"rest_api_source raises: Expression `unknown.posts.id` defined in `{location}` is not valid")
+na(cases, "test_source_with_post_request", "a custom paginator class (BaseReferencePaginator subclass) in Python")
+for i, ((json_body, expected), pid) in enumerate(param_values("test_json_body_in_top_level_resource")):
+    run_case(cases, "test_json_body_in_top_level_resource",
+             {"client": {"base_url": B}, "resources": [{"name": "posts", "endpoint": {"path": "posts/search", "method": "POST", "json": json_body, "incremental": {"cursor_path": "id", "initial_value": 1}}}]},
+             {"requests": [{"path": ".", "count": 1, "each": [{"json": expected}]}]}, ["posts"], 1, index=i, adapted=[f"pytest id {pid}"])
+run_case(cases, "test_interpolate_parent_values_in_path_and_json_body",
+         {"client": {"base_url": B}, "resources": ["posts", {"name": "post_details", "endpoint": {"path": "posts/search_by_id/{resources.posts.id}", "method": "POST", "json": {
+             "post_id": "{resources.posts.id}", "limit": 5, "more": {"title": "{resources.posts.title}"}, "more_array": ["{resources.posts.id}"], "escaped_braces": "{{ string in escaped braces }}"}}}]},
+         {"counts": {"posts": 25, "post_details": 25},
+          "first": {"post_details": [{"id": i, "title": f"Post {i}", "body": f"Post body {i}", "more": f"More is equale to id: {i}"} for i in range(25)]}},
+         adapted=["pipeline.run into duckdb -> extraction: counts and the columns the test queries"])
+run_case(cases, "test_unauthorized_access_to_protected_endpoint", {"client": {"base_url": B}, "resources": ["/protected/posts/bearer-token-plain-text-error"]},
+         {"error": "401"}, asserts="pipeline.run raises, matching '401 Client Error'")
+run_case(cases, "test_posts_under_results_key", {"client": {"base_url": B}, "resources": [{"name": "posts", "endpoint": {"path": "posts_under_a_different_key", "data_selector": "many-results", "paginator": "json_link"}}]},
+         {"first": {"posts": POSTS5}}, ["posts"], 1)
+run_case(cases, "test_posts_without_key", {"client": {"base_url": B, "paginator": "header_link"}, "resources": [{"name": "posts_no_key", "endpoint": {"path": "posts_no_key"}}]},
+         {"first": {"posts_no_key": POSTS5}}, ["posts_no_key"], 1)
+for i, cfg in enumerate([
+    {"client": {"base_url": B}, "resources": ["posts", {"name": "post_comments", "endpoint": {"path": "posts/{post_id}/comments", "params": {"post_id": {"type": "resolve", "resource": "posts", "field": "id"}}}}]},
+    {"client": {"base_url": B}, "resources": ["posts", {"name": "post_comments", "endpoint": {"path": "posts/{resources.posts.id}/comments"}}]},
+]):
+    run_case(cases, "test_load_mock_api_typeddict_config", cfg, {"counts": {"posts": 25, "post_comments": 1250}}, index=i,
+             adapted=["RESTAPIConfig(...)/EndpointResource(...)/Endpoint(...) TypedDict constructors -> the dicts they build"])
+CONV_DATE = ["lambda epoch: pendulum.from_timestamp(int(epoch)).to_date_string() -> JS epoch_to_date",
+             "mock.patch(RESTClient.paginate) call kwargs -> the query of the first request the mock API received",
+             "on_cursor_value_missing: include added: dlt's test patches paginate, so no record reaches the incremental; "
+             "here the mock API answers, and its posts have no updated_at (dlt's default, raise, would fail both)"]
+run_case(cases, "test_posts_with_incremental_date_conversion",
+         {"client": {"base_url": B}, "resources": [{"name": "posts", "endpoint": {"path": "posts", "incremental": {"start_param": "since", "end_param": "until", "cursor_path": "updated_at", "initial_value": "1", "end_value": "86401", "convert": JS("epoch_to_date"), "on_cursor_value_missing": "include"}}}]},
+         {"requests": [{"path": "^/posts", "each": [{"query": {"since": ["1970-01-01"], "until": ["1970-01-02"]}}]}]}, ["posts"], 1, adapted=CONV_DATE)
+run_case(cases, "test_incremental_values_in_param_template_with_conversion",
+         {"client": {"base_url": B}, "resources": [{"name": "posts", "endpoint": {"path": "posts", "params": {"since": "{incremental.start_value}", "until": "{incremental.end_value}"}, "incremental": {"cursor_path": "updated_at", "initial_value": "1", "end_value": "86401", "convert": JS("epoch_to_date"), "on_cursor_value_missing": "include"}}}]},
+         {"requests": [{"path": "^/posts", "each": [{"query": {"since": ["1970-01-01"], "until": ["1970-01-02"]}}]}]}, ["posts"], 1, adapted=CONV_DATE)
+run_case(cases, "test_incremental_object_interpolation",
+         {"client": {"base_url": B}, "resources": [{"name": "posts", "endpoint": {"path": "posts", "params": {"initial_value": "{incremental.initial_value}", "lag": "{incremental.lag}", "since": "{incremental.start_value}", "until": "{incremental.end_value}"}, "incremental": {"cursor_path": "id", "initial_value": 1600000000, "end_value": 1700000000, "lag": 3600}}}]},
+         {"requests": [{"path": "^/posts", "each": [{"query": {"initial_value": ["1600000000"], "lag": ["3600"], "since": ["1600000000"], "until": ["1700000000"]}}]}]}, ["posts"], 1,
+         adapted=["len(history) == 5 counts dlt's add_limit quirk (pages emptied by the incremental filter do not count toward the limit); the first request's query is asserted"])
+for i, ((config,), pid) in enumerate(param_values("test_incremental_convert_without_end_value")):
+    notes = set()
+    config = stand_in(config, notes)
+    text = json.dumps(config).replace('{"$lambda": "lambda epoch: int(epoch)"}', '{"$js": "epoch_to_int"}')
+    run_case(cases, "test_incremental_convert_without_end_value", json.loads(text),
+             {"requests": [{"path": "^/posts", "each": [{"query": {"since": ["1600000000"]}}]}]}, ["posts"], 1, index=i,
+             adapted=[f"pytest id {pid}; lambda epoch: int(epoch) -> JS epoch_to_int", "len(history) == 5: dlt's add_limit quirk, as above"])
+na(cases, "test_incremental_implicitly_filters_out_data", "two pipeline.run calls with dlt's pipeline state; streamtap's incremental state across runs is proven by integration/rest-incremental (state in a Kafka topic)")
+na(cases, "test_custom_session_is_used", "a Python requests.Session object in the client config")
+na(cases, "test_DltResource_gets_called", "a @dlt.resource Python generator as a parent", 0)
+na(cases, "test_DltResource_gets_called", "a @dlt.resource Python generator as a parent", 1)
+for i, ((headers, expected), pid) in enumerate(param_values("test_headers_in_top_level_resource")):
+    run_case(cases, "test_headers_in_top_level_resource", {"client": {"base_url": B}, "resources": [{"name": "posts", "endpoint": {"path": "posts", "headers": headers}}]},
+             {"requests": [{"path": ".", "count": 1, "each": [{"headers": expected}]}]}, ["posts"], 1, index=i,
+             adapted=[f"pytest id {pid}; User-Agent starting with dlt/ is dlt's own name (streamtap sends its own)"])
+run_case(cases, "test_headers_in_dependent_resource",
+         {"client": {"base_url": B}, "resources": ["posts", {"name": "post_details", "endpoint": {"path": "post_detail", "params": {"post_id": "{resources.posts.id}"}, "headers": {
+             "X-Static-Header": "test-value", "X-Double-Braces-{{Escaped}}": "name-escaped", "X-Post-ID": "{resources.posts.id}", "X-Post-Title": "{resources.posts.title}", "X-Escaped": "{{value_escaped}}"}}}]},
+         {"requests": [{"path": "^/post_detail", "count": 5, "each": [{"headers": {"X-Post-ID": str(i), "X-Post-Title": f"Post {i}", "X-Escaped": "{value_escaped}"}} for i in range(5)]}]},
+         ["posts", "post_details"], 1)
+run_case(cases, "test_headers_with_incremental_values",
+         {"client": {"base_url": B}, "resources": [{"name": "posts", "endpoint": {"path": "posts", "headers": {"X-Initial-Value": "{incremental.initial_value}", "X-Start-Value": "{incremental.start_value}", "X-End-Value": "{incremental.end_value}", "X-Escaped": "{{not_this}}"}, "incremental": {"cursor_path": "id", "initial_value": 1600000000, "end_value": 1700000000}}}]},
+         {"requests": [{"path": "^/posts", "each": [{"headers": {"X-Initial-Value": "1600000000", "X-Start-Value": "1600000000", "X-End-Value": "1700000000", "X-Escaped": "{not_this}"}}]}]}, ["posts"], 1,
+         adapted=["len(history) == 5: dlt's add_limit quirk, as above"])
+run_case(cases, "test_client_headers_are_not_interpolated",
+         {"client": {"base_url": B, "headers": {"X-Static-Header": "static-value", "X-Not-Interpolated": "{resources.posts.id}", "X-Escaped": "{{literal_braces}}"}}, "resources": ["posts"]},
+         {"requests": [{"path": ".", "count": 1, "each": [{"headers": {"X-Static-Header": "static-value", "X-Not-Interpolated": "{resources.posts.id}", "X-Escaped": "{{literal_braces}}"}}]}]}, ["posts"], 1)
+na(cases, "test_secret_redaction_in_logs_and_errors", "patches dlt's logger; streamtap's redaction of secret-looking params in logs is proven by rest-auth › a key sent in the query never shows in errors")
+na(cases, "test_secret_redaction_in_http_errors", "adds a route to requests_mock at run time; streamtap's redaction in HTTP errors is proven by rest-auth unit tests")
+for i, ((endpoint, ctype, body), pid) in enumerate(param_values("test_request_data_body")):
+    run_case(cases, "test_request_data_body", {"client": {"base_url": B}, "resources": [{"name": "test_data", "endpoint": endpoint}]},
+             {"requests": [{"path": ".", "each": [{"content_type": ctype, "body": body}]}]}, ["test_data"], 1, index=i, adapted=[f"pytest id {pid}"])
+run_case(cases, "test_data_and_json_mutual_exclusivity",
+         {"client": {"base_url": B}, "resources": [{"name": "posts", "endpoint": {"path": "posts/search", "method": "POST", "json": {"search_term": "test"}, "data": {"should_be_ignored": "yes"}}}]},
+         {"error": "json.*data|data.*json"}, ["posts"], 1, asserts="raises: Cannot use both 'json' and 'data' parameters simultaneously")
+run_case(cases, "test_dependent_resource_post_data_param",
+         {"client": {"base_url": B}, "resources": ["posts", {"name": "post_comments", "endpoint": {"path": "post_comments_via_form_data", "method": "POST", "data": {"post_id": "{resources.posts.id}", "static_value": "constant", "escaped_braces": "{{not_interpolated}}"}, "paginator": "single_page"}}]},
+         {"requests": [{"path": "^/post_comments_via_form_data", "count": 5, "each": [{"body": f"post_id={i}&static_value=constant&escaped_braces=%7Bnot_interpolated%7D"} for i in range(5)]}]},
+         ["posts", "post_comments"], 1, adapted=["_parse_single_valued_qs(body) == {...} -> the url-encoded body"])
+run_case(cases, "test_post_data_param_with_incremental_values",
+         {"client": {"base_url": B}, "resources": [{"name": "posts_form_data_incremental", "endpoint": {"path": "/posts_form_data_incremental", "method": "POST", "data": {"initial_value": "{incremental.initial_value}", "start_value": "{incremental.start_value}", "end_value": "{incremental.end_value}", "escaped": "{{not_this}}"}, "incremental": {"cursor_path": "id", "initial_value": 100, "end_value": 200}, "paginator": "single_page"}}]},
+         {"requests": [{"path": ".", "count": 1, "each": [{"body": "initial_value=100&start_value=100&end_value=200&escaped=%7Bnot_this%7D"}]}]}, ["posts_form_data_incremental"], 1)
+run_case(cases, "test_post_data_param_with_raw_data",
+         {"client": {"base_url": B}, "resources": ["posts", {"name": "post_comments", "endpoint": {"path": "post_comments_via_form_data", "method": "POST", "data": "{resources.posts.id}", "paginator": "single_page"}}]},
+         {"requests": [{"path": "^/post_comments_via_form_data", "count": 5, "each": [{"body": str(i), "content_type": None} for i in range(5)]}]}, ["posts", "post_comments"], 1)
+run_case(cases, "test_post_data_param_with_list_of_tuples",
+         {"client": {"base_url": B}, "resources": ["posts", {"name": "post_comments", "endpoint": {"path": "post_comments_via_form_data", "method": "POST", "data": [["post_id", "{resources.posts.id}"], ["action", "comment"], ["post_id", "{resources.posts.id}_duplicate"], ["title", "{resources.posts.title}"], ["escaped", "{{literal_braces}}"]], "paginator": "single_page"}}]},
+         {"requests": [{"path": "^/post_comments_via_form_data", "count": 5, "each": [{"body": f"post_id={i}&action=comment&post_id={i}_duplicate&title=Post+{i}&escaped=%7Bliteral_braces%7D"} for i in range(5)]}]},
+         ["posts", "post_comments"], 1, adapted=["Python tuples -> two-element lists", "parse_qs(body) == {...} -> the url-encoded body"])
+run_case(cases, "test_dependent_resource_paginated_child",
+         {"client": {"base_url": B}, "resources": ["posts", {"name": "post_comments", "endpoint": {"path": "posts/{resources.posts.id}/comments", "paginator": {"type": "page_number", "base_page": 1, "total_path": "total_pages"}}}]},
+         {"counts": {"posts": 25, "post_comments": 1250}})
+run_case(cases, "test_dependent_resource_parallelized",
+         {"client": {"base_url": B}, "resources": ["posts", {"name": "post_comments", "parallelized": True, "endpoint": {"path": "posts/{resources.posts.id}/comments"}}]},
+         {"counts": {"posts": 25, "post_comments": 1250}})
+run_case(cases, "test_dependent_resource_parallelized_with_include_from_parent",
+         {"client": {"base_url": B}, "resources": ["posts", {"name": "post_comments", "parallelized": True, "endpoint": {"path": "posts/{resources.posts.id}/comments"}, "include_from_parent": ["id", "title"]}]},
+         {"counts": {"posts": 25, "post_comments": 1250}, "every": {"post_comments": JS("parent_fields_match")}},
+         adapted=["the SQL checks of _posts_id/_posts_title -> every comment carries its own post's id and title"])
+run_case(cases, "test_dependent_resource_parallelized_with_incremental",
+         {"client": {"base_url": B, "paginator": {"type": "page_number", "base_page": 1, "total_path": "total_pages"}}, "resources": ["posts", {"name": "post_comments", "parallelized": True, "endpoint": {"path": "posts/{resources.posts.id}/comments", "incremental": {"start_param": "since", "cursor_path": "id", "initial_value": 45}}}]},
+         {"counts": {"posts": 25, "post_comments": 125}, "every": {"post_comments": JS("id_at_least_45")}},
+         adapted=["count < 1250 and MIN(id) == 45 -> ids 45..49 of each of the 25 posts"])
+write(OF, cases)
+
+# test_client.py: RESTClient used directly. Its pagination, auth and body cases run as source configs against the
+# same mock API; the rest test Python plumbing (sessions, hooks objects, requests kwargs, dlt's URL sanitizer).
+CL = "tests/sources/helpers/rest_client/test_client.py"
+cases = []
+C = "TestRESTClient"
+run_case(cases, f"{C}::test_get_single_resource", {"client": {"base_url": B}, "resources": [{"name": "post", "endpoint": {"path": "/posts/1"}}]},
+         {"records": {"post": [{"id": 1, "body": "Post body 1"}]}}, adapted=["rest_client.get('/posts/1').json() -> a resource of that path (a single entity)"])
+run_case(cases, f"{C}::test_pagination", {"client": {"base_url": B}, "resources": [{"name": "posts", "endpoint": {"path": "/posts", "paginator": {"type": "json_link", "next_url_path": "next_page"}}}]},
+         {"counts": {"posts": 25}, "first": {"posts": [{"id": i, "title": f"Post {i}"} for i in range(25)]}})
+na(cases, f"{C}::test_page_context", "reads the PageData object's request/response/paginator attributes (Python API)")
+run_case(cases, f"{C}::test_default_paginator", {"client": {"base_url": B}, "resources": [{"name": "posts", "endpoint": {"path": "/posts"}}]},
+         {"counts": {"posts": 25}, "first": {"posts": [{"id": i, "title": f"Post {i}"} for i in range(25)]}}, adapted=["no paginator: detection finds the `next_page` link"])
+run_case(cases, f"{C}::test_excplicit_paginator", {"client": {"base_url": B}, "resources": [{"name": "posts", "endpoint": {"path": "/posts", "paginator": {"type": "json_link", "next_url_path": "next_page"}}}]},
+         {"counts": {"posts": 25}})
+run_case(cases, f"{C}::test_excplicit_paginator_relative_next_url", {"client": {"base_url": B}, "resources": [{"name": "posts", "endpoint": {"path": "/posts_relative_next_url", "paginator": {"type": "json_link", "next_url_path": "next_page"}}}]},
+         {"counts": {"posts": 25}})
+run_case(cases, f"{C}::test_paginator_with_null_data_in_final_page", {"client": {"base_url": B}, "resources": [{"name": "users", "endpoint": {"path": "/posts_cursor_null_terminated", "data_selector": "users", "paginator": {"type": "cursor", "cursor_path": "next_token", "cursor_param": "cursor"}}}]},
+         {"counts": {"users": 14}, "requests": [{"path": ".", "count": 3}]}, asserts="3 pages; the last holds users: null (no records); 14 records")
+na(cases, f"{C}::test_paginate_with_hooks", "passes a requests hooks dict to paginate (the rest_api form, response_actions, is in test_response_actions)")
+run_case(cases, f"{C}::test_basic_auth_success", {"client": {"base_url": B, "auth": {"type": "http_basic", "username": "user", "password": {"$secret": "conformance_password"}}}, "resources": [{"name": "posts", "endpoint": {"path": "/protected/posts/basic-auth", "paginator": {"type": "json_link", "next_url_path": "next_page"}}}]},
+         {"counts": {"posts": 25}}, env={"STREAMTAP_SECRET_CONFORMANCE_PASSWORD": "password"}, adapted=["literal password -> a secret reference"])
+run_case(cases, f"{C}::test_bearer_token_auth_success", {"client": {"base_url": B, "auth": {"type": "bearer", "token": {"$secret": "conformance_token"}}}, "resources": [{"name": "posts", "endpoint": {"path": "/protected/posts/bearer-token", "paginator": {"type": "json_link", "next_url_path": "next_page"}}}]},
+         {"counts": {"posts": 25}}, env={"STREAMTAP_SECRET_CONFORMANCE_TOKEN": "test-token"}, adapted=["literal token -> a secret reference"])
+run_case(cases, f"{C}::test_api_key_auth_success", {"client": {"base_url": B, "auth": {"type": "api_key", "name": "x-api-key", "api_key": {"$secret": "conformance_api_key"}}}, "resources": [{"name": "posts", "endpoint": {"path": "/protected/posts/api-key", "paginator": {"type": "json_link", "next_url_path": "next_page"}}}]},
+         {"counts": {"posts": 25}}, env={"STREAMTAP_SECRET_CONFORMANCE_API_KEY": "test-api-key"}, adapted=["literal key -> a secret reference"])
+OA = lambda url, cid, secret: {"type": "oauth2_client_credentials", "access_token_url": f"{B}{url}", "client_id": cid, "client_secret": {"$secret": "conformance_client_secret"}}  # noqa: E731
+run_case(cases, f"{C}::test_oauth2_client_credentials_flow_auth_success", {"client": {"base_url": B, "auth": OA("/oauth/token", "test-client-id", "")}, "resources": [{"name": "posts", "endpoint": {"path": "/protected/posts/bearer-token", "paginator": {"type": "json_link", "next_url_path": "next_page"}}}]},
+         {"counts": {"posts": 25}}, env={"STREAMTAP_SECRET_CONFORMANCE_CLIENT_SECRET": "test-client-secret"}, adapted=["literal client_secret -> a secret reference"])
+run_case(cases, f"{C}::test_oauth2_client_credentials_flow_wrong_client_id", {"client": {"base_url": B, "auth": OA("/oauth/token", "invalid-client-id", "")}, "resources": [{"name": "posts", "endpoint": {"path": "/protected/posts/bearer-token"}}]},
+         {"error": "401"}, env={"STREAMTAP_SECRET_CONFORMANCE_CLIENT_SECRET": "test-client-secret"}, asserts="raises HTTPError, status 401")
+run_case(cases, f"{C}::test_oauth2_client_credentials_flow_wrong_client_secret", {"client": {"base_url": B, "auth": OA("/oauth/token", "test-client-id", "")}, "resources": [{"name": "posts", "endpoint": {"path": "/protected/posts/bearer-token"}}]},
+         {"error": "401"}, env={"STREAMTAP_SECRET_CONFORMANCE_CLIENT_SECRET": "invalid-client-secret"}, asserts="raises HTTPError, status 401")
+run_case(cases, f"{C}::test_oauth_token_expired_refresh", {"client": {"base_url": B, "auth": OA("/oauth/token-expires-now", "test-client-id", "")}, "resources": [{"name": "posts", "endpoint": {"path": "/protected/posts/bearer-token", "paginator": {"type": "json_link", "next_url_path": "next_page"}}}]},
+         {"counts": {"posts": 25}, "requests": [{"path": "^/oauth/token-expires-now", "count": 5}]}, env={"STREAMTAP_SECRET_CONFORMANCE_CLIENT_SECRET": "test-client-secret"},
+         asserts="a token with expires_in 0 is fetched again before each request (dlt: is_token_expired then obtain_token)")
+na(cases, f"{C}::test_oauth_customized_token_request", "a Python subclass of OAuth2ClientCredentials overriding build_access_token_request")
+na(cases, f"{C}::test_oauth_jwt_auth_success", "OAuthJWTAuth: a Python auth class with a private key file (no config type in rest_api)")
+na(cases, f"{C}::test_custom_session_client", "a Python requests.Session object")
+na(cases, f"{C}::test_custom_auth_success", "a Python AuthBase subclass")
+na(cases, f"{C}::test_send_request_allows_ca_bundle", "requests' `verify` kwarg (CA bundle) on a Python session")
+run_case(cases, f"{C}::test_paginate_json_body_without_params", {"client": {"base_url": B}, "resources": [{"name": "posts", "endpoint": {"path": "/posts/search", "method": "POST", "json": {"page_size": 5, "page": 1, "ids_greater_than": -1}, "paginator": {"type": "page_number", "base_page": 1, "page_body_path": "page", "total_path": "total_pages"}}}]},
+         {"counts": {"posts": 25}})
+run_case(cases, f"{C}::test_post_json_body_without_params", {"client": {"base_url": B}, "resources": [{"name": "posts", "endpoint": {"path": "/posts/search", "method": "POST", "json": {"ids_greater_than": 50, "page_size": 25, "page_count": 4}, "paginator": "single_page"}}]},
+         {"first": {"posts": [{"id": 51 + i, "title": f"Post {51 + i}"} for i in range(25)]}}, adapted=["rest_client.post(...).json()['data'] -> a single_page resource"])
+na(cases, f"{C}::test_configurable_timeout", "patches requests.Session.send to read the timeout kwarg; streamtap's client.timeout_seconds is proven by rest-extract › a request that outlives the timeout")
+na(cases, f"{C}::test_request_kwargs", "requests' per-call kwargs (proxies, stream, cert) on a Python session")
+na(cases, f"{C}::test_overwrite_path", "RESTClient._create_request with an absolute path (Python API)")
+na(cases, f"{C}::test_overwrite_path_ignores_different_protocol", "RESTClient._create_request (Python API)")
+na(cases, f"{C}::test_overwrite_headers", "RESTClient._create_request (Python API)")
+run_case(cases, f"{C}::test_post_with_data_dict", {"client": {"base_url": B}, "resources": [{"name": "r", "endpoint": {"path": "/post_form_data", "method": "POST", "data": {"key1": "value1", "key2": "value2"}, "paginator": "single_page", "data_selector": "$"}}]},
+         {"records": {"r": [{"data": {"key1": ["value1"], "key2": ["value2"]}}]}})
+run_case(cases, f"{C}::test_post_with_list_of_tuples", {"client": {"base_url": B}, "resources": [{"name": "r", "endpoint": {"path": "/post_form_data", "method": "POST", "data": [["key1", "value1"], ["key1", "value2"]], "paginator": "single_page", "data_selector": "$"}}]},
+         {"records": {"r": [{"data": {"key1": ["value1", "value2"]}}]}}, adapted=["Python tuples -> two-element lists"])
+run_case(cases, f"{C}::test_post_with_data_string", {"client": {"base_url": B}, "resources": [{"name": "r", "endpoint": {"path": "/post_raw_data", "method": "POST", "data": "raw string data", "paginator": "single_page", "data_selector": "$"}}]},
+         {"records": {"r": [{"data": "raw string data"}]}})
+run_case(cases, f"{C}::test_json_and_data_mutual_exclusivity", {"client": {"base_url": B}, "resources": [{"name": "r", "endpoint": {"path": "/posts/search", "method": "POST", "json": {"a": 1}, "data": {"b": 2}}}]},
+         {"error": "json.*data|data.*json"})
+run_case(cases, f"{C}::test_paginate_json_and_data_mutual_exclusivity", {"client": {"base_url": B}, "resources": [{"name": "r", "endpoint": {"path": "/posts/search", "method": "POST", "json": {"a": 1}, "data": {"b": 2}, "paginator": {"type": "page_number", "base_page": 1, "page_body_path": "page", "total_path": "total_pages"}}}]},
+         {"error": "json.*data|data.*json"})
+for t in ["test_sanitize_url_basic", "test_sanitize_url_multiple_secrets", "test_sanitize_url_case_insensitive", "test_sanitize_url_no_secrets", "test_sanitize_url_empty_values", "test_sanitize_url_fragment_and_path",
+          "test_dlt_raise_for_status_with_sanitized_url", "test_dlt_raise_for_status_truncates_long_body", "test_dlt_raise_for_status_no_error_on_success", "test_dlt_raise_for_status_with_body_enabled", "test_dlt_raise_for_status_with_body_disabled"]:
+    na(cases, f"TestSanitizeUrl::{t}" if "sanitize" in t else f"TestRaiseForStatus::{t}", "dlt's internal helper (sanitize_url / raise_for_status) called with Python values; streamtap's redaction and HTTP errors are proven by rest-auth and rest-extract unit tests")
+write(CL, cases)
