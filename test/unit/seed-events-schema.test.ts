@@ -6,6 +6,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadResourceCodec, loadSchemaHistory } from '../../src/avro/schema-store.js';
+import { renderType } from '../../src/clickhouse/column-types.js';
+import { planEvolution } from '../../src/consumers/table-evolution.js';
+import { schemaColumns } from '../../src/consumers/table-schema.js';
 import { MockDataset, TIME_ZONES } from '../../src/mock-api/index.js';
 import { isoSeconds } from '../../src/mock-api/records.js';
 import { IndependentDecoder } from '../support/independent-decoder.js';
@@ -81,6 +84,25 @@ test('events.avsc v2 has a field for every documented Event property, v1 stays a
   assert.notEqual(v1.fingerprint, codec.fingerprint);
   for (const name of ['description_settings', 'is_group_session', 'maximum_group_size', 'location_settings'])
     assert.ok(!v1.schema.fields.some((f) => f.name === name), `v1 is the file as it was, without ${name}`);
+});
+
+test('a table created from events v1 takes v2 by adding its four columns, nothing else changing', async () => {
+  const v2 = await loadResourceCodec(schemas, 'savvycal', 'events');
+  const [v1] = await loadSchemaHistory(schemas, 'savvycal', 'events');
+  assert.ok(v1);
+  const have = new Map(schemaColumns(v1.schema, ['id']).map((c) => [c.name, c.ch]));
+  const plan = planEvolution(have, v2, ['id']);
+  assert.deepEqual(plan.errors, []);
+  assert.deepEqual(plan.modify, []);
+  assert.deepEqual(
+    plan.add.map(([name, type]) => `${name} ${renderType(type)}`),
+    [
+      'description_settings Tuple(include_attendees Nullable(Bool), include_fields Nullable(Bool), include_link_name Nullable(Bool))',
+      'is_group_session Nullable(Bool)',
+      'maximum_group_size Nullable(Int64)',
+      'location_settings Array(String)',
+    ],
+  );
 });
 
 test('every event the stand-in serves fits events.avsc exactly and decodes to the record served', async () => {
