@@ -75,6 +75,8 @@ export async function runConsume(options: RunConsumeOptions): Promise<ConsumeRep
     groupId: settings.groupId,
     topology: settings.topology,
     shutdownTimeoutMs: settings.shutdownTimeoutMs,
+    sessionTimeoutMs: settings.group.sessionTimeoutMs,
+    heartbeatIntervalMs: settings.group.heartbeatIntervalMs,
     source: context.source,
     kafka: context.kafka,
     clickhouse,

@@ -61,6 +61,14 @@ processOptions(common(program.command('consume')))
     '--shutdown-timeout-ms <ms>',
     'longest clean stop after SIGTERM/SIGINT (env STREAMTAP_SHUTDOWN_TIMEOUT_MS, default 30000)',
   )
+  .option(
+    '--session-timeout-ms <ms>',
+    'a member silent this long loses its partitions to the group (env STREAMTAP_SESSION_TIMEOUT_MS, default 10000)',
+  )
+  .option(
+    '--heartbeat-interval-ms <ms>',
+    'group heartbeat interval (env STREAMTAP_HEARTBEAT_INTERVAL_MS, default 1000)',
+  )
   .action(async (config: string, flags: CommonFlags & ConsumerFlags & { untilCaughtUp?: boolean }) => {
     const ctx = await createContext(config, flags);
     const settings = consumerSettings(flags, ctx.env);

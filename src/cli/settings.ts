@@ -167,6 +167,20 @@ export const SETTINGS: readonly SettingDef[] = [
     doc: 'longest clean stop after SIGTERM',
   },
   {
+    key: 'consumer.session_timeout_ms',
+    env: 'STREAMTAP_SESSION_TIMEOUT_MS',
+    flag: 'sessionTimeoutMs',
+    default: '10000',
+    doc: 'a group member silent this long (killed, stalled) loses its partitions to the others',
+  },
+  {
+    key: 'consumer.heartbeat_interval_ms',
+    env: 'STREAMTAP_HEARTBEAT_INTERVAL_MS',
+    flag: 'heartbeatIntervalMs',
+    default: '1000',
+    doc: 'group heartbeat interval; the others learn of a rebalance with their next heartbeat',
+  },
+  {
     key: 'clickhouse.cluster',
     env: 'STREAMTAP_CLICKHOUSE_CLUSTER',
     flag: 'cluster',

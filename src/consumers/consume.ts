@@ -22,7 +22,7 @@ import { insertRetryPolicy, OutageLog, type InsertRetryPolicy } from './insert-r
 import { compileRecordKey } from './latest.js';
 import { loadPartitionBatch } from './partition-load.js';
 import { controlTopic } from '../contracts/topics.js';
-import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from './settings.js';
+import { DEFAULT_GROUP_TIMEOUTS, DEFAULT_SHUTDOWN_TIMEOUT_MS } from './settings.js';
 import { ClickHouseSink } from './sink.js';
 import { tableSpec, type TableSpec } from './table-schema.js';
 import { TableEvolution } from './table-evolution.js';
@@ -83,11 +83,17 @@ export interface ConsumeOptions {
    */
   readonly shutdownTimeoutMs?: number | undefined;
   /**
-   * kafkajs's heartbeat interval in milliseconds. The heartbeat sent between chunks is how a consumer learns
+   * the heartbeat interval in milliseconds. The heartbeat sent between chunks is how a consumer learns
    * that the group is rebalancing and stops mid-batch; a shorter interval hands partitions over sooner.
-   * @default 3000 (3 s)
+   * @default 1000 (1 s; DEFAULT_GROUP_TIMEOUTS)
    */
   readonly heartbeatIntervalMs?: number | undefined;
+  /**
+   * the group's session timeout in milliseconds: how long a member that stopped heartbeating (killed,
+   * stalled) keeps its partitions before the coordinator hands them to the others (see GroupTimeouts)
+   * @default 10000 (10 s; DEFAULT_GROUP_TIMEOUTS)
+   */
+  readonly sessionTimeoutMs?: number | undefined;
   /**
    * Partitions of one fetch worked on at once: while one partition's insert runs, the next
    * partition's chunk is decoded. Each partition still inserts and commits its own chunks in order.
@@ -214,7 +220,8 @@ export async function consume(options: ConsumeOptions): Promise<ConsumeReport> {
     groupId,
     allowAutoTopicCreation: false,
     ...fetchSettings(policy),
-    ...(options.heartbeatIntervalMs ? { heartbeatInterval: options.heartbeatIntervalMs } : {}),
+    sessionTimeout: options.sessionTimeoutMs ?? DEFAULT_GROUP_TIMEOUTS.sessionTimeoutMs,
+    heartbeatInterval: options.heartbeatIntervalMs ?? DEFAULT_GROUP_TIMEOUTS.heartbeatIntervalMs,
   });
   const control =
     controlTopics.length > 0
