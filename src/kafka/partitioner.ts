@@ -2,7 +2,7 @@
 // costs: it hashes through a 64-bit Long emulation, copies each key into a new Buffer and filters the
 // partition list for every message. Same partition for every key, so keys stay where they always went.
 import { randomBytes } from 'node:crypto';
-import type { ICustomPartitioner, PartitionerArgs } from 'kafkajs';
+import type { ICustomPartitioner, Message, PartitionerArgs } from 'kafkajs';
 
 const SEED = 0x9747b28c;
 const M = 0x5bd1e995;
@@ -43,10 +43,18 @@ function murmur2Bytes(data: Buffer, length: number): number {
   return h | 0;
 }
 
+// The partition chosen for each message on its latest send attempt (kafkajs asks again on every retry).
+const chosen = new WeakMap<Message, number>();
+
+/** The partition `defaultPartitioner` last chose for `message`; undefined when it never saw it. */
+export function chosenPartition(message: Message): number | undefined {
+  return chosen.get(message);
+}
+
 /** Explicit partition, else murmur2 of the key over all partitions, else round robin over those with a leader. */
 export const defaultPartitioner: ICustomPartitioner = () => {
   const counters = new Map<string, number>();
-  return ({ topic, partitionMetadata, message }: PartitionerArgs) => {
+  const choose = ({ topic, partitionMetadata, message }: PartitionerArgs): number => {
     if (message.partition !== null && message.partition !== undefined) return message.partition;
     if (message.key !== null && message.key !== undefined)
       return (murmur2(message.key) & 0x7fffffff) % partitionMetadata.length;
@@ -56,5 +64,10 @@ export const defaultPartitioner: ICustomPartitioner = () => {
     if (available.length > 0)
       return (available[(next & 0x7fffffff) % available.length] as { partitionId: number }).partitionId;
     return (next & 0x7fffffff) % partitionMetadata.length;
+  };
+  return (args: PartitionerArgs) => {
+    const partition = choose(args);
+    chosen.set(args.message, partition);
+    return partition;
   };
 };
