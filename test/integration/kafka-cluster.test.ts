@@ -11,8 +11,8 @@ const brokers = process.env.KAFKA_CLUSTER_BROKERS;
 
 test(
   'topics on three brokers: RF 3, min.insync.replicas 2, all replicas in sync',
-  // The runner (scripts/test.mjs) starts no cluster yet: two cores cannot hold three more JVMs through the
-  // whole suite. Run it by hand: start the cluster, KAFKA_CLUSTER_BROKERS=<its KAFKA_BROKERS>, this file, stop.
+  // Two cores cannot hold three more JVMs through the whole suite: scripts/test-cluster.sh starts the
+  // cluster after it (`npm run test:cluster`, or `npm test` with STREAMTAP_TEST_CLUSTER=1, as CI does).
   { skip: brokers ? false : 'KAFKA_CLUSTER_BROKERS is not set (scripts/kafka.sh start --nodes 3 prints it)' },
   async () => {
     const kafka = createKafka(kafkaSettingsFromEnv({ KAFKA_BROKERS: brokers }), testLogger());

@@ -214,10 +214,10 @@ test('consumer settings: env, flags over env, and errors that say which setting'
   assert.deepEqual(s.topology, { cluster: 'c', replicated: undefined, distributed: undefined });
   assert.equal(s.shutdownTimeoutMs, 30_000);
   assert.deepEqual(s.group, { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000 }, 'a kill is noticed in ~10 s');
-  assert.deepEqual(
-    consumerSettings({ heartbeatIntervalMs: '3000' }, { STREAMTAP_SESSION_TIMEOUT_MS: '45000' }).group,
-    { sessionTimeoutMs: 45_000, heartbeatIntervalMs: 3_000 },
-  );
+  assert.deepEqual(consumerSettings({ heartbeatIntervalMs: '3000' }, { STREAMTAP_SESSION_TIMEOUT_MS: '45000' }).group, {
+    sessionTimeoutMs: 45_000,
+    heartbeatIntervalMs: 3_000,
+  });
   assert.throws(
     () => consumerSettings({}, { STREAMTAP_SESSION_TIMEOUT_MS: '800' }),
     /heartbeat interval \(1000 ms\) must be above 0 and below the session timeout \(800 ms\)/,
