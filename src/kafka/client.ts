@@ -189,7 +189,9 @@ export async function ensureTopics(
       })),
     });
   }
-  const { topics } = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) });
+  // A broker that has not yet applied the new topics' metadata (one just restarted, say) answers
+  // UNKNOWN_TOPIC_OR_PARTITION, which kafkajs marks retriable but does not retry here.
+  const { topics } = await retryRetriable(() => admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) }));
   const mismatches = specs.flatMap((s): TopicMismatch[] => {
     const partitions = topics.find((t) => t.name === s.topic)?.partitions.length ?? 0;
     return partitions === wanted(s) ? [] : [{ topic: s.topic, partitions, wanted: wanted(s) }];
