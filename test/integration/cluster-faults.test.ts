@@ -36,7 +36,14 @@ import {
 } from '../support/consumer-fixtures.js';
 import { startServer, type TestServer } from '../support/http-server.js';
 import { IndependentDecoder } from '../support/independent-decoder.js';
-import { closeSharedClickHouse, queryRows, seedContext, sharedClickHouse, uniqueSource } from '../support/pipeline.js';
+import {
+  closeSharedClickHouse,
+  queryRows,
+  seedContext,
+  sharedClickHouse,
+  uniqueSource,
+  withEveryEvent,
+} from '../support/pipeline.js';
 import { sqlRows } from '../support/streamtap-cli.js';
 import { readTopic } from '../support/topic-reader.js';
 
@@ -61,10 +68,11 @@ function configFile(name: string, baseUrl: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'streamtap-cfg-')), `${name}.json`);
   const raw = structuredClone(savvycal) as {
     client: { base_url: string };
-    resources: { name: string; endpoint: { params?: Record<string, unknown> } }[];
+    resources: { name: string; endpoint: { path: string; params?: Record<string, unknown> } }[];
   };
   raw.client.base_url = baseUrl;
   for (const r of raw.resources) if (r.name === 'events') r.endpoint.params = { limit: 100 };
+  withEveryEvent(raw);
   writeFileSync(file, JSON.stringify(raw));
   return file;
 }
