@@ -1,11 +1,27 @@
 // The seed's API as SavvyCal documents it, end to end through `streamtap run` (issue 14 item 6): with the
 // one line that reads every event, each field the stand-in serves — description_settings, group sessions,
 // location_settings, and null wherever the reference allows it — lands in its own ClickHouse column with
-// nothing in `_extra`, and a null the API sent reads back as NULL, a value as that value.
+// nothing in `_extra`; an independent decoder reads back from the topic exactly the record the API sent,
+// and a null the API sent reads back from ClickHouse as NULL, a value as that value.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { MockDataset, type SavvyCalEvent } from '../../src/mock-api/index.js';
+import { isoSeconds } from '../../src/mock-api/records.js';
+import { IndependentDecoder } from '../support/independent-decoder.js';
+import { testKafka } from '../support/pipeline.js';
+import { readTopic } from '../support/topic-reader.js';
 import { streamtap, uniqueConfig } from './ops-support.js';
+
+const TIMESTAMPS = [
+  'created_at',
+  'start_at',
+  'end_at',
+  'canceled_at',
+  'rescheduled_at',
+  'original_start_at',
+  'original_end_at',
+];
 
 interface Row {
   id: string;
@@ -22,7 +38,7 @@ interface Row {
   extra: string | null;
 }
 
-test('streamtap run with state=all&period=all: every documented field in its column, nulls kept, no _extra', () => {
+test('streamtap run with state=all&period=all: every documented field on the topic and in its column, nulls kept, no _extra', async () => {
   const { file, name, schemasDir, dataDir } = uniqueConfig();
   const run = streamtap(['run', file, '--mock-api', '--data-dir', dataDir, '--schemas', schemasDir]);
   assert.equal(run.code, 0, run.stderr);
@@ -78,4 +94,18 @@ test('streamtap run with state=all&period=all: every documented field in its col
     if (api.location === null) nulls.location++;
   }
   for (const [field, n] of Object.entries(nulls)) assert.ok(n > 0, `the stand-in served no null ${field}`);
+
+  // The topic, read with the schema files alone: each message is the served record, field for field.
+  const decoder = new IndependentDecoder(schemasDir);
+  const messages = await readTopic(testKafka(), `${name}.events`);
+  assert.equal(messages.length, 5000);
+  for (const m of messages) {
+    const { file, value } = decoder.decode(m.value as Buffer);
+    assert.equal(file, join(schemasDir, name, 'events.avsc'));
+    assert.equal(value._extra, null);
+    const plain = JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
+    for (const k of ['_extra', '_extracted_at', '_run_id', '_version']) delete plain[k];
+    for (const k of TIMESTAMPS) if (typeof plain[k] === 'number') plain[k] = isoSeconds(plain[k]);
+    assert.deepEqual(plain, JSON.parse(JSON.stringify(served.get(String(plain.id)))), String(plain.id));
+  }
 });
