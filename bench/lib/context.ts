@@ -44,6 +44,8 @@ export function benchKafka(logger: Logger): Kafka {
 export function benchContext(params: StageParams, logger: Logger, kafka: Kafka): Context {
   const env = { ...process.env, API_KEY: params.token };
   return {
+    // `run` builds its producer thread's context from this (src/cli/producer-thread.ts)
+    recipe: { module: import.meta.url, name: 'benchContextAgain', args: [params] },
     logger,
     source: benchSource(params),
     kafka,
@@ -52,4 +54,9 @@ export function benchContext(params: StageParams, logger: Logger, kafka: Kafka):
     secrets: { env },
     env,
   };
+}
+
+/** benchContext built again on another thread (its recipe), logging to `options.logger`. */
+export async function benchContextAgain(params: StageParams, options: { logger: Logger }): Promise<Context> {
+  return benchContext(params, options.logger, benchKafka(options.logger));
 }

@@ -3,6 +3,7 @@
 // last row visible (opening the embedded engine included, as `run` opens it before its first request).
 import { openClickHouse } from '../../src/clickhouse/client.js';
 import { produceAndConsume, runProduce, tableCounts } from '../../src/cli/commands.js';
+import { runProduceOnThread } from '../../src/cli/producer-thread.js';
 import { benchContext, benchKafka, benchLogger } from '../lib/context.js';
 import { checkCounts, measure, progress, total } from '../lib/harness.js';
 import { probeConsumers, probeProducers } from '../lib/instrument.js';
@@ -21,8 +22,10 @@ export async function runEndToEnd(params: StageParams): Promise<StageResult> {
     try {
       const t1 = performance.now();
       let producedAt = t1;
+      // As `run` does: the producer on its own thread (BENCH_PRODUCER_THREAD=0: on this one, as before).
+      const producing = process.env.BENCH_PRODUCER_THREAD === '0' ? runProduce : runProduceOnThread;
       const { produced } = await produceAndConsume(ctx, ch, () =>
-        runProduce(ctx).finally(() => (producedAt = performance.now())),
+        producing(ctx).finally(() => (producedAt = performance.now())),
       );
       if (!produced.ok)
         throw new Error(`e2e produce failed: ${produced.resources.map((r) => r.error ?? '').join('; ')}`);

@@ -19,6 +19,8 @@ export async function runProduce(params: StageParams): Promise<StageResult> {
       schemasDir: params.schemasDir,
       secrets: { env: { API_KEY: params.token } },
       logger,
+      // BENCH_SENDER_THREAD=0: kafkajs on the producing thread, as before, for A/B runs
+      senderThread: process.env.BENCH_SENDER_THREAD !== '0',
     });
     const t1 = performance.now();
     const failed = report.resources.filter((r) => !r.ok);

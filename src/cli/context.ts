@@ -23,6 +23,18 @@ export interface CommonFlags {
   readonly logLevel?: string;
 }
 
+/**
+ * How to build a context again on another thread (src/cli/producer-thread.ts): the module (a `file:` URL)
+ * and the name of an exported function that returns a Context from `args` (structured-cloneable) and a
+ * last argument `{ logger }` to log to. A config may hold functions (processing steps), which cannot be
+ * sent to a thread; its file can.
+ */
+export interface ContextRecipe {
+  readonly module: string;
+  readonly name: string;
+  readonly args: readonly unknown[];
+}
+
 export interface Context {
   readonly logger: Logger;
   readonly source: ResolvedSource;
@@ -33,16 +45,26 @@ export interface Context {
   readonly env: NodeJS.ProcessEnv;
   /** progress and metrics hooks of the running command (src/cli/ops.ts) */
   readonly observer?: PipelineObserver | undefined;
+  /** how to build this context again on another thread; without it the producer runs on this one */
+  readonly recipe?: ContextRecipe | undefined;
 }
 
 export async function createContext(
   configPath: string | undefined,
   flags: CommonFlags,
   env: NodeJS.ProcessEnv = process.env,
+  /** `logger`: log there instead of a new logger (a thread building the context again logs nothing twice) */
+  options: { readonly logger?: Logger } = {},
 ): Promise<Context> {
+  const recipe: ContextRecipe = {
+    module: import.meta.url,
+    name: 'createContext',
+    args: [configPath, flags, { ...env }],
+  };
   // flags > env > settings file > defaults (src/cli/settings.ts); secrets registered for redaction
   env = effectiveEnv(flags as Readonly<Record<string, unknown>>, env);
-  const logger = createLogger(flags.logLevel ?? env.STREAMTAP_LOG_LEVEL ?? 'info', logDestination(env));
+  const logger =
+    options.logger ?? createLogger(flags.logLevel ?? env.STREAMTAP_LOG_LEVEL ?? 'info', logDestination(env));
   const source = await loadSourceFile(configPath ?? DEFAULT_CONFIG, { env, baseUrl: flags.baseUrl });
   // dlt keys accepted for compatibility that change nothing here: said once per command, not per record
   for (const warning of source.warnings) logger.warn(warning);
@@ -59,5 +81,6 @@ export async function createContext(
     schemasDir: resolve(flags.schemas ?? env.STREAMTAP_SCHEMAS_DIR ?? 'schemas'),
     secrets: { env },
     env,
+    recipe,
   };
 }

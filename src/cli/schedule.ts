@@ -16,6 +16,7 @@ import { selectResources } from '../config/select.js';
 import { type ProduceReport } from '../producers/produce.js';
 import { formatTable, produceAndConsume, runProduce, tableCounts } from './commands.js';
 import { inferMissingSchemas } from './schema-infer.js';
+import { runProduceOnThread } from './producer-thread.js';
 import type { CommonFlags, Context } from './context.js';
 import { Ops, type OpsFlags } from './ops.js';
 import { formatSummary } from './progress.js';
@@ -64,7 +65,8 @@ export async function runCommand(ctx: Context, flags: ScheduleFlags): Promise<nu
       const { produced, consumed } = await produceAndConsume(
         octx,
         ch,
-        () => produceCycle(octx, live, flags.resource, every !== undefined),
+        // The producer on a thread of its own: the consumer keeps this thread's event loop to itself.
+        () => produceCycle(octx, live, flags.resource, every !== undefined, runProduceOnThread),
         {
           resources: flags.resource,
           signal: stop?.signal,
@@ -126,10 +128,11 @@ async function produceCycle(
   ops: Ops,
   resources: readonly string[] | undefined,
   scheduled: boolean,
+  produce: (ctx: Context, resources: readonly string[] | undefined) => Promise<ProduceReport> = runProduce,
 ): Promise<ProduceReport> {
   let report: ProduceReport;
   try {
-    report = await runProduce(ctx, resources);
+    report = await produce(ctx, resources);
   } catch (error) {
     // A wrong config or a missing schema or secret will not fix itself: stop, scheduled or not.
     if (!scheduled || classifyFailure(error).permanent) throw error;

@@ -117,10 +117,18 @@ export function kafkajsLogLevel(
   return level <= logLevel.ERROR ? 'error' : 'warn';
 }
 
+// The settings each client was made with, so a second client on another thread can be made alike.
+const settingsOf = new WeakMap<Kafka, KafkaSettings>();
+
+/** The settings `createKafka` made `kafka` with (none given overrides); undefined for any other client. */
+export function kafkaSettingsOf(kafka: Kafka): KafkaSettings | undefined {
+  return settingsOf.get(kafka);
+}
+
 /** `overrides`: e.g. `{ retry: { retries: 0 } }` for a health probe that must answer fast. */
 export function createKafka(settings: KafkaSettings, logger: Logger, overrides: Partial<KafkaConfig> = {}): Kafka {
   const log = logger.child({ component: 'kafkajs' });
-  return new KafkaClass({
+  const kafka = new KafkaClass({
     clientId: settings.clientId ?? 'streamtap',
     brokers: [...settings.brokers],
     ...(settings.ssl ? { ssl: settings.ssl } : {}),
@@ -138,6 +146,8 @@ export function createKafka(settings: KafkaSettings, logger: Logger, overrides: 
       },
     ...overrides,
   });
+  if (Object.keys(overrides).length === 0) settingsOf.set(kafka, settings);
+  return kafka;
 }
 
 export interface TopicSpec {

@@ -8,7 +8,7 @@ import type { ResolvedResource, ResolvedSource } from '../config/source.js';
 import { stateKey } from '../contracts/topics.js';
 import type { TopicSpec } from '../kafka/client.js';
 import type { IncrementalState } from '../rest/incremental.js';
-import type { SerialSender } from './serial-sender.js';
+import type { BatchSender } from './serial-sender.js';
 
 /** The topic spec when any resource of the run (or a parent it reads from) is incremental; else nothing. */
 export function stateTopicSpecs(source: ResolvedSource, run: readonly ResolvedResource[], topic: string): TopicSpec[] {
@@ -92,14 +92,14 @@ export class IncrementalStateStore {
   }
 
   /** Writes a state through the run's one idempotent producer, after the records it covers. */
-  async save(sender: SerialSender, source: string, resource: string, state: IncrementalState): Promise<void> {
+  async save(sender: BatchSender, source: string, resource: string, state: IncrementalState): Promise<void> {
     await sender.send([
       { topic: this.topic, messages: [{ key: stateKey(source, resource), value: JSON.stringify(state) }] },
     ]);
   }
 
   /** Forgets a resource's state: the next run starts from initial_value. */
-  async reset(sender: SerialSender, source: string, resource: string): Promise<void> {
+  async reset(sender: BatchSender, source: string, resource: string): Promise<void> {
     await sender.send([{ topic: this.topic, messages: [{ key: stateKey(source, resource), value: null }] }]);
   }
 

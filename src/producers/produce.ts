@@ -8,7 +8,13 @@ import type { SchemaRegistry } from '../avro/registry.js';
 import type { SecretSources } from '../config/secrets.js';
 import type { ResolvedSource } from '../config/source.js';
 import { selectResources } from '../config/select.js';
-import { producerConfig, retryRetriable, ensureTopics, topicMaxMessageBytes } from '../kafka/client.js';
+import {
+  producerConfig,
+  retryRetriable,
+  ensureTopics,
+  kafkaSettingsOf,
+  topicMaxMessageBytes,
+} from '../kafka/client.js';
 import { DEFAULT_TOPIC_MAX_MESSAGE_BYTES, KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../kafka/message-size.js';
 import type { TopicLayoutOverrides } from '../kafka/topic-layout.js';
 import { deadLetterTopic, topicName } from '../contracts/topics.js';
@@ -23,7 +29,8 @@ import type { RetryPolicy } from '../rest/retry.js';
 import { emptyCounts, publishResource } from './publisher.js';
 import { compileKeyOf } from './record-key.js';
 import { resourceStream } from './resource-stream.js';
-import { SerialSender } from './serial-sender.js';
+import { SerialSender, type BatchSender } from './serial-sender.js';
+import { ThreadSender } from './sender-thread.js';
 import { publishRunCompletion } from './run-completion.js';
 import { controlTopic } from '../contracts/topics.js';
 import { createVersionClock } from './version-clock.js';
@@ -84,6 +91,13 @@ export interface ProduceOptions {
    * @default a registry at $SCHEMA_REGISTRY_URL if set, else single-object encoding
    */
   readonly schemaRegistry?: SchemaRegistry | null | undefined;
+  /**
+   * Kafka's client on a thread of its own (src/producers/sender-thread.ts): kafkajs's encoding and the
+   * wait for acks overlap the fetching, parsing and Avro encoding on this thread. Needs a `kafka` made by
+   * `createKafka` (its settings make the thread's client); any other client sends on this thread.
+   * @default true
+   */
+  readonly senderThread?: boolean;
 }
 
 export interface ProduceReport {
@@ -186,9 +200,7 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
     await admin.disconnect();
   }
 
-  const producer = options.kafka.producer(producerConfig());
-  await retryRetriable(() => producer.connect());
-  const sender = new SerialSender(producer);
+  const { sender, close } = await openSender(options.kafka, logger, options.senderThread ?? true);
   const nextVersion = createVersionClock();
   try {
     // Incremental state is read before the first request and written only after Kafka acknowledged the records.
@@ -304,9 +316,25 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
     );
     return { runId, ok: reports.every((r) => r.ok), resources: reports };
   } finally {
-    await producer.disconnect();
+    await close();
     await client.close();
   }
+}
+
+/** The sender of this run: on its own thread when the client's settings are known, else on this one. */
+async function openSender(
+  kafka: Kafka,
+  logger: Logger,
+  thread: boolean,
+): Promise<{ sender: BatchSender; close: () => Promise<void> }> {
+  const settings = thread ? kafkaSettingsOf(kafka) : undefined;
+  if (settings) {
+    const sender = await ThreadSender.start(settings, logger);
+    return { sender, close: () => sender.close() };
+  }
+  const producer = kafka.producer(producerConfig());
+  await retryRetriable(() => producer.connect());
+  return { sender: new SerialSender(producer), close: () => producer.disconnect() };
 }
 
 function withWarnings(result: ResourceReport, warnings: readonly string[]): ResourceReport {

@@ -13,7 +13,7 @@ import {
   recordBytes,
 } from '../kafka/message-size.js';
 import { isFailure, type ResourceStreamItem } from './resource-stream.js';
-import type { SerialSender } from './serial-sender.js';
+import type { BatchSender } from './serial-sender.js';
 
 export interface PublishTarget {
   readonly source: string;
@@ -57,7 +57,7 @@ export function emptyCounts(): PublishCounts {
  */
 export async function publishResource(
   stream: Readable,
-  sender: SerialSender,
+  sender: BatchSender,
   target: PublishTarget,
   counts: PublishCounts = emptyCounts(),
 ): Promise<PublishCounts> {

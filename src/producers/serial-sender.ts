@@ -18,7 +18,15 @@ export interface TopicBatch {
 /** Rounds of sending what an answer left out before the send fails (each round has kafkajs's own retries). */
 const UNANSWERED_ROUNDS = 5;
 
-export class SerialSender {
+/**
+ * Where a producer's batches go: resolves once Kafka acknowledged them all (acks=all), in the order the
+ * calls were made. SerialSender on this thread, or ThreadSender on a thread of its own (sender-thread.ts).
+ */
+export interface BatchSender {
+  send(batches: readonly TopicBatch[]): Promise<void>;
+}
+
+export class SerialSender implements BatchSender {
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly producer: Producer) {}

@@ -109,6 +109,15 @@ test('a missing secret exits 2 before any request, naming the variables to set',
   assert.match(run.stderr, /--mock-api/);
 });
 
+test('run: a failure on the producer thread exits with its code (2 for a missing secret) and leaves nothing running', () => {
+  const { file, schemasDir } = uniqueConfig();
+  const dataDir = mkdtempSync(join(tmpdir(), 'streamtap-data-'));
+  // The secret is first needed by the producer, which `run` starts on a thread of its own.
+  const run = streamtap(['run', file, '--schemas', schemasDir, '--data-dir', dataDir]);
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(run.stderr, /secret "api_key" is not set: export STREAMTAP_SECRET_API_KEY or API_KEY/);
+});
+
 test('a config error exits 2 and names the path of the bad key', () => {
   const dir = mkdtempSync(join(tmpdir(), 'streamtap-cli-'));
   const file = join(dir, 'bad.json');

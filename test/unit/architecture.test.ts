@@ -19,6 +19,7 @@ const LAYER: Readonly<Record<string, number>> = {
   avro: 2,
   config: 2,
   log: 2,
+  threads: 3,
   'mock-api': 2,
   clickhouse: 3,
   kafka: 3,
