@@ -184,7 +184,17 @@ class TypeParser {
 // ---------------------------------------------------------------------------------------------
 // Widening a column so a (newer) schema's values fit
 
-export type Widening = { readonly type: ChType; readonly changed: boolean } | { readonly error: string };
+export type Widening =
+  | {
+      readonly type: ChType;
+      readonly changed: boolean;
+      /**
+       * paths where the table keeps a type that cannot tell null from empty, although the schema's type
+       * could (a Tuple or Array column created before streamtap kept them apart): the caller says so
+       */
+      readonly collapsed?: readonly string[];
+    }
+  | { readonly error: string };
 
 const NUMERIC_RANK: Partial<Record<ScalarName, number>> = {
   UInt8: 1,
@@ -199,17 +209,27 @@ const NUMERIC_RANK: Partial<Record<ScalarName, number>> = {
  * The type a column must have to hold what it holds (`have`) and what a schema needs (`want`), or why
  * none exists. `changed`: the column must be altered (MODIFY COLUMN); otherwise the values convert on
  * the way in (a String column takes anything as text, a Float64 column takes integers).
+ *
+ * A column is made Nullable only where its old values keep their meaning: a scalar (its values were
+ * never NULL). A Tuple column that the schema wants Nullable, or an Array/Map where the schema wants
+ * a nullable list as JSON text, is left as it is and listed in `collapsed`: its old rows may hold a
+ * null record as a tuple of NULLs, or a null list as [], and turning it Nullable now would make
+ * `IS NULL` true for new rows only, silently (docs/schemas.md, "Tables created before").
  */
 export function widenColumn(have: ChType, want: ChType, path: string): Widening {
   const hn = have.kind === 'nullable';
   const wn = want.kind === 'nullable';
   const h = hn ? have.inner : have;
   const w = wn ? want.inner : want;
+  if (!hn && wn && (h.kind === 'array' || h.kind === 'map') && w.kind === 'scalar' && w.name === 'String') {
+    return { type: have, changed: false, collapsed: [path] };
+  }
   const inner = widenInner(h, w, path);
   if ('error' in inner) return inner;
   if (hn || (wn && (inner.type.kind === 'scalar' || inner.type.kind === 'other'))) {
-    return { type: { kind: 'nullable', inner: inner.type }, changed: inner.changed || !hn };
+    return { ...inner, type: { kind: 'nullable', inner: inner.type }, changed: inner.changed || !hn };
   }
+  if (wn && inner.type.kind === 'tuple') return { ...inner, collapsed: [path, ...(inner.collapsed ?? [])] };
   return inner;
 }
 
@@ -233,6 +253,7 @@ function widenInner(h: ChType, w: ChType, path: string): Widening {
   if (h.kind === 'tuple' && w.kind === 'tuple') {
     const fields: [string, ChType][] = [];
     let changed = false;
+    const collapsed: string[] = [];
     const wanted = new Map(w.fields);
     for (const [name, type] of h.fields) {
       const other = wanted.get(name);
@@ -244,21 +265,22 @@ function widenInner(h: ChType, w: ChType, path: string): Widening {
       if ('error' in r) return r;
       fields.push([name, r.type]);
       changed ||= r.changed;
+      collapsed.push(...(r.collapsed ?? []));
     }
     for (const [name, type] of w.fields) {
       if (h.fields.some(([n]) => n === name)) continue;
       fields.push([name, type]);
       changed = true;
     }
-    return { type: { kind: 'tuple', fields }, changed };
+    return { type: { kind: 'tuple', fields }, changed, ...(collapsed.length > 0 ? { collapsed } : {}) };
   }
   if (h.kind === 'array' && w.kind === 'array') {
     const r = widenColumn(h.items, w.items, `${path}[]`);
-    return 'error' in r ? r : { type: { kind: 'array', items: r.type }, changed: r.changed };
+    return 'error' in r ? r : { ...r, type: { kind: 'array', items: r.type } };
   }
   if (h.kind === 'map' && w.kind === 'map') {
     const r = widenColumn(h.values, w.values, `${path}.*`);
-    return 'error' in r ? r : { type: { kind: 'map', values: r.type }, changed: r.changed };
+    return 'error' in r ? r : { ...r, type: { kind: 'map', values: r.type } };
   }
   return {
     error: `${path}: the table has ${renderType(h)}, the schema needs ${renderType(w)}, and no ClickHouse type holds both`,

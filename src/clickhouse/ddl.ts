@@ -46,6 +46,18 @@ export const SINGLE_SERVER: ClickHouseTopology = Object.freeze({});
 
 const DEFAULT_REPLICATION_PATH = '/clickhouse/tables/{shard}/{database}/{table}';
 
+/**
+ * The query settings the DDL of a table with these column types needs (`client.command({ clickhouse_settings })`).
+ * A `Nullable(Tuple(...))` column (a record that may be null, src/consumers/null-rule.ts) is Beta in
+ * ClickHouse 26.6 and off by default: CREATE TABLE, ALTER and CREATE VIEW over such a column need
+ * `enable_nullable_tuple_type = 1`; inserts, selects and reopening the table do not (checked with chdb
+ * 26.7). Without such a column, nothing: older servers do not know the setting's name.
+ */
+export function ddlSettings(types: Iterable<string>): Record<string, 1> | undefined {
+  for (const type of types) if (type.includes('Nullable(Tuple(')) return { enable_nullable_tuple_type: 1 };
+  return undefined;
+}
+
 /** The table consumers insert into and users query (the Distributed one on a sharded cluster). */
 export function targetTable(spec: Pick<TableDefinition, 'database' | 'table'>): string {
   return `${quoteIdentifier(spec.database)}.${quoteIdentifier(spec.table)}`;

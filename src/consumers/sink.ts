@@ -9,7 +9,13 @@
 //     record twice) is the same key with the same _version: ReplacingMergeTree keeps one, so FINAL
 //     shows exactly one row per key, the one with the highest _version.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { SINGLE_SERVER, tableStatements, targetTable, type ClickHouseTopology } from '../clickhouse/ddl.js';
+import {
+  ddlSettings,
+  SINGLE_SERVER,
+  tableStatements,
+  targetTable,
+  type ClickHouseTopology,
+} from '../clickhouse/ddl.js';
 import { insertWriter, type AvroBody, type EncodedRow, type InsertWriter } from './insert-writer.js';
 import type { RunCompletion } from '../contracts/run-completion.js';
 import { quoteIdentifier, sqlString } from '../clickhouse/quote.js';
@@ -86,7 +92,9 @@ export class ClickHouseSink implements Sink {
   async ensureTable(spec: TableSpec): Promise<void> {
     const name = `${spec.database}.${spec.table}`;
     if (this.ready.has(name)) return;
-    for (const query of tableStatements(spec, this.topology)) await this.client.command({ query });
+    const clickhouse_settings = ddlSettings(spec.columns.map((c) => c.type));
+    for (const query of tableStatements(spec, this.topology))
+      await this.client.command({ query, ...(clickhouse_settings ? { clickhouse_settings } : {}) });
     this.ready.add(name);
   }
 

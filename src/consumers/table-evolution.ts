@@ -17,7 +17,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { SchemaDecoder, WriterSchema } from '../avro/schema-store.js';
 import type { Logger } from '../log.js';
 import { quoteIdentifier, sqlString } from '../clickhouse/quote.js';
-import { latestViewSql, SINGLE_SERVER, type ClickHouseTopology } from '../clickhouse/ddl.js';
+import { ddlSettings, latestViewSql, SINGLE_SERVER, type ClickHouseTopology } from '../clickhouse/ddl.js';
 import { parseType, renderType, widenColumn, type ChType } from '../clickhouse/column-types.js';
 import { compileRowMapperFor, schemaColumns, type TableSpec } from './table-schema.js';
 import { byteWriter, type ByteWriter } from './byte-lane.js';
@@ -32,6 +32,11 @@ export interface EvolutionPlan {
   readonly add: readonly (readonly [string, ChType])[];
   readonly modify: readonly (readonly [string, ChType])[];
   readonly errors: readonly string[];
+  /**
+   * columns (paths) left as the table has them although they cannot tell a null record or list from an
+   * empty one, as the schema could (created before the null rule); see widenColumn
+   */
+  readonly collapsed: readonly string[];
 }
 
 /** What the table (columns `have`) needs so that it can store records written with `schema`. */
@@ -43,21 +48,32 @@ export function planEvolution(
   const add: [string, ChType][] = [];
   const modify: [string, ChType][] = [];
   const errors: string[] = [];
-  for (const column of schemaColumns(writer.schema, primaryKey)) {
+  const collapsed: string[] = [];
+  let wanted: ReturnType<typeof schemaColumns>;
+  try {
+    wanted = schemaColumns(writer.schema, primaryKey);
+  } catch (error) {
+    return { add, modify, errors: [(error as Error).message], collapsed };
+  }
+  for (const column of wanted) {
     const current = have.get(column.name);
     if (!current) {
       add.push([column.name, column.ch]);
       continue;
     }
     const widened = widenColumn(current, column.ch, column.name);
-    if ('error' in widened) errors.push(widened.error);
-    else if (widened.changed && primaryKey.includes(column.name)) {
+    if ('error' in widened) {
+      errors.push(widened.error);
+      continue;
+    }
+    collapsed.push(...(widened.collapsed ?? []));
+    if (widened.changed && primaryKey.includes(column.name)) {
       errors.push(
         `${column.name}: a primary key column cannot change type (${renderType(current)} → ${renderType(widened.type)})`,
       );
     } else if (widened.changed) modify.push([column.name, widened.type]);
   }
-  return { add, modify, errors };
+  return { add, modify, errors, collapsed };
 }
 
 /** The ALTER statements for a plan, on one server or a cluster (local tables first, then the Distributed one). */
@@ -86,6 +102,8 @@ export class TableEvolution {
   private readonly fitted = new Set<bigint>();
   /** per writer fingerprint: its byte path for the current columns, or null when it keeps the decoding path */
   private readonly byteWriters = new Map<bigint, ByteWriter | null>();
+  /** collapsed columns already reported */
+  private readonly warned = new Set<string>();
   private last: { readonly writer: WriterSchema; readonly mapper: RowMapper } | undefined;
   /** the end of the last prepare() that reads or alters the table */
   private turn: Promise<void> = Promise.resolve();
@@ -219,9 +237,11 @@ export class TableEvolution {
     const add: [string, ChType][] = [];
     const modify = new Map<string, ChType>();
     const errors: string[] = [];
+    const collapsed = new Set<string>();
     for (const writer of writers) {
       const plan = planEvolution(working, writer, this.spec.primaryKey);
       for (const e of plan.errors) errors.push(`${e} (in ${describeWriter(writer)})`);
+      for (const c of plan.collapsed) collapsed.add(c);
       for (const [name, type] of plan.add) {
         add.push([name, type]);
         working.set(name, type);
@@ -244,11 +264,13 @@ export class TableEvolution {
           `(ALTER TABLE ${this.name} MODIFY COLUMN …, or RENAME the old column away) or correct the schema file, then restart the consumer.`,
       );
     }
+    if (collapsed.size > 0) this.warnCollapsed([...collapsed], working);
     const statements = evolutionStatements(this.spec, { add, modify: [...modify] }, this.topology);
     if (statements.length > 0) {
+      const clickhouse_settings = ddlSettings([...working.values()].map(renderType));
       for (const query of statements) {
         try {
-          await this.client.command({ query });
+          await this.client.command({ query, ...(clickhouse_settings ? { clickhouse_settings } : {}) });
         } catch (error) {
           if (!isServerRefusal(error)) throw error; // down or unreachable: retried like an insert would be
           throw new SchemaEvolutionError(
@@ -271,6 +293,30 @@ export class TableEvolution {
       this.last = undefined;
     }
     for (const w of writers) this.fitted.add(w.fingerprint);
+  }
+
+  /**
+   * Says once per column that the table, created before the null rule, still reads a null record as a
+   * tuple of NULLs or a null list as [] there; the column is left as it is (its old rows cannot be told
+   * apart), and the message gives the ALTER that keeps new rows apart, for the user to choose.
+   */
+  private warnCollapsed(paths: readonly string[], columns: ReadonlyMap<string, ChType>): void {
+    const fresh = paths.filter((p) => !this.warned.has(p));
+    if (fresh.length === 0) return;
+    for (const p of fresh) this.warned.add(p);
+    const alters = [...new Set(fresh.map((p) => p.split(/[.[]/)[0] as string))].flatMap((column) => {
+      const type = columns.get(column);
+      const wanted = this.spec.columns.find((c) => c.name === column);
+      return type && wanted && wanted.type.includes('Nullable(Tuple(') && wanted.type !== renderType(type)
+        ? [`ALTER TABLE ${this.name} MODIFY COLUMN ${quoteIdentifier(column)} ${wanted.type}`]
+        : [];
+    });
+    this.logger.warn(
+      { table: this.name, columns: fresh, alter: alters },
+      'columns created before streamtap kept null apart from empty: a null record still reads as a tuple of NULLs, ' +
+        'a null list as [], in these columns. They are left as they are (their older rows cannot be told apart); ' +
+        'to keep new rows apart, run the ALTER shown with enable_nullable_tuple_type = 1 (docs/schemas.md)',
+    );
   }
 
   private async readColumns(): Promise<Map<string, ChType>> {

@@ -5,9 +5,8 @@
 //   timestamp-millis → DateTime64(3, 'UTC')
 //   record → Tuple(name T, ...)    (named, so `organizer.email` works; a recursive record → String JSON)
 //   array → Array(T)               map → Map(String, T)
-//   ["null", T] → Nullable(T) for scalars; a record, array or map column is never Nullable (ClickHouse
-//     refuses Nullable(Tuple) by default and Nullable(Array/Map) always): null reads as an all-null tuple,
-//     [] or {}. Primary key columns are never Nullable.
+//   ["null", T] → by the null rule (null-rule.ts): Nullable(T) for a scalar or a record (Nullable(Tuple)),
+//     an array or map beside a `<name>__null` marker. Primary key columns are never Nullable.
 // A column keeps its type as long as every writer schema fits it; when a newer schema needs more, the
 // type widens (table-evolution.ts, by the rules of src/clickhouse/column-types.ts): new tuple elements,
 // Int32 → Int64 → Float64, any scalar → String, a scalar → Nullable. A String column absorbs anything
@@ -17,12 +16,15 @@ import type { WriteDisposition } from '../config/schema.js';
 import { renderType, scalar, type ChType, type ScalarName } from '../clickhouse/column-types.js';
 import type { TableDefinition } from '../clickhouse/ddl.js';
 import { stringifyExact } from '../json/exact-json.js';
+import { NULL_MARKER_TYPE, nullableShape, nullMarkerName, type Holder } from './null-rule.js';
 
 type AvroType = unknown;
 type AvroObject = { readonly [key: string]: unknown };
 
 export interface Column {
   readonly name: string;
+  /** the record field the cell is made of: the column's own name, or the list a null marker describes */
+  readonly field: string;
   /** the ClickHouse type as SQL */
   readonly type: string;
   readonly ch: ChType;
@@ -49,14 +51,32 @@ export function tableSpec(
   return { database, table, columns, primaryKey, writeDisposition };
 }
 
-/** The columns a schema needs, in field order, each converting the decoded value to its own type. */
+/**
+ * The columns a schema needs, in field order, each converting the decoded value to its own type; a
+ * nullable list or map field is followed by its null marker (null-rule.ts). Throws when a field's name is
+ * the marker name of another field.
+ */
 export function schemaColumns(schema: AvroRecordSchema, primaryKey: readonly string[]): Column[] {
   const named = namedTypes(schema);
-  return schema.fields.map((f) => {
+  const columns: Column[] = [];
+  for (const f of schema.fields) {
     // _version is always UInt64: ReplacingMergeTree compares it, and it is never negative.
-    const ch = f.name === '_version' ? scalar('UInt64') : columnType(f.type, named, primaryKey.includes(f.name));
-    return { name: f.name, type: renderType(ch), ch, toCell: cellConverter(f.type, ch, named) };
-  });
+    const shape =
+      f.name === '_version'
+        ? { type: scalar('UInt64'), marker: false }
+        : fieldShape(f.type, named, primaryKey.includes(f.name), new Set());
+    const ch = shape.type;
+    columns.push({ name: f.name, field: f.name, type: renderType(ch), ch, toCell: cellConverter(f.type, ch, named) });
+    if (shape.marker) {
+      const name = nullMarkerName(f.name);
+      columns.push({ name, field: f.name, type: renderType(NULL_MARKER_TYPE), ch: NULL_MARKER_TYPE, toCell: isNull });
+    }
+  }
+  refuseMarkerClash(
+    columns.map((c) => c.name),
+    String(schema.name),
+  );
+  return columns;
 }
 
 /** A decoded Avro record → a JSONEachRow row. */
@@ -64,7 +84,7 @@ export function compileRowMapper(spec: TableSpec): (record: Record<string, unkno
   const columns = spec.columns;
   return (record) => {
     const row: Record<string, unknown> = {};
-    for (const c of columns) row[c.name] = c.toCell(record[c.name]);
+    for (const c of columns) row[c.name] = c.toCell(record[c.field]);
     return row;
   };
 }
@@ -79,14 +99,40 @@ export function compileRowMapperFor(
   columns: ReadonlyMap<string, ChType>,
 ): (record: Record<string, unknown>) => Record<string, unknown> {
   const named = namedTypes(schema);
-  const plan = schema.fields
-    .filter((f) => columns.has(f.name))
-    .map((f) => ({ name: f.name, toCell: cellConverter(f.type, columns.get(f.name) as ChType, named) }));
+  const plan: { name: string; field: string; toCell: Convert }[] = [];
+  for (const f of schema.fields) {
+    const type = columns.get(f.name);
+    if (type) plan.push({ name: f.name, field: f.name, toCell: cellConverter(f.type, type, named) });
+    // The marker is written whenever the table has one: false for a list this schema never lets be null.
+    if (columns.has(nullMarkerName(f.name)) && isListOrMap(f.type, named))
+      plan.push({ name: nullMarkerName(f.name), field: f.name, toCell: isNull });
+  }
   return (record) => {
     const row: Record<string, unknown> = {};
-    for (const c of plan) row[c.name] = c.toCell(record[c.name]);
+    for (const c of plan) row[c.name] = c.toCell(record[c.field]);
     return row;
   };
+}
+
+const isNull = (v: unknown): boolean => v === null || v === undefined;
+
+function isListOrMap(type: AvroType, named: ReadonlyMap<string, AvroObject>): boolean {
+  const t = resolve(nonNull(type), named);
+  return (
+    typeof t === 'object' && t !== null && ((t as AvroObject).type === 'array' || (t as AvroObject).type === 'map')
+  );
+}
+
+function refuseMarkerClash(columns: readonly string[], record: string): void {
+  const seen = new Set<string>();
+  for (const c of columns) {
+    if (seen.has(c))
+      throw new Error(
+        `${record}: the field "${c}" has the name of the null marker of the list "${c.replace(/__null$/, '')}" ` +
+          `(docs/schemas.md, "Nulls and emptiness"); rename the field in the schema file`,
+      );
+    seen.add(c);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -140,15 +186,15 @@ function nonNull(type: AvroType): AvroType {
   return branches.length === 1 ? branches[0] : { type: 'union', branches };
 }
 
-function columnType(
+/** The shape of a value of Avro `type` held at `holder`, by the null rule (null-rule.ts). */
+function fieldShape(
   type: AvroType,
   named: ReadonlyMap<string, AvroObject>,
   isKey: boolean,
-  inside: ReadonlySet<string> = new Set(),
-): ChType {
-  const inner = typeOf(nonNull(type), named, inside);
-  const canBeNull = inner.kind === 'scalar' || inner.kind === 'other';
-  return isNullableUnion(type) && canBeNull && !isKey ? { kind: 'nullable', inner } : inner;
+  inside: ReadonlySet<string>,
+  holder: Holder = 'field',
+): { readonly type: ChType; readonly marker: boolean } {
+  return nullableShape(typeOf(nonNull(type), named, inside), isNullableUnion(type), holder, isKey);
 }
 
 function typeOf(type: AvroType, named: ReadonlyMap<string, AvroObject>, inside: ReadonlySet<string>): ChType {
@@ -163,15 +209,22 @@ function typeOf(type: AvroType, named: ReadonlyMap<string, AvroObject>, inside: 
       // ClickHouse has no recursive types, and no empty tuples.
       if (inside.has(name) || fields.length === 0) return scalar('String');
       const nested = new Set(inside).add(name);
-      return {
-        kind: 'tuple',
-        fields: fields.map((f) => [String(f.name), columnType(f.type, named, false, nested)] as const),
-      };
+      const elements: (readonly [string, ChType])[] = [];
+      for (const f of fields) {
+        const shape = fieldShape(f.type, named, false, nested);
+        elements.push([String(f.name), shape.type]);
+        if (shape.marker) elements.push([nullMarkerName(String(f.name)), NULL_MARKER_TYPE]);
+      }
+      refuseMarkerClash(
+        elements.map(([n]) => n),
+        name,
+      );
+      return { kind: 'tuple', fields: elements };
     }
     case 'array':
-      return { kind: 'array', items: columnType(o.items, named, false, inside) };
+      return { kind: 'array', items: fieldShape(o.items, named, false, inside, 'item').type };
     case 'map':
-      return { kind: 'map', values: columnType(o.values, named, false, inside) };
+      return { kind: 'map', values: fieldShape(o.values, named, false, inside, 'item').type };
     case 'union':
       return scalar('String'); // unions other than ["null", T]: JSON text
     default:
@@ -246,21 +299,28 @@ function converter(
     if (inside.has(name)) return (v) => stringifyExact(v);
     const nested = new Set(inside).add(name);
     const targets = new Map(target.fields);
-    const fields = ((o.fields ?? []) as readonly AvroObject[])
-      .filter((f) => targets.has(String(f.name)))
-      .map((f) => {
-        const c = converter(nonNull(f.type), targets.get(String(f.name)) as ChType, named, nested);
-        return {
-          name: String(f.name),
+    const fields: { name: string; field: string; convert: Convert }[] = [];
+    for (const f of (o.fields ?? []) as readonly AvroObject[]) {
+      const name = String(f.name);
+      const element = targets.get(name);
+      if (element) {
+        const c = converter(nonNull(f.type), element, named, nested);
+        fields.push({
+          name,
+          field: name,
           convert: c === identity ? identity : (v: unknown) => (v === null || v === undefined ? null : c(v)),
-        };
-      });
+        });
+      }
+      // The element's null marker (null-rule.ts), whenever the tuple has one.
+      if (targets.has(nullMarkerName(name)) && isListOrMap(f.type, named))
+        fields.push({ name: nullMarkerName(name), field: name, convert: isNull });
+    }
     if (fields.every((f) => f.convert === identity)) return identity;
     return (v) => {
       if (v === null || typeof v !== 'object') return v;
       const src = v as Record<string, unknown>;
       const out: Record<string, unknown> = {};
-      for (const f of fields) out[f.name] = f.convert(src[f.name]);
+      for (const f of fields) out[f.name] = f.convert(src[f.field]);
       return out;
     };
   }

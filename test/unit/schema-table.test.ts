@@ -65,12 +65,14 @@ test('the documented mapping: scalars, Nullable, DateTime64, Array, Map, named T
     e: 'Nullable(String)',
     at: "Nullable(DateTime64(3, 'UTC'))",
     tags: 'Array(String)',
+    tags__null: 'Nullable(Bool)',
     meta: 'Map(String, String)',
+    meta__null: 'Nullable(Bool)',
     owner:
-      "Tuple(email Nullable(String), since Nullable(DateTime64(3, 'UTC')), roles Array(Tuple(name Nullable(String))))",
+      "Nullable(Tuple(email Nullable(String), since Nullable(DateTime64(3, 'UTC')), roles Array(Tuple(name Nullable(String))), roles__null Nullable(Bool)))",
     again:
-      "Tuple(email Nullable(String), since Nullable(DateTime64(3, 'UTC')), roles Array(Tuple(name Nullable(String))))",
-    node: 'Tuple(child Nullable(String))',
+      "Nullable(Tuple(email Nullable(String), since Nullable(DateTime64(3, 'UTC')), roles Array(Tuple(name Nullable(String))), roles__null Nullable(Bool)))",
+    node: 'Nullable(Tuple(child Nullable(String)))',
     _extra: 'Nullable(String)',
     _extracted_at: "DateTime64(3, 'UTC')",
     _run_id: 'String',
@@ -89,7 +91,12 @@ test('rows: timestamps become UTC text at any depth, records stay objects, a rec
     _version: 7,
   });
   assert.equal(row.at, '2024-01-02 03:04:05.678');
-  assert.deepEqual(row.owner, { email: 'e', since: '2020-01-01 00:00:00.000', roles: [{ name: 'admin' }] });
+  assert.deepEqual(row.owner, {
+    email: 'e',
+    since: '2020-01-01 00:00:00.000',
+    roles: [{ name: 'admin' }],
+    roles__null: false,
+  });
   assert.deepEqual(row.node, { child: '{"child":null}' });
 });
 
