@@ -17,10 +17,14 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { SchemaDecoder, WriterSchema } from '../avro/schema-store.js';
 import type { Logger } from '../log.js';
 import { quoteIdentifier, sqlString } from '../clickhouse/quote.js';
-import { ddlSettings, latestViewSql, SINGLE_SERVER, type ClickHouseTopology } from '../clickhouse/ddl.js';
+import { ddlSettings, latestViewSql, SINGLE_SERVER, targetTable, type ClickHouseTopology } from '../clickhouse/ddl.js';
+
 import { parseType, renderType, widenColumn, type ChType } from '../clickhouse/column-types.js';
 import { compileRowMapperFor, schemaColumns, type TableSpec } from './table-schema.js';
 import { byteWriter, type ByteWriter } from './byte-lane.js';
+
+// The query setting a statement over a Nullable(Tuple) column needs, written into the statements we suggest.
+const NULLABLE_TUPLE = ' SETTINGS enable_nullable_tuple_type = 1';
 
 export class SchemaEvolutionError extends StreamtapError {
   readonly code = ErrorCode.SCHEMA_INCOMPATIBLE;
@@ -308,14 +312,21 @@ export class TableEvolution {
       const type = columns.get(column);
       const wanted = this.spec.columns.find((c) => c.name === column);
       return type && wanted && wanted.type.includes('Nullable(Tuple(') && wanted.type !== renderType(type)
-        ? [`ALTER TABLE ${this.name} MODIFY COLUMN ${quoteIdentifier(column)} ${wanted.type}`]
+        ? [
+            `ALTER TABLE ${targetTable(this.spec)} MODIFY COLUMN ${quoteIdentifier(column)} ${wanted.type}${NULLABLE_TUPLE}`,
+          ]
         : [];
     });
+    // The view's SELECT * was expanded with the old type: it must be recreated after such an ALTER.
+    if (alters.length > 0)
+      alters.push(
+        latestViewSql(this.spec).replace(/^CREATE VIEW IF NOT EXISTS/, 'CREATE OR REPLACE VIEW') + NULLABLE_TUPLE,
+      );
     this.logger.warn(
       { table: this.name, columns: fresh, alter: alters },
       'columns created before streamtap kept null apart from empty: a null record still reads as a tuple of NULLs, ' +
         'a null list as [], in these columns. They are left as they are (their older rows cannot be told apart); ' +
-        'to keep new rows apart, run the ALTER shown with enable_nullable_tuple_type = 1 (docs/schemas.md)',
+        'to keep new rows apart from now on, run the statements in `alter` (docs/schemas.md, "Tables created before")',
     );
   }
 
