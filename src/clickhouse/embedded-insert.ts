@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClickHouseError, parseError, type ClickHouseClient } from '@clickhouse/client';
 import type { ChdbExtension } from 'chdb/connection';
+import { ddlSettings } from './ddl.js';
 import { quoteIdentifier, sqlString } from './quote.js';
 
 export interface RawInsert {
@@ -30,8 +31,13 @@ export interface AvroInsert {
   /** `database.table` */
   readonly database: string;
   readonly table: string;
-  /** the columns the container's records fill, each with its type in the table (SQL text), in record order */
+  /** the container's record fields, each with the type the engine reads it as (SQL text), in record order */
   readonly columns: readonly { readonly name: string; readonly type: string }[];
+  /**
+   * the table's columns the insert fills, each with its SQL expression over `columns`
+   * @default each of `columns`, as it is read
+   */
+  readonly targets?: readonly { readonly name: string; readonly select: string }[] | undefined;
   /** one Avro object container (header, blocks) whose schema's fields are `columns` */
   readonly body: Buffer;
   /** records in the container (for accounting; the engine counts them itself) */
@@ -82,19 +88,22 @@ export function withRawInsert(
 export function avroFileInsert(engine: Pick<ChdbExtension, 'queryAsync'>): AvroInserter {
   let dir: string | undefined;
   let next = 0;
-  return async ({ database, table, columns, body, settings }) => {
+  return async ({ database, table, columns, targets, body, settings }) => {
     if (!dir) {
       const made = mkdtempSync(join(tmpdir(), 'streamtap-avro-'));
       process.once('exit', () => rmSync(made, { recursive: true, force: true }));
       dir = made;
     }
     const file = join(dir, `${process.pid}-${next++}.avro`);
-    const names = columns.map((c) => quoteIdentifier(c.name)).join(', ');
+    const into = targets ?? columns.map((c) => ({ name: c.name, select: quoteIdentifier(c.name) }));
+    const names = into.map((c) => quoteIdentifier(c.name)).join(', ');
+    const selects = into.map((c) => c.select).join(', ');
     const structure = columns.map((c) => `${quoteIdentifier(c.name)} ${c.type}`).join(', ');
+    // A Nullable(Tuple) in the structure needs the same setting as the table's DDL (ddlSettings).
     const sql =
       `INSERT INTO ${quoteIdentifier(database)}.${quoteIdentifier(table)} (${names}) ` +
-      `SELECT ${names} FROM file(${sqlString(file)}, 'Avro', ${sqlString(structure)})` +
-      settingsClause(settings);
+      `SELECT ${selects} FROM file(${sqlString(file)}, 'Avro', ${sqlString(structure)})` +
+      settingsClause({ ...settings, ...ddlSettings(columns.map((c) => c.type)) });
     await writeFile(file, body);
     try {
       await engine.queryAsync(sql, { format: 'CSV' });

@@ -7,8 +7,16 @@
 //   string, enum → String; int → Int32; long → Int64 (UInt64 for `_version`); float → Float32;
 //   double → Float64; boolean → Bool; timestamp-millis → DateTime64(3, 'UTC');
 //   record → Tuple of the same elements in the same order; array → Array; map → Map(String, …);
-//   ["null", T] → Nullable(T), or, for a record, array or map column that is not Nullable, T's default
-//   (an all-default tuple, [] or {}), which is what the decoding path's null reads as there too.
+//   ["null", T] → Nullable(T) (a record: Nullable(Tuple)), or, for a record, array or map column that is
+//   not Nullable (a table created before the null rule), T's default (an all-default tuple, [] or {}),
+//   which is what the decoding path's null reads as there too.
+// A nullable list or map column's null marker (null-rule.ts) is filled too: ClickHouse's Avro reader reads
+// the null branch of ["null", array] as [] in any column type, but a union of three branches
+// ["null", array, "boolean"] it reads as Variant(Array(T), Bool), NULL for the null branch. The bodies
+// only ever use branches 0 and 1, whose encoding is the same in both unions, so the container's header
+// declares the three-branch union for such a field, the field is read as that Variant, and the insert
+// selects `field.`Array(T)`` ([] for NULL) into the column and `isNull(field)` into the marker. A marker
+// inside a record (a tuple element) keeps the decoding path.
 // Anything the decoding path turns into text (bytes and fixed as base64, other unions and recursive records
 // as JSON, a scalar in a column widened to String) or into a wider type than its own (a table evolved past
 // this writer: Int32 in an Int64 column, a tuple with elements this writer lacks) keeps the decoding path,
@@ -18,13 +26,17 @@ import { avroType } from '../avro/exact-long.js';
 import type { WriterSchema } from '../avro/schema-store.js';
 import { renderType, type ChType } from '../clickhouse/column-types.js';
 import { containerHeader, type ContainerHeader } from './avro-container.js';
+import { quoteIdentifier } from '../clickhouse/quote.js';
+import { nullMarkerName } from './null-rule.js';
 import { namedTypes, schemaColumns } from './table-schema.js';
 
 /** A writer schema whose messages go to ClickHouse as bytes. */
 export interface ByteWriter {
   readonly writer: WriterSchema;
-  /** the insert's columns, in the writer's field order, with their types in the table */
+  /** the container's fields, in the writer's field order, with the types the engine reads them as */
   readonly columns: readonly { readonly name: string; readonly type: string }[];
+  /** the table's columns the insert fills and their SQL over `columns`, when null markers are among them */
+  readonly targets?: readonly { readonly name: string; readonly select: string }[] | undefined;
   readonly header: ContainerHeader;
   /**
    * The key fields and `_version` of one body, other fields skipped unread. Throws when the body does not
@@ -45,11 +57,13 @@ export function byteWriter(
   keyFields: readonly string[],
 ): ByteWriter | { readonly reason: string } {
   const named = namedTypes(writer.schema);
-  const own = schemaColumns(writer.schema, keyFields);
+  const own = new Map(schemaColumns(writer.schema, keyFields).map((c) => [c.name, c.ch]));
   const columns: { name: string; type: string }[] = [];
-  for (const [i, field] of writer.schema.fields.entries()) {
+  const targets: { name: string; select: string }[] = [];
+  const headerFields: unknown[] = [];
+  for (const field of writer.schema.fields) {
     const have = table.get(field.name);
-    const want = own[i]?.ch;
+    const want = own.get(field.name);
     if (!have || !want) return { reason: `the table has no column ${field.name}` };
     if (renderType(have) !== renderType(want))
       return {
@@ -57,7 +71,28 @@ export function byteWriter(
       };
     if (!native(field.type, have, named, field.name === '_version'))
       return { reason: `${field.name}: the decoding path converts its values (text, base64 or JSON)` };
+    if (holdsMarker(have))
+      return { reason: `${field.name}: a null marker inside a record is set by the decoding path` };
+    const column = quoteIdentifier(field.name);
+    const marker = nullMarkerName(field.name);
+    if (table.has(marker) && (have.kind === 'array' || have.kind === 'map')) {
+      const type = renderType(have);
+      if (Array.isArray(field.type)) {
+        // ["null", array] → ["null", array, "boolean"]: the same bytes, read as Variant(T, Bool).
+        headerFields.push({ ...field, type: [...(field.type as unknown[]), 'boolean'] });
+        columns.push({ name: field.name, type: `Variant(${type}, Bool)` });
+        targets.push({ name: field.name, select: `${column}.${quoteIdentifier(type)}` });
+        targets.push({ name: marker, select: `isNull(${column})` });
+      } else {
+        headerFields.push(field);
+        columns.push({ name: field.name, type });
+        targets.push({ name: field.name, select: column }, { name: marker, select: 'false' });
+      }
+      continue;
+    }
+    headerFields.push(field);
     columns.push({ name: field.name, type: renderType(have) });
+    targets.push({ name: field.name, select: column });
   }
   let readKey: ByteWriter['readKey'];
   try {
@@ -65,7 +100,32 @@ export function byteWriter(
   } catch (error) {
     return { reason: `cannot read the key fields alone: ${(error as Error).message}` };
   }
-  return { writer, columns, header: containerHeader(writer.schema), readKey };
+  const withMarkers = targets.length > columns.length;
+  return {
+    writer,
+    columns,
+    ...(withMarkers ? { targets } : {}),
+    header: containerHeader(withMarkers ? { ...writer.schema, fields: headerFields } : writer.schema),
+    readKey,
+  };
+}
+
+/** True when a tuple inside `ch` carries a null marker element (its list's marker needs the decoding path). */
+function holdsMarker(ch: ChType): boolean {
+  switch (ch.kind) {
+    case 'nullable':
+      return holdsMarker(ch.inner);
+    case 'array':
+      return holdsMarker(ch.items);
+    case 'map':
+      return holdsMarker(ch.values);
+    case 'tuple':
+      return ch.fields.some(
+        ([name, type]) => ch.fields.some(([list]) => nullMarkerName(list) === name) || holdsMarker(type),
+      );
+    default:
+      return false;
+  }
 }
 
 /** A reader of the key fields and `_version` only, resolved against the writer so the rest is skipped. */

@@ -24,6 +24,8 @@ export type EncodedRow = { readonly [encoded]: true };
 /** An Avro object container and the columns its records fill (names and their types in the table). */
 export interface AvroBody {
   readonly columns: readonly { readonly name: string; readonly type: string }[];
+  /** the table's columns filled, with their SQL over `columns` (null markers); default: `columns` as read */
+  readonly targets?: readonly { readonly name: string; readonly select: string }[] | undefined;
   readonly body: Buffer;
   /** records in the container */
   readonly records: number;
@@ -65,7 +67,8 @@ class EmbeddedInsertWriter implements InsertWriter {
   constructor(private readonly raw: RawInserter) {
     const avro: AvroInserter | undefined = raw.avro;
     this.insertAvro = avro
-      ? (target, { columns, body, records }, settings) => avro({ ...target, columns, body, records, settings })
+      ? (target, { columns, targets, body, records }, settings) =>
+          avro({ ...target, columns, targets, body, records, settings })
       : undefined;
   }
 

@@ -175,6 +175,7 @@ async function insertAvro(
   const send = (part: readonly AvroRecord[], partToken: string) =>
     ctx.sink.insertAvro(plan.spec, {
       columns: lane.columns,
+      targets: lane.targets,
       body: objectContainer(
         lane.header,
         part.map((r) => r.body),

@@ -224,7 +224,7 @@ test(
     const viaDecoding = await tableRows(ch, `decoded_${suffix}`);
     assert.equal(viaBytes.split('\n').filter(Boolean).length, messages.length - 1);
     assert.equal(viaBytes, viaDecoding);
-    // int64 beyond 2^53, exactly, as key and as value; a null record reads as an all-null tuple on both paths.
+    // int64 beyond 2^53, exactly, as key and as value.
     const [edge] = await queryRows<{ key: string; author: string | null; rank: string | null }>(
       ch,
       `SELECT toString(id) AS key, toString(author_id) AS author, toString(owner.rank) AS rank FROM bytes_${suffix}.items WHERE id = -9223372036854775808`,
@@ -234,10 +234,24 @@ test(
       author: '-9223372036854775808',
       rank: '-9223372036854775808',
     });
-    const [empty] = await queryRows<{ owner: unknown; attendees: unknown; meta: unknown }>(
+    // Nulls kept apart on the byte path too (docs/schemas.md, "Nulls and emptiness"): a null record is NULL,
+    // a null list or map [] / {} with its marker true; an empty list (id 13) [] with its marker false.
+    const nulls = await queryRows<Record<string, unknown>>(
       ch,
-      `SELECT owner, attendees, meta FROM bytes_${suffix}.items WHERE id = 2`,
+      `SELECT id, owner, attendees, attendees__null, counts__null, meta, meta__null FROM bytes_${suffix}.items ` +
+        `WHERE id IN (2, 13) ORDER BY id`,
     );
-    assert.deepEqual(empty, { owner: { email: null, rank: null, since: null }, attendees: [], meta: {} });
+    assert.deepEqual(nulls, [
+      { id: '2', owner: null, attendees: [], attendees__null: true, counts__null: true, meta: {}, meta__null: true },
+      {
+        id: '13',
+        owner: { email: 'o20@example.com', rank: null, since: null },
+        attendees: [],
+        attendees__null: false,
+        counts__null: false,
+        meta: { k: 'v\n20', empty: null },
+        meta__null: false,
+      },
+    ]);
   },
 );

@@ -34,6 +34,7 @@ interface Row {
   is_group_session: boolean | null;
   maximum_group_size: number | string | null;
   location_settings: string[];
+  location_settings__null: boolean;
   metadata: Record<string, string>;
   extra: string | null;
 }
@@ -47,7 +48,8 @@ test('streamtap run with state=all&period=all: every documented field on the top
   const query = `SELECT id, description, location, payment.state AS payment_state, payment.url AS payment_url,
       [payment.amount_total, payment.amount_subtotal, payment.amount_tax, payment.amount_discount,
        payment.amount_shipping] AS amounts,
-      description_settings, is_group_session, maximum_group_size, location_settings, metadata, _extra AS extra
+      description_settings, is_group_session, maximum_group_size, location_settings, location_settings__null,
+      metadata, _extra AS extra
     FROM ${name}.events FINAL ORDER BY id`;
   const sql = streamtap(['sql', query, '--data-dir', dataDir, '--format', 'json']);
   assert.equal(sql.code, 0, sql.stderr);
@@ -64,7 +66,7 @@ test('streamtap run with state=all&period=all: every documented field on the top
     const event = data.event(i, 1);
     served.set(event.id, event);
   }
-  const nulls = { description: 0, location: 0, payment_url: 0, amounts: 0 };
+  const nulls = { description: 0, location: 0, payment_url: 0, amounts: 0, location_settings: 0 };
   for (const row of rows) {
     const api = served.get(row.id);
     assert.ok(api, `${row.id} was served`);
@@ -74,8 +76,11 @@ test('streamtap run with state=all&period=all: every documented field on the top
     assert.deepEqual(row.description_settings, api.description_settings);
     assert.equal(row.is_group_session, api.is_group_session);
     assert.equal(Number(row.maximum_group_size), api.maximum_group_size);
-    // a null list reads as [] (docs/schemas.md, ClickHouse types); the stand-in sends null or []
+    // the stand-in sends null or []: both read [], and the marker tells them apart (docs/schemas.md,
+    // "Nulls and emptiness")
     assert.deepEqual(row.location_settings, []);
+    assert.equal(row.location_settings__null, api.location_settings === null, `${row.id} location_settings`);
+    if (api.location_settings === null) nulls.location_settings++;
     assert.deepEqual(row.metadata, api.metadata);
     if (api.payment !== null) {
       const p = api.payment;
