@@ -1,16 +1,20 @@
 // Checks on one value of an endpoint that the zod schema cannot make: a JSONPath that compiles, a paginator that
 // can stop and whose body paths need a body (dlt checks the same when it builds its paginators).
 import type { DataSelector, PaginatorConfig } from './schema.js';
-import { compilePath, JsonPathSyntaxError } from '../expressions/json-path.js';
+import { compilePath, compileSelector, JsonPathSyntaxError } from '../expressions/json-path.js';
 import { compileStopCondition, StopConditionError } from '../expressions/stop-condition.js';
 
 /** Records one problem at a config path; the caller collects them into one ConfigError. */
 export type Report = (path: string, message: string) => void;
 
-/** Reports (at `at`) a JSONPath or field list that does not compile; other errors are thrown. */
-export function checkPath(path: DataSelector, at: string, issue: Report): void {
+/**
+ * Reports (at `at`) a JSONPath or field list that does not compile; other errors are thrown. `many`: the path may
+ * select several values (a data_selector); other paths must name one value.
+ */
+export function checkPath(path: DataSelector, at: string, issue: Report, many = false): void {
   try {
-    compilePath(path);
+    if (many) compileSelector(path);
+    else compilePath(path);
   } catch (error) {
     if (error instanceof JsonPathSyntaxError) issue(at, error.message);
     else throw error;

@@ -238,7 +238,7 @@ function resolveResource(
   const parent = resolveParent(expressions, resource, at, scope);
 
   if (paginator) checkPaginator(paginator, where('paginator'), method, `${at}.endpoint.method`, issue);
-  if (dataSelector !== undefined) checkPath(dataSelector, where('data_selector'), issue);
+  if (dataSelector !== undefined) checkPath(dataSelector, where('data_selector'), issue, true);
 
   const pk = resource.primary_key ?? defaults.primary_key;
   const writeDisposition = checkDisposition(resource, defaults, pk, at, issue);

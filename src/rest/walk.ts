@@ -8,7 +8,15 @@ import type { RestClient } from './client.js';
 import { detectRecordsPath } from './detector.js';
 import { RestError, redactUrl, type RestErrorCode } from './errors.js';
 import { IncrementalCursorError, type IncrementalCursor } from './incremental.js';
-import { compilePath, formatSegments, MISSING, readPath, type PathSegment } from '../expressions/json-path.js';
+import {
+  compilePath,
+  compileSelector,
+  MISSING,
+  readPath,
+  selectorOf,
+  type PathSegment,
+  type Selector,
+} from '../expressions/json-path.js';
 import { createPaginator, PaginationError, type PageRequest, type Paginator } from './paginators/index.js';
 import { apiSaysNoMore } from './paginators/paginator.js';
 import { compileStopCondition } from '../expressions/stop-condition.js';
@@ -83,11 +91,11 @@ export async function* walkPages(
   const stopText =
     endpoint.paginator && 'stop_condition' in endpoint.paginator ? endpoint.paginator.stop_condition : undefined;
   const stop = stopText ? compileStopCondition(stopText) : undefined;
-  const selector = endpoint.dataSelector === undefined ? undefined : compilePath(endpoint.dataSelector);
+  const selector = endpoint.dataSelector === undefined ? undefined : compileSelector(endpoint.dataSelector);
   paginator.init(request);
   const seen = new Set<string>();
   // Auto-detected records path: guessed on the first page, then kept (a later page is read the same way).
-  let detected: readonly PathSegment[] | undefined;
+  let detected: Selector | undefined;
   let previous: { body: unknown; received: readonly unknown[] } | undefined;
 
   for (let number = 1; ; number++) {
@@ -142,7 +150,7 @@ export async function* walkPages(
       };
       return;
     }
-    const path = selector ?? (detected ??= detectRecordsPath(response.body));
+    const path = selector ?? (detected ??= selectorOf(detectRecordsPath(response.body)));
     // A detected path that stops resolving after page 1 fails like a configured one: never a silent partial load.
     const origin = selector ? 'data_selector' : number > 1 ? 'the records path detected on page 1,' : undefined;
     const received = selectRecords(response.body, path, origin, resource.name, url, response.status);
@@ -188,7 +196,7 @@ export async function* walkPages(
       bytes: response.bytes,
       fetchedAt: now(),
       paginator: stopText ? `${paginator.description}, stop when ${stopText}` : paginator.description,
-      dataPath: formatSegments(path),
+      dataPath: path.text,
       received: received.length,
       ...(warnings.length > 0 ? { warnings } : {}),
     };
@@ -290,14 +298,14 @@ function firstRequest(
 
 function selectRecords(
   body: unknown,
-  path: readonly PathSegment[],
+  path: Selector,
   /** who chose the path, when it must resolve: `data_selector`, or detection on an earlier page */
   configured: string | undefined,
   resource: string,
   url: string,
   status: number,
 ): readonly unknown[] {
-  const found = readPath(body, path);
+  const found = path.select(body);
   if (Array.isArray(found)) return found;
   // `"data": null` on an empty page is the API saying "nothing", not a wrong selector.
   if (found === null) return [];
@@ -309,7 +317,7 @@ function selectRecords(
   const what = found === MISSING ? 'nothing' : typeof found;
   throw new RestError(
     'SELECTOR_NO_LIST',
-    `${configured} "${formatSegments(path)}" found ${what}, not a list (top-level: ${Array.isArray(body) ? 'a list' : keys})`,
+    `${configured} "${path.text}" found ${what}, not a list (top-level: ${Array.isArray(body) ? 'a list' : keys})`,
     false,
     {
       resource,

@@ -287,7 +287,7 @@ const mistakes: [string, (c: Config) => void, string, RegExp][] = [
     'a has_more_path that does not parse',
     (c) => (ep(c).paginator = { type: 'offset', limit: 5, has_more_path: 'a[x]' }),
     'resources[0].endpoint.paginator.has_more_path',
-    /unsupported selector/,
+    /"a\[x\]" is not valid JSONPath: unexpected token/,
   ],
   [
     'a path placeholder with no param',
