@@ -13,7 +13,7 @@ import { IgnoreResponse } from '../../src/config/schema.js';
 import { isSingleEntityPath } from '../../src/config/single-entity.js';
 import { createAuth } from '../../src/rest/auth.js';
 import { detectPaginator, detectRecordsPath } from '../../src/rest/detector.js';
-import { formatSegments } from '../../src/expressions/json-path.js';
+import { compilePath, compileSelector, formatSegments, setPath } from '../../src/expressions/json-path.js';
 import { SecretRedactor } from '../../src/rest/errors.js';
 import { createPaginator, PaginationError, type PageRequest } from '../../src/rest/paginators/index.js';
 import { ExtractionSession, extractPages } from '../../src/rest/extract.js';
@@ -38,6 +38,7 @@ interface Case {
   readonly method?: 'GET' | 'POST';
   readonly json?: Record<string, unknown>;
   /** source_run: the resources run (dlt's with_resources), dlt's add_limit, secret values by env name */
+  readonly document?: unknown;
   readonly resources?: readonly string[];
   readonly limit?: number;
   readonly env?: Record<string, string>;
@@ -446,6 +447,20 @@ async function check(c: Case): Promise<void> {
       return checkClientPaginate(c);
     case 'source_run':
       return checkSourceRun(c);
+    case 'jsonpath_select': {
+      const selector = compileSelector(c.path as string);
+      assert.deepEqual(selector.select(c.document), expect.selects, `${c.path} selects`);
+      if (expect.single_field !== undefined) assert.deepEqual(selector.segments, [expect.single_field]);
+      return;
+    }
+    case 'jsonpath_set':
+      for (const [target, path, value, after] of (
+        c as unknown as { steps: [Record<string, unknown>, string, unknown, unknown][] }
+      ).steps) {
+        setPath(target, compilePath(path), value);
+        assert.deepEqual(target, after, path);
+      }
+      return;
     case 'single_entity_path':
       assert.equal(isSingleEntityPath(c.path as string), expect.single_entity);
       return;

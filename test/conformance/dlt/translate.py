@@ -833,3 +833,34 @@ for t in ["test_sanitize_url_basic", "test_sanitize_url_multiple_secrets", "test
           "test_dlt_raise_for_status_with_sanitized_url", "test_dlt_raise_for_status_truncates_long_body", "test_dlt_raise_for_status_no_error_on_success", "test_dlt_raise_for_status_with_body_enabled", "test_dlt_raise_for_status_with_body_disabled"]:
     na(cases, f"TestSanitizeUrl::{t}" if "sanitize" in t else f"TestRaiseForStatus::{t}", "dlt's internal helper (sanitize_url / raise_for_status) called with Python values; streamtap's redaction and HTTP errors are proven by rest-auth and rest-extract unit tests")
 write(CL, cases)
+
+# ── tests/common/test_jsonpath.py: dlt's JSONPath spelling (jsonpath-ng) ──
+# dlt's extract_simple_field_name tells whether a path names one plain field; streamtap has no such helper, so
+# each case asserts what the path selects from a record holding those fields, which is what dlt's quoting rules
+# decide: a quoted name is one field whatever it holds ('col.a', '$col_a', 'col|a'); `$.col_a.items[*]` selects
+# every item; `col_a|col_b` is a union. `compiled=True` hands dlt a jsonpath-ng object: not applicable.
+JP = "tests/common/test_jsonpath.py"
+cases = []
+DOC = {"col_a": {"items": [{"x": 1}, {"x": 2}]}, "col.a": "dotted", "$col_a": "dollar", "col|a": "pipe", "col_b": "b"}
+for compiled in (True, False):
+    for i, (path, expected) in enumerate([("col_a", "col_a"), ("'col.a'", "col.a"), ("'$col_a'", "$col_a"), ("'col|a'", "col|a")]):
+        cid = f"test_extract_simple_field_name_positive[{compiled}-{i}]"
+        if compiled:
+            cases.append({"id": cid, "test": "test_extract_simple_field_name_positive", "kind": "none", "not_applicable": "passes a jsonpath-ng compiled path object"})
+        else:
+            cases.append({"id": cid, "test": "test_extract_simple_field_name_positive", "kind": "jsonpath_select", "path": path, "document": DOC,
+                          "expect": {"selects": DOC[expected], "single_field": expected}, "asserts": f"extract_simple_field_name({path!r}) == {expected!r}: the path names that one field"})
+    for i, (path, selects) in enumerate([("$.col_a", DOC["col_a"]), ("$.col_a.items", DOC["col_a"]["items"]), ("$.col_a.items[0]", {"x": 1}), ("$.col_a.items[*]", DOC["col_a"]["items"]), ("col_a|col_b", [DOC["col_a"], "b"])]):
+        cid = f"test_extract_simple_field_name_negative[{compiled}-{i}]"
+        if compiled:
+            cases.append({"id": cid, "test": "test_extract_simple_field_name_negative", "kind": "none", "not_applicable": "passes a jsonpath-ng compiled path object"})
+        else:
+            cases.append({"id": cid, "test": "test_extract_simple_field_name_negative", "kind": "jsonpath_select", "path": path, "document": DOC,
+                          "expect": {"selects": selects}, "asserts": f"extract_simple_field_name({path!r}) is None: a valid path that is not one plain field; here, what it selects"})
+cases.append({"id": "test_set_value_at_path", "test": "test_set_value_at_path", "kind": "jsonpath_set",
+              "steps": [[{}, "key", "value", {"key": "value"}], [{}, "parent.child", "value", {"parent": {"child": "value"}}],
+                        [{}, "level1.level2.level3", "value", {"level1": {"level2": {"level3": "value"}}}],
+                        [{"existing": "data", "parent": {"existing_child": "data"}}, "parent.new_child", "value", {"existing": "data", "parent": {"existing_child": "data", "new_child": "value"}}],
+                        [{"key": "old_value"}, "key", "new_value", {"key": "new_value"}]],
+              "asserts": "set_value_at_path(obj, path, value) leaves obj as given (streamtap's setPath writes body paths the same way)"})
+write(JP, cases)
