@@ -39,6 +39,11 @@ export interface ResourceCheck {
   readonly records: readonly unknown[];
   readonly fields: readonly FieldSummary[];
   readonly error?: string;
+  /**
+   * Why a run may load less than the API holds, seen on the first page: e.g. nothing detected (one page) while
+   * the page is as full as the request asked for (`limit=100` and 100 records). The same text a run warns with.
+   */
+  readonly warnings?: readonly string[];
 }
 
 /** One request per resource (a child takes its parent's first record), nothing published. */
@@ -106,6 +111,7 @@ export async function checkSource(
           incremental,
           records: records.slice(0, options.records ?? 3),
           fields: summarizeFields(records),
+          ...(page?.warnings?.length ? { warnings: page.warnings } : {}),
         });
       } catch (error) {
         results.push({
@@ -170,6 +176,7 @@ export function formatCheck(results: readonly ResourceCheck[]): string {
       );
     if (r.incremental) out.push(`  incremental ${r.incremental}`);
     if (r.error) out.push(`  error       ${r.error}`);
+    for (const w of r.warnings ?? []) out.push(`  WARNING     possible partial load: ${w}`);
     if (r.fields.length > 0) {
       out.push('  schema');
       const width = Math.max(...r.fields.map((f) => f.name.length));

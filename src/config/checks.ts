@@ -24,9 +24,17 @@ export function checkPath(path: DataSelector, at: string, issue: Report, many = 
 /**
  * Reports a paginator that could never stop (offset / page_number without total_path, maximum_*, has_more_path or
  * stop_after_empty_page), a pair given twice (`x_param` and `x_body_path`), paths and stop conditions that do not
- * compile, and body paths on a method other than POST (reported at `methodAt`).
+ * compile. Body paths on a GET are sent in a JSON body of the GET, as dlt (requests) does; `warn` says so once,
+ * since many servers ignore a GET body (reported at `methodAt`).
  */
-export function checkPaginator(p: PaginatorConfig, at: string, method: string, methodAt: string, issue: Report): void {
+export function checkPaginator(
+  p: PaginatorConfig,
+  at: string,
+  method: string,
+  methodAt: string,
+  issue: Report,
+  warn: (message: string) => void = () => {},
+): void {
   if ('stop_condition' in p && p.stop_condition !== undefined) {
     try {
       compileStopCondition(p.stop_condition);
@@ -90,5 +98,7 @@ export function checkPaginator(p: PaginatorConfig, at: string, method: string, m
   if ((p.type === 'offset' || p.type === 'page_number') && p.has_more_path !== undefined)
     checkPath(p.has_more_path, `${at}.has_more_path`, issue);
   if (bodyPaths.length > 0 && method !== 'POST')
-    issue(methodAt, `${bodyPaths.join(' and ')} put pagination in a JSON body: use method POST`);
+    warn(
+      `${methodAt}: ${bodyPaths.join(' and ')} put pagination in a JSON body of a ${method} request (as dlt does); many servers ignore a ${method} body: use method POST if the API reads it there`,
+    );
 }

@@ -287,19 +287,28 @@ export class IgnoreResponse extends Error {
 const responseHook = fn<ResponseHook>('response action');
 export const responseActionSchema = z.union([
   responseHook,
-  z.strictObject({
-    /** an exact status, or a class such as "4xx" */
-    status_code: z
-      .union([
-        z.number().int().min(100).max(599),
-        z.string().regex(/^[1-5](\d\d|xx)$/, 'a status such as 404 or "4xx"'),
-      ])
-      .optional(),
-    /** a substring of the response body */
-    content: z.string().min(1).optional(),
-    /** ignore: no records, end of data for this request (dlt); retry: a retriable failure (streamtap) */
-    action: z.union([z.enum(['ignore', 'retry']), responseHook, z.array(responseHook).min(1)]),
-  }),
+  z
+    .strictObject({
+      /** an exact status, or a class such as "4xx" */
+      status_code: z
+        .union([
+          z.number().int().min(100).max(599),
+          z.string().regex(/^[1-5](\d\d|xx)$/, 'a status such as 404 or "4xx"'),
+        ])
+        .optional(),
+      /** a substring of the response body */
+      content: z.string().min(1).optional(),
+      /** ignore: no records, end of data for this request (dlt); retry: a retriable failure (streamtap) */
+      action: z.union([z.string(), responseHook, z.array(responseHook).min(1)]),
+    })
+    .superRefine((rule, ctx) => {
+      if (typeof rule.action === 'string' && rule.action !== 'ignore' && rule.action !== 'retry')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['action'],
+          message: `"${rule.action}" is not a response action: dlt's is "ignore" (streamtap adds "retry"); anything else is a function in a TS/JS config`,
+        });
+    }),
 ]);
 
 export const endpointSchema = z.strictObject({

@@ -237,7 +237,10 @@ function resolveResource(
   );
   const parent = resolveParent(expressions, resource, at, scope);
 
-  if (paginator) checkPaginator(paginator, where('paginator'), method, `${at}.endpoint.method`, issue);
+  if (paginator)
+    checkPaginator(paginator, where('paginator'), method, `${at}.endpoint.method`, issue, (w) =>
+      scope.warnings.push(w),
+    );
   if (dataSelector !== undefined) checkPath(dataSelector, where('data_selector'), issue, true);
 
   const pk = resource.primary_key ?? defaults.primary_key;

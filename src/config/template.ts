@@ -9,7 +9,9 @@ export class TemplateSyntaxError extends StreamtapError {
   readonly code = ErrorCode.TEMPLATE_INVALID;
 }
 
-const EXPRESSION = /^[A-Za-z_][\w]*(\.[^{}.\s]+)*$/;
+// A param name as dlt configs write them: word characters and `-` (`{user-id}`: Python's str.format reads it as one
+// name). Nothing that could be code: no calls, quotes, indexes, conversions or format specs.
+const EXPRESSION = /^[A-Za-z_][\w-]*(\.[^{}.\s]+)*$/;
 
 export function parseTemplate(text: string): TemplatePart[] {
   const parts: TemplatePart[] = [];

@@ -260,12 +260,6 @@ const mistakes: [string, (c: Config) => void, string, RegExp][] = [
     /not both/,
   ],
   [
-    'a body path on a GET',
-    (c) => (ep(c).paginator = { type: 'cursor', cursor_body_path: 'page.cursor' }),
-    'resources[0].endpoint.method',
-    /use method POST/,
-  ],
-  [
     'a paginator that can never stop',
     (c) => (ep(c).paginator = { type: 'page_number', total_path: null, stop_after_empty_page: false }),
     'resources[0].endpoint.paginator',
@@ -524,5 +518,37 @@ test('a header name that is not an HTTP token (braces, spaces) is refused at loa
         { name: 'h', origin: 'test', env: {} },
       ),
     /resources\[0\]\.endpoint\.headers\.X-\{\{id\}\}: "X-\{\{id\}\}" is not an HTTP header name/,
+  );
+});
+
+test('a body path on a GET is sent in the GET body, as dlt does, with a warning that names the method', () => {
+  const source = parse({
+    client: { base_url: 'https://api.example.com' },
+    resources: [{ name: 'a', endpoint: { paginator: { type: 'cursor', cursor_body_path: 'page.cursor' } } }],
+  });
+  assert.ok(
+    source.warnings.some((w) =>
+      /^resources\[0\]\.endpoint\.method: cursor_body_path put pagination in a JSON body of a GET request/.test(w),
+    ),
+    source.warnings.join('\n'),
+  );
+});
+
+test('a {user-id} placeholder binds the param "user-id" (a name Python str.format reads whole, as dlt does)', () => {
+  const source = parse({
+    client: { base_url: 'https://api.example.com' },
+    resources: [{ name: 'a', endpoint: { path: '/users/{user-id}', params: { 'user-id': 5 } } }],
+  });
+  assert.equal(source.resources[0]?.endpoint.path, '/users/5');
+});
+
+test('an unknown response action string is a config error that names it and the actions there are', () => {
+  assert.throws(
+    () =>
+      parse({
+        client: { base_url: 'https://api.example.com' },
+        resources: [{ name: 'a', endpoint: { response_actions: [{ status_code: 404, action: 'skip' }] } }],
+      }),
+    /resources\[0\]\.endpoint\.response_actions\[0\]\.action: "skip" is not a response action: dlt's is "ignore"/,
   );
 });

@@ -73,3 +73,27 @@ test('field summary: union of JSON types across records, nested values named by 
     { name: 'b', type: 'object', present: 1 },
   ]);
 });
+
+test('check warns when nothing was detected and the first page is as full as the request asked (limit=2)', async () => {
+  const server = await startRecorder((req, res) =>
+    sendJson(res, 200, req.url.pathname === '/full' ? [{ id: 1 }, { id: 2 }] : [{ id: 1 }]),
+  );
+  const source = sourceOf(
+    {
+      resources: [
+        { name: 'full', endpoint: { path: '/full', params: { limit: 2 } } },
+        { name: 'short', endpoint: { path: '/short', params: { limit: 2 } } },
+      ],
+    },
+    server.url,
+  );
+  const [full, short] = await checkSource(source, { env: {} }, undefined, { client: { retry: { retries: 0 } } });
+  assert.deepEqual(full?.warnings, [
+    'the auto → single_page paginator stopped on a page as full as requested (limit=2); the API probably has more pages: configure a paginator',
+  ]);
+  assert.equal(short?.warnings, undefined);
+  assert.match(
+    formatCheck([full!, short!]),
+    /full: ok\n(.*\n)* {2}WARNING {5}possible partial load: the auto → single_page paginator stopped on a page as full as requested \(limit=2\)/,
+  );
+});
