@@ -137,6 +137,36 @@ export interface InferOptions {
   readonly namespace: string;
   readonly primaryKey: readonly string[];
   readonly doc?: string;
+  /**
+   * dlt's `columns` hint by API field name: a `data_type` beats what the samples show (and adds the field when no
+   * sample has it). Applied: text, bigint, double, bool, timestamp; other dlt types are noted and inferred.
+   */
+  readonly columns?: Readonly<Record<string, { readonly data_type?: string | undefined }>>;
+}
+
+/** dlt data types (dlt/common/schema/typing.py) as the kinds inference produces; the Avro type follows from them. */
+const HINTED_KINDS: Readonly<Record<string, Scalar>> = {
+  text: 'string',
+  bigint: 'long',
+  double: 'double',
+  bool: 'boolean',
+  timestamp: 'timestamp',
+};
+
+/** The observation with each hinted top-level field's kind replaced by its hint (dlt: a hint beats inference). */
+function applyColumnHints(observed: Observed, columns: InferOptions['columns'], notes: string[]): Observed {
+  if (!columns || Object.keys(columns).length === 0) return observed;
+  const fields = new Map(observed.kind === 'record' ? observed.fields : []);
+  for (const [name, hint] of Object.entries(columns)) {
+    if (hint.data_type === undefined) continue;
+    const kind = HINTED_KINDS[hint.data_type];
+    if (kind) fields.set(name, { kind });
+    else
+      notes.push(
+        `columns.${name}: data_type "${hint.data_type}" is not applied yet (the type is inferred from the data); applied: ${Object.keys(HINTED_KINDS).join(', ')}`,
+      );
+  }
+  return { kind: 'record', fields };
 }
 
 export interface MergeResult {
@@ -160,7 +190,8 @@ export function mergeSamples(
   samples: readonly unknown[],
   options: InferOptions,
 ): MergeResult {
-  const observed = observeSamples(samples);
+  const hintNotes: string[] = [];
+  const observed = applyColumnHints(observeSamples(samples), options.columns, hintNotes);
   const base: AvroObject = existing ?? {
     type: 'record',
     name: pascal(options.name),
@@ -168,7 +199,7 @@ export function mergeSamples(
     ...(options.doc ? { doc: options.doc } : {}),
     fields: [],
   };
-  const ctx: MergeContext = { changes: [], notes: [], names: collectNames(base) };
+  const ctx: MergeContext = { changes: [], notes: hintNotes, names: collectNames(base) };
   const own = ((base.fields ?? []) as readonly AvroObject[]).filter((f) => !ENVELOPE_NAMES.has(String(f.name)));
   const record =
     observed.kind === 'record' ? observed : { kind: 'record' as const, fields: new Map<string, Observed>() };

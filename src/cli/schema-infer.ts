@@ -66,7 +66,12 @@ export async function inferSchemas(
         await writeInferred(
           file,
           samples,
-          { source: ctx.source.name, resource: resource.tableName, primaryKey: resource.primaryKey },
+          {
+            source: ctx.source.name,
+            resource: resource.tableName,
+            primaryKey: resource.primaryKey,
+            columns: resource.columns,
+          },
           options,
           resource.name,
         ),
@@ -82,7 +87,13 @@ export async function inferSchemas(
 export async function writeInferred(
   file: string,
   samples: readonly unknown[],
-  target: { readonly source: string; readonly resource: string; readonly primaryKey: readonly string[] },
+  target: {
+    readonly source: string;
+    readonly resource: string;
+    readonly primaryKey: readonly string[];
+    /** dlt's columns hint: a data_type beats inference */
+    readonly columns?: Readonly<Record<string, { readonly data_type?: string | undefined }>>;
+  },
   options: InferOptions = {},
   label = target.resource,
 ): Promise<InferResult> {
@@ -98,6 +109,7 @@ export async function writeInferred(
       namespace: `streamtap.${target.source}`,
       primaryKey: target.primaryKey,
       doc: `${target.source}.${target.resource}: inferred by streamtap schema infer`,
+      ...(target.columns ? { columns: target.columns } : {}),
     });
   } catch (error) {
     if (error instanceof UnmappableNameError)

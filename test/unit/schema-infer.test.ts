@@ -212,3 +212,23 @@ test('schema infer keeps history: v1 stays as things.v1.avsc, the file becomes v
     /things\.v2\.avsc already holds a different version 2/,
   );
 });
+
+test("dlt's columns hint: a data_type beats inference, adds a field no sample has, and an unapplied type is noted", () => {
+  const merged = mergeSamples(undefined, [{ id: 'a', amount: 12, ref: 7, flag: 'yes' }], {
+    ...opts,
+    columns: {
+      amount: { data_type: 'double' },
+      ref: { data_type: 'text' },
+      seen_at: { data_type: 'timestamp' },
+      flag: { data_type: 'json' },
+    },
+  });
+  const fields = fieldsOf(merged.schema);
+  assert.equal(fields.amount, describeType(['null', 'double']));
+  assert.equal(fields.ref, describeType(['null', 'string']));
+  assert.equal(fields.seen_at, describeType(['null', { type: 'long', logicalType: 'timestamp-millis' }]));
+  assert.equal(fields.flag, describeType(['null', 'string']));
+  assert.deepEqual(merged.notes, [
+    'columns.flag: data_type "json" is not applied yet (the type is inferred from the data); applied: text, bigint, double, bool, timestamp',
+  ]);
+});
