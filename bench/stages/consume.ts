@@ -241,7 +241,7 @@ export async function runInsertLimit(params: StageParams): Promise<StageResult> 
             },
           });
           avroMs += performance.now() - t;
-          avroBytes += body.length;
+          avroBytes += body.reduce((sum, piece) => sum + piece.length, 0);
           avroRecords += bodies.length;
         }
       }

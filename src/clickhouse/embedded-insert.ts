@@ -9,7 +9,7 @@
 // file(path, 'Avro', structure)`, the structure being the table's own column types, so the engine's Avro
 // reader converts straight into them as `INSERT … FORMAT Avro` would. Settings go on the statement.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { unlink, writeFile } from 'node:fs/promises';
+import { open, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClickHouseError, parseError, type ClickHouseClient } from '@clickhouse/client';
@@ -38,8 +38,8 @@ export interface AvroInsert {
    * @default each of `columns`, as it is read
    */
   readonly targets?: readonly { readonly name: string; readonly select: string }[] | undefined;
-  /** one Avro object container (header, blocks) whose schema's fields are `columns` */
-  readonly body: Buffer;
+  /** one Avro object container (header, blocks) whose schema's fields are `columns`, as pieces in order */
+  readonly body: readonly Buffer[];
   /** records in the container (for accounting; the engine counts them itself) */
   readonly records: number;
   readonly settings: Readonly<Record<string, string | number | boolean>>;
@@ -83,7 +83,8 @@ export function withRawInsert(
 
 /**
  * Inserts through a temporary file (removed when the insert settles, and the directory at exit): the
- * container is written once, read once by the engine, and never held as a string.
+ * container's pieces are written once with one gathered write (never joined in memory), and read once by
+ * the engine.
  */
 export function avroFileInsert(engine: Pick<ChdbExtension, 'queryAsync'>): AvroInserter {
   let dir: string | undefined;
@@ -104,8 +105,15 @@ export function avroFileInsert(engine: Pick<ChdbExtension, 'queryAsync'>): AvroI
       `INSERT INTO ${quoteIdentifier(database)}.${quoteIdentifier(table)} (${names}) ` +
       `SELECT ${selects} FROM file(${sqlString(file)}, 'Avro', ${sqlString(structure)})` +
       settingsClause({ ...settings, ...ddlSettings(columns.map((c) => c.type)) });
-    await writeFile(file, body);
     try {
+      const handle = await open(file, 'w');
+      try {
+        const { bytesWritten } = await handle.writev(body as Buffer[]);
+        const size = body.reduce((sum, piece) => sum + piece.length, 0);
+        if (bytesWritten !== size) throw new Error(`wrote ${bytesWritten} of ${size} bytes to ${file}`);
+      } finally {
+        await handle.close();
+      }
       await engine.queryAsync(sql, { format: 'CSV' });
     } catch (error) {
       throw asClickHouseError(error);

@@ -19,7 +19,7 @@ export interface BatchPolicy {
   readonly maxRecords: number;
   /**
    * message bytes (key + value) per insert, 1 KiB to 1 GiB
-   * @default 16777216 (16 MiB)
+   * @default 4194304 (4 MiB)
    */
   readonly maxBytes: number;
   /**
@@ -31,7 +31,7 @@ export interface BatchPolicy {
 
 export const DEFAULT_BATCH_POLICY: BatchPolicy = Object.freeze({
   maxRecords: 20_000,
-  maxBytes: 16 * 1024 * 1024,
+  maxBytes: 4 * 1024 * 1024,
   maxWaitMs: 1_000,
 });
 

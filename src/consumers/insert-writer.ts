@@ -21,12 +21,12 @@ declare const encoded: unique symbol;
 /** A row as its writer will send it; only the writer that encoded it can read it. */
 export type EncodedRow = { readonly [encoded]: true };
 
-/** An Avro object container and the columns its records fill (names and their types in the table). */
+/** An Avro object container (its pieces, in order) and the columns its records fill (names and types in the table). */
 export interface AvroBody {
   readonly columns: readonly { readonly name: string; readonly type: string }[];
   /** the table's columns filled, with their SQL over `columns` (null markers); default: `columns` as read */
   readonly targets?: readonly { readonly name: string; readonly select: string }[] | undefined;
-  readonly body: Buffer;
+  readonly body: readonly Buffer[];
   /** records in the container */
   readonly records: number;
 }

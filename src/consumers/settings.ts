@@ -2,7 +2,7 @@
 // the ClickHouse cluster layout, shutdown. From the environment, overridden by command-line flags.
 //
 //   STREAMTAP_BATCH_RECORDS      records per insert                    (default 20000)
-//   STREAMTAP_BATCH_BYTES        message bytes per insert              (default 16777216)
+//   STREAMTAP_BATCH_BYTES        message bytes per insert              (default 4194304)
 //   STREAMTAP_BATCH_WAIT_MS      longest wait for a batch to fill      (default 1000)
 //   STREAMTAP_CONSUMER_GROUP     consumer group id                     (default streamtap.<source>)
 //   STREAMTAP_CLICKHOUSE_CLUSTER     create tables ON CLUSTER <name>
