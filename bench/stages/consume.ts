@@ -232,6 +232,7 @@ export async function runInsertLimit(params: StageParams): Promise<StageResult> 
             database: avroDatabase,
             table: resource.tableName,
             columns: lane.columns,
+            targets: lane.targets,
             body,
             records: bodies.length,
             settings: {

@@ -43,7 +43,17 @@ export interface ByteWriter {
    * hold exactly one record of the writer schema (truncated, trailing bytes, a bad union branch).
    */
   readonly readKey: (body: Buffer) => Record<string, unknown>;
+  /**
+   * False when a timestamp of the record (as `readKey` returned it) lies outside DateTime64's range,
+   * 1900-01-01 to 2299-12-31: the engine's Avro reader would store it as it is where the decoding path's
+   * text is clamped or refused, so such a record takes the decoding path.
+   */
+  readonly inRange: (fields: Record<string, unknown>) => boolean;
 }
+
+// DateTime64's range (https://clickhouse.com/docs/en/sql-reference/data-types/datetime64), in milliseconds.
+const DATETIME64_MIN_MS = Date.UTC(1900, 0, 1);
+const DATETIME64_MAX_MS = Date.UTC(2299, 11, 31, 23, 59, 59, 999);
 
 type AvroObject = { readonly [key: string]: unknown };
 
@@ -94,19 +104,26 @@ export function byteWriter(
     columns.push({ name: field.name, type: renderType(have) });
     targets.push({ name: field.name, select: column });
   }
+  // Fields holding a timestamp somewhere are read too, for the range check.
+  const timestamps = writer.schema.fields.filter((f) => hasTimestamp(f.type, named)).map((f) => f.name);
   let readKey: ByteWriter['readKey'];
   try {
-    readKey = keyReader(writer, keyFields);
+    readKey = keyReader(writer, [...keyFields, ...timestamps]);
   } catch (error) {
     return { reason: `cannot read the key fields alone: ${(error as Error).message}` };
   }
   const withMarkers = targets.length > columns.length;
+  const checks = writer.schema.fields
+    .filter((f) => timestamps.includes(f.name))
+    .map((f) => ({ name: f.name, check: rangeCheck(f.type, named) }));
+  const inRange = (fields: Record<string, unknown>) => checks.every((c) => c.check(fields[c.name]));
   return {
     writer,
     columns,
     ...(withMarkers ? { targets } : {}),
     header: containerHeader(withMarkers ? { ...writer.schema, fields: headerFields } : writer.schema),
     readKey,
+    inRange,
   };
 }
 
@@ -128,9 +145,64 @@ function holdsMarker(ch: ChType): boolean {
   }
 }
 
-/** A reader of the key fields and `_version` only, resolved against the writer so the rest is skipped. */
-function keyReader(writer: WriterSchema, keyFields: readonly string[]): (body: Buffer) => Record<string, unknown> {
-  const wanted = new Set([...keyFields, '_version']);
+/** A check that every timestamp-millis value inside a value of Avro `type` is within DateTime64's range. */
+function rangeCheck(
+  type: unknown,
+  named: ReadonlyMap<string, AvroObject>,
+  seen = new Set<string>(),
+): (v: unknown) => boolean {
+  const always = () => true;
+  if (!hasTimestamp(type, named)) return always;
+  if (Array.isArray(type)) {
+    const checks = type.filter((b) => b !== 'null').map((b) => rangeCheck(b, named, seen));
+    // A union's value is that of one branch; every branch's check passes values of the others.
+    return (v) => v === null || v === undefined || checks.every((c) => c(v));
+  }
+  const o = (typeof type === 'string' ? named.get(type) : type) as AvroObject;
+  if (o.logicalType === 'timestamp-millis')
+    return (v) => typeof v !== 'number' || (v >= DATETIME64_MIN_MS && v <= DATETIME64_MAX_MS);
+  if (o.type === 'record') {
+    const name = String(o.name);
+    if (seen.has(name)) return always;
+    const inside = new Set(seen).add(name);
+    const fields = ((o.fields ?? []) as readonly AvroObject[]).map((f) => ({
+      name: String(f.name),
+      check: rangeCheck(f.type, named, inside),
+    }));
+    return (v) =>
+      v === null || typeof v !== 'object' || fields.every((f) => f.check((v as Record<string, unknown>)[f.name]));
+  }
+  if (o.type === 'array') {
+    const item = rangeCheck(o.items, named, seen);
+    return (v) => !Array.isArray(v) || v.every(item);
+  }
+  if (o.type === 'map') {
+    const value = rangeCheck(o.values, named, seen);
+    return (v) => v === null || typeof v !== 'object' || Object.values(v).every(value);
+  }
+  return rangeCheck(o.type, named, seen);
+}
+
+function hasTimestamp(type: unknown, named: ReadonlyMap<string, AvroObject>, seen = new Set<string>()): boolean {
+  if (Array.isArray(type)) return type.some((b) => hasTimestamp(b, named, seen));
+  const t = typeof type === 'string' ? named.get(type) : type;
+  if (!t || typeof t !== 'object') return false;
+  const o = t as AvroObject;
+  if (o.logicalType === 'timestamp-millis') return true;
+  if (o.type === 'record') {
+    const name = String(o.name);
+    if (seen.has(name)) return false;
+    seen.add(name);
+    return ((o.fields ?? []) as readonly AvroObject[]).some((f) => hasTimestamp(f.type, named, seen));
+  }
+  if (o.type === 'array') return hasTimestamp(o.items, named, seen);
+  if (o.type === 'map') return hasTimestamp(o.values, named, seen);
+  return hasTimestamp(o.type, named, seen);
+}
+
+/** A reader of the named fields (and `_version`) only, resolved against the writer so the rest is skipped. */
+function keyReader(writer: WriterSchema, names: readonly string[]): (body: Buffer) => Record<string, unknown> {
+  const wanted = new Set([...names, '_version']);
   const fields = writer.schema.fields.filter((f) => wanted.has(f.name)).map((f) => ({ name: f.name, type: f.type }));
   if (fields.length !== wanted.size) throw new Error(`the schema lacks one of ${[...wanted].join(', ')}`);
   const reader: Type = avroType({

@@ -204,8 +204,9 @@ async function insertAvro(
 
 /**
  * A message whose writer schema takes the byte path, read for its key and `_version` only; undefined when
- * it must be decoded instead (no byte path for its writer, or a body the key reader cannot read: decoding
- * then names what is wrong with it). Throws the poison error of a record without its primary key.
+ * it must be decoded instead (no byte path for its writer, a timestamp beyond DateTime64's range, or a body
+ * the key reader cannot read: decoding then names what is wrong with it). Throws the poison error of a
+ * record without its primary key.
  */
 function readAvroRecord(message: KafkaMessage, plan: TopicPlan, decoder: SchemaDecoder): Keyed<AvroRecord> | undefined {
   const value = message.value;
@@ -222,6 +223,7 @@ function readAvroRecord(message: KafkaMessage, plan: TopicPlan, decoder: SchemaD
   } catch {
     return undefined;
   }
+  if (!lane.inRange(fields)) return undefined;
   checkPrimaryKey(fields, plan);
   return { row: { body, message, lane }, key: plan.keyOf(fields), version: BigInt(fields._version as number) };
 }

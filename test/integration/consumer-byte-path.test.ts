@@ -115,6 +115,11 @@ function records(): Record<string, unknown>[] {
       _version: 1000 + i,
     });
   }
+  // Timestamps beyond DateTime64's range (1900–2299): the decoding path's text is clamped or refused, so
+  // these take it on the byte path too. Year 33658 is refused (a dead letter on both paths).
+  out.push({ ...(out[30] as Record<string, unknown>), id: 999_997, at: Date.UTC(1653, 0, 1), _version: 7000 });
+  out.push({ ...(out[30] as Record<string, unknown>), id: 999_998, at: Date.UTC(2500, 0, 1), _version: 7001 });
+  out.push({ ...(out[30] as Record<string, unknown>), id: 999_999, at: 1e15, _version: 7002 });
   // A key seen twice in one chunk: only the later version may be stored.
   out.push({ ...(out[20] as Record<string, unknown>), text: 'newer', _version: 5000 });
   return out;
@@ -135,14 +140,18 @@ function itemsSource(schemasDir: string, name: string) {
 function countingClient(
   ch: ClickHouseClient,
   bytes: boolean,
-): { client: ClickHouseClient; calls: { json: number; avro: number } } {
+): { client: ClickHouseClient; calls: { json: number; avro: number; jsonIds: Set<string> } } {
   const raw = embeddedRawInsert(ch);
   assert.ok(raw?.avro, 'the embedded engine has an Avro insert');
   const avro = raw.avro;
-  const calls = { json: 0, avro: 0 };
+  const calls = { json: 0, avro: 0, jsonIds: new Set<string>() };
   const rawInsert = Object.assign(
     (params: RawInsert) => {
       calls.json++;
+      // JSONCompactEachRow lines, `id` first: the ids that took the decoding path.
+      assert.equal(params.columns[0], 'id');
+      for (const line of params.body.toString('utf8').split('\n').filter(Boolean))
+        calls.jsonIds.add(line.slice(1, line.indexOf(',')));
       return raw(params);
     },
     {
@@ -208,21 +217,25 @@ test(
     const decodedReport = await produceAndConsume(`decoded_${suffix}`, schemasDir, decoded.client, messages);
 
     assert.ok(bytes.calls.avro > 0, 'the byte path inserted Avro containers');
-    assert.equal(bytes.calls.json, 0, 'no record took the decoding path');
+    assert.deepEqual(
+      [...bytes.calls.jsonIds].sort(),
+      ['999997', '999998', '999999'],
+      'only the out-of-range timestamps took the decoding path',
+    );
     assert.equal(decoded.calls.avro, 0);
     assert.ok(decoded.calls.json > 0, 'the decoding path inserted JSON lines');
     for (const report of [byteReport, decodedReport]) {
       assert.equal(report.tables[0]?.records, messages.length);
       assert.equal(
         report.tables[0]?.rows,
-        messages.length - 1,
+        messages.length - 2,
         'the older version of the repeated key is not inserted',
       );
-      assert.equal(report.tables[0]?.deadLetters, 0);
+      assert.equal(report.tables[0]?.deadLetters, 1, 'year 33658 is refused');
     }
     const viaBytes = await tableRows(ch, `bytes_${suffix}`);
     const viaDecoding = await tableRows(ch, `decoded_${suffix}`);
-    assert.equal(viaBytes.split('\n').filter(Boolean).length, messages.length - 1);
+    assert.equal(viaBytes.split('\n').filter(Boolean).length, messages.length - 2);
     assert.equal(viaBytes, viaDecoding);
     // int64 beyond 2^53, exactly, as key and as value.
     const [edge] = await queryRows<{ key: string; author: string | null; rank: string | null }>(
