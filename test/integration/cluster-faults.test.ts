@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
 import type { Kafka } from 'kafkajs';
+import { ddlSettings } from '../../src/clickhouse/ddl.js';
 import { runProduce } from '../../src/cli/commands.js';
 import { startMockApi, type MockApi } from '../../src/mock-api/index.js';
 import savvycal from '../../pipelines/savvycal.js';
@@ -257,7 +258,8 @@ async function finalAcross(dataDirs: readonly string[], db: string): Promise<Eve
   const [create] = await sqlRows<{ statement: string }>(`SHOW CREATE TABLE ${db}.events`, dataDirs[0]!);
   const ch = await sharedClickHouse();
   await ch.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}` });
-  await ch.command({ query: create!.statement });
+  // events has records that may be null: Nullable(Tuple) columns, whose DDL needs the setting (ddl.ts)
+  await ch.command({ query: create!.statement, clickhouse_settings: ddlSettings([create!.statement]) ?? {} });
   for (const dir of dataDirs) {
     const rows = await sqlRows<Record<string, unknown>>(`SELECT * FROM ${db}.events`, dir);
     if (rows.length > 0)
