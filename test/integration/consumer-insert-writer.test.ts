@@ -70,7 +70,7 @@ interface NoteRow {
   at: string | null;
   tags: string[];
   meta: Record<string, string>;
-  owner: { email: string | null; since: string | null };
+  owner: { email: string | null; since: string | null } | null;
 }
 
 test(
@@ -104,7 +104,9 @@ test('insert: exactly the rows, values intact; the same token again adds nothing
     assert.equal(row.at, new Date(r.at as number).toISOString().replace('T', ' ').replace('Z', ''));
     assert.deepEqual(row.tags, r.tags);
     assert.deepEqual(row.meta, r.meta);
-    assert.equal(row.owner.email, (r.owner as { email: string } | null)?.email ?? null);
+    // A null owner is NULL, not a tuple of nulls (docs/schemas.md, the null rule).
+    if (r.owner === null) assert.equal(row.owner, null);
+    else assert.equal(row.owner?.email, (r.owner as { email: string }).email);
   });
 
   await sink.insert(spec, {

@@ -60,7 +60,7 @@ test('run on a terminal: live lines per resource and per table, then the summary
   assert.equal(table.code, 0, table.stderr);
   assert.match(
     table.stdout,
-    /resource\s+last extraction \(UTC\)\s+outcome\s+records\s+end offsets\s+lag\s+rows \(FINAL\)/,
+    /resource\s+last extraction \(UTC\)\s+outcome\s+records\s+end offsets\s+lag\s+rows \(latest\)/,
   );
   assert.match(
     table.stdout,
