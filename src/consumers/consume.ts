@@ -8,6 +8,7 @@ import type { Consumer, Kafka } from 'kafkajs';
 import { loadResourceCodec, loadSchemaHistory, SchemaDecoder, type WriterSchema } from '../avro/schema-store.js';
 import type { ResolvedSource } from '../config/source.js';
 import { ensureTopics, producerConfig, retryRetriable } from '../kafka/client.js';
+import { dataTopicConfig } from '../kafka/message-size.js';
 import type { TopicLayoutOverrides } from '../kafka/topic-layout.js';
 import { deadLetterTopic, topicName } from '../contracts/topics.js';
 import type { Logger } from '../log.js';
@@ -234,8 +235,12 @@ export async function consume(options: ConsumeOptions): Promise<ConsumeReport> {
       admin,
       [
         ...[...plans].flatMap(([topic, plan]) => [
-          { topic, partitions: source.resources.find((r) => r.name === plan.resource)?.partitions },
-          { topic: deadLetterTopic(topic), partitions: 1 },
+          {
+            topic,
+            partitions: source.resources.find((r) => r.name === plan.resource)?.partitions,
+            config: dataTopicConfig(),
+          },
+          { topic: deadLetterTopic(topic), partitions: 1, config: dataTopicConfig() },
         ]),
         ...controlTopics.map((topic) => ({ topic, partitions: 1 })),
       ],

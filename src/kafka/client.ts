@@ -132,7 +132,9 @@ export function createKafka(settings: KafkaSettings, logger: Logger, overrides: 
     clientId: settings.clientId ?? 'streamtap',
     brokers: [...settings.brokers],
     ...(settings.ssl ? { ssl: settings.ssl } : {}),
-    ...(settings.sasl ? { sasl: settings.sasl } : {}),
+    // A copy: kafkajs adds its authenticationProvider function to the object it is given, which would
+    // make the settings uncloneable for the sender thread (src/producers/sender-thread.ts).
+    ...(settings.sasl ? { sasl: { ...settings.sasl } } : {}),
     connectionTimeout: 5_000,
     requestTimeout: 30_000,
     retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },

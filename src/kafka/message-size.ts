@@ -20,6 +20,16 @@ export const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
  */
 export const DEFAULT_TOPIC_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
+/**
+ * The topic config streamtap creates data and dead-letter topics with. Every process that may create
+ * them (the producer, and the consumer, which in `streamtap run` starts beside it and may come first)
+ * passes the same, so who creates a topic does not change what it accepts.
+ * `maxMessageBytes`: bytes, @default DEFAULT_TOPIC_MAX_MESSAGE_BYTES (8 MiB).
+ */
+export function dataTopicConfig(maxMessageBytes = DEFAULT_TOPIC_MAX_MESSAGE_BYTES): Record<string, string> {
+  return { 'max.message.bytes': String(maxMessageBytes) };
+}
+
 /** An upper bound of the bytes one record adds to a record batch (uncompressed), headers included. */
 export function recordBytes(
   key: string | Buffer | null,

@@ -15,7 +15,7 @@ import {
   kafkaSettingsOf,
   topicMaxMessageBytes,
 } from '../kafka/client.js';
-import { DEFAULT_TOPIC_MAX_MESSAGE_BYTES, KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../kafka/message-size.js';
+import { dataTopicConfig, KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../kafka/message-size.js';
 import type { TopicLayoutOverrides } from '../kafka/topic-layout.js';
 import { deadLetterTopic, topicName } from '../contracts/topics.js';
 import type { Logger } from '../log.js';
@@ -163,7 +163,7 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
   });
 
   const stateTopics = stateTopicSpecs(source, resources, options.stateTopic ?? stateTopicName());
-  const sizeConfig = { 'max.message.bytes': String(options.maxMessageBytes ?? DEFAULT_TOPIC_MAX_MESSAGE_BYTES) };
+  const sizeConfig = dataTopicConfig(options.maxMessageBytes);
   let messageLimits = new Map<string, number>();
   const limitOf = (topic: string) => messageLimits.get(topic) ?? KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
   const admin = options.kafka.admin();
