@@ -27,8 +27,11 @@ test('run on a terminal: live lines per resource and per table, then the summary
   });
   assert.equal(run.code, 0, run.stdout);
   const screen = run.stdout;
-  // The live block is redrawn in place: cursor up to its first line, clear to the end of the screen.
-  assert.ok(screen.includes('\x1b[3F\x1b[0J'), 'redraws in place');
+  // The live block is redrawn in place: cursor up to its first line, clear to the end of the screen. How
+  // many lines it has when redrawn (resources, then tables as the consumer reaches them) depends on how
+  // far each side got, so any height counts; a block drawn once and never erased has none.
+  // eslint-disable-next-line no-control-regex
+  assert.match(screen, /\x1b\[[1-9]\d*F\x1b\[0J/, 'redraws in place');
   assert.match(screen, /events\s+pages\s+\d+\s+records\s+[\d,]+\s+[\d,]+ rec\/s\s+retries\s+0\s+[\d.]+s/);
   assert.match(screen, /ok\s+events\s+pages\s+250\s+records\s+5,000/, 'the last frame shows the finished resource');
   assert.match(
