@@ -44,6 +44,10 @@ export const ErrorCode = {
   // A record that cannot be represented: refused by the producer or dead-lettered by the consumer.
   MISSING_PRIMARY_KEY: 'MISSING_PRIMARY_KEY',
   RECORD_SHAPE: 'RECORD_SHAPE',
+  /** a record the resource's `schema_contract` refuses (`freeze`, `discard_row`: src/avro/schema-contract.ts) */
+  SCHEMA_CONTRACT: 'SCHEMA_CONTRACT',
+  /** internal: a record has fields to add to its schema (`schema_contract` columns `evolve`); the producer does it */
+  SCHEMA_COLUMNS_EVOLVE: 'SCHEMA_COLUMNS_EVOLVE',
   /** a record whose Kafka message is over its topic's max.message.bytes (src/kafka/message-size.ts) */
   MESSAGE_TOO_LARGE: 'MESSAGE_TOO_LARGE',
   AVRO_DECODE: 'AVRO_DECODE',

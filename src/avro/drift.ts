@@ -1,7 +1,9 @@
 // Schema drift: records whose fields the schema does not know, or whose values did not fit their
 // declared type. Nothing is lost (the shaper keeps them in `_extra`); this counts them, per resource and
-// per field path, so a run can report them once with a hint, and metrics can export the counter.
+// per field path, so a run can report them once with a hint, and metrics can export the counter. Values
+// the resource's schema contract dropped (`discard_value`, src/avro/schema-contract.ts) are counted apart.
 import { relative } from 'node:path';
+import { normalPath } from './drift-collector.js';
 
 export interface DriftCount {
   readonly source: string;
@@ -10,6 +12,8 @@ export interface DriftCount {
   records: number;
   /** occurrences per normalized path (`attendees[].phone`) */
   readonly paths: Map<string, number>;
+  /** values `discard_value` dropped, per normalized path */
+  readonly discarded: Map<string, number>;
 }
 
 const counts = new Map<string, DriftCount>();
@@ -17,13 +21,19 @@ const counts = new Map<string, DriftCount>();
 /** Process-wide counter of records kept partly in `_extra`, by `<source>.<resource>`. */
 export const schemaDrift = {
   record(source: string, resource: string, extra: Readonly<Record<string, unknown>>): void {
-    const id = `${source}.${resource}`;
-    let count = counts.get(id);
-    if (!count) counts.set(id, (count = { source, resource, records: 0, paths: new Map() }));
+    const count = countOf(source, resource);
     count.records++;
     for (const path of Object.keys(extra)) {
-      const normal = path.replace(/\[\d+\]/g, '[]');
+      const normal = normalPath(path);
       count.paths.set(normal, (count.paths.get(normal) ?? 0) + 1);
+    }
+  },
+  /** Values a record lost to `discard_value`, by the record's paths. */
+  discard(source: string, resource: string, paths: readonly string[]): void {
+    const count = countOf(source, resource);
+    for (const path of paths) {
+      const normal = normalPath(path);
+      count.discarded.set(normal, (count.discarded.get(normal) ?? 0) + 1);
     }
   },
   get(source: string, resource: string): DriftCount | undefined {
@@ -37,6 +47,13 @@ export const schemaDrift = {
   },
 };
 
+function countOf(source: string, resource: string): DriftCount {
+  const id = `${source}.${resource}`;
+  let count = counts.get(id);
+  if (!count) counts.set(id, (count = { source, resource, records: 0, paths: new Map(), discarded: new Map() }));
+  return count;
+}
+
 /** The once-per-run line for a resource whose records drifted from their schema; path counts are this process's totals. */
 export function driftReport(
   count: DriftCount,
@@ -48,6 +65,22 @@ export function driftReport(
     message:
       `${recordsThisRun} ${count.source}.${count.resource} records carried fields that ${relative(process.cwd(), schemaFile) || schemaFile} does not know, or values that did not fit ` +
       `their type; they are kept in _extra. Run \`streamtap schema infer <config> --resource ${count.resource}\` to widen the schema.`,
+    paths: Object.fromEntries(top),
+  };
+}
+
+/** The once-per-run line for a resource whose contract dropped values (`discard_value`); path counts are this process's. */
+export function discardReport(
+  count: DriftCount,
+  schemaFile: string,
+  valuesThisRun: number,
+): { message: string; paths: Record<string, number> } {
+  const top = [...count.discarded].sort((a, b) => b[1] - a[1]).slice(0, 20);
+  return {
+    message:
+      `${valuesThisRun} values of ${count.source}.${count.resource} records were dropped by schema_contract discard_value: ` +
+      `fields ${relative(process.cwd(), schemaFile) || schemaFile} does not know, or values that did not fit their type. ` +
+      'The rest of each record was published.',
     paths: Object.fromEntries(top),
   };
 }

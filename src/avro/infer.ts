@@ -142,6 +142,12 @@ export interface InferOptions {
    * sample has it). Applied: text, bigint, double, bool, timestamp; other dlt types are noted and inferred.
    */
   readonly columns?: Readonly<Record<string, { readonly data_type?: string | undefined }>>;
+  /**
+   * false: fields are only added, an existing type never widens (the producer's `schema_contract` columns
+   * `evolve`, where a value that does not fit its type is the `data_type` entity's business)
+   * @default true
+   */
+  readonly widen?: boolean;
 }
 
 /** dlt data types (dlt/common/schema/typing.py) as the kinds inference produces; the Avro type follows from them. */
@@ -199,7 +205,12 @@ export function mergeSamples(
     ...(options.doc ? { doc: options.doc } : {}),
     fields: [],
   };
-  const ctx: MergeContext = { changes: [], notes: hintNotes, names: collectNames(base) };
+  const ctx: MergeContext = {
+    changes: [],
+    notes: hintNotes,
+    names: collectNames(base),
+    widen: options.widen ?? true,
+  };
   const own = ((base.fields ?? []) as readonly AvroObject[]).filter((f) => !ENVELOPE_NAMES.has(String(f.name)));
   const record =
     observed.kind === 'record' ? observed : { kind: 'record' as const, fields: new Map<string, Observed>() };
@@ -213,6 +224,8 @@ interface MergeContext {
   readonly notes: string[];
   /** named types in use, so new nested records get unique names */
   readonly names: Set<string>;
+  /** false: existing types are kept as they are (InferOptions.widen) */
+  readonly widen: boolean;
 }
 
 function mergeFields(
@@ -334,6 +347,7 @@ function widened(
   ctx: MergeContext,
   scalar: boolean,
 ): Avro {
+  if (!ctx.widen) return existing;
   // Scalars widen in ClickHouse too (MODIFY COLUMN); a record, map or array column cannot become a String.
   ctx.changes.push({ path, kind: 'widened', from: describe(existing), to, tableFollows: scalar });
   return to;

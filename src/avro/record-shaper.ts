@@ -12,14 +12,14 @@ import { isExactLong } from './exact-long.js';
 import { ErrorCode, StreamtapError } from '../errors.js';
 import { stringifyExact } from '../json/exact-json.js';
 import { avroFieldName, isMappableName, sourceName } from './names.js';
+import { Drift, type Extra } from './drift-collector.js';
 
 export type AvroSchema =
   string | readonly AvroSchema[] | { readonly type: string | AvroSchema; readonly [key: string]: unknown };
 
 const MISMATCH: unique symbol = Symbol('mismatch');
 type Result = unknown;
-type Extra = Record<string, unknown>;
-type Converter = (value: unknown, path: string, extra: Extra) => Result;
+type Converter = (value: unknown, path: string, drift: Drift) => Result;
 
 interface FieldPlan {
   readonly name: string;
@@ -39,6 +39,8 @@ export interface ShapedRecord {
   readonly value: Record<string, unknown>;
   /** fields kept aside by path, or null when the record fit the schema exactly */
   readonly extra: Extra | null;
+  /** the same values, told apart as unknown fields and mismatched values (the schema contract's entities) */
+  readonly drift: Drift;
 }
 
 export type RecordShaper = (record: unknown) => ShapedRecord;
@@ -57,10 +59,10 @@ export function compileShaper(schema: AvroSchema, skip: ReadonlySet<string> = ne
         `a record must be a JSON object, got ${Array.isArray(record) ? 'a list' : String(record)}`,
       );
     }
-    const extra: Extra = {};
-    const value = shapeObject(record as Record<string, unknown>, plans, sources, '', extra);
+    const drift = new Drift();
+    const value = shapeObject(record as Record<string, unknown>, plans, sources, '', drift);
     if (value === MISMATCH) throw new RecordShapeError('record does not fit its schema');
-    return { value: value as Record<string, unknown>, extra: hasKeys(extra) ? extra : null };
+    return { value: value as Record<string, unknown>, extra: drift.empty ? null : drift.values, drift };
   };
 }
 
@@ -87,7 +89,7 @@ function shapeObject(
   plans: readonly FieldPlan[],
   sources: ReadonlySet<string>,
   prefix: string,
-  extra: Extra,
+  drift: Drift,
 ): Result {
   const out: Record<string, unknown> = {};
   for (const plan of plans) {
@@ -99,17 +101,17 @@ function shapeObject(
       else return MISMATCH;
       continue;
     }
-    const converted = plan.convert(raw, path, extra);
+    const converted = plan.convert(raw, path, drift);
     if (converted !== MISMATCH) out[plan.name] = converted;
     else if (plan.nullable) {
       out[plan.name] = null;
-      extra[path] = raw;
+      drift.mismatch(path, raw);
     } else return MISMATCH;
   }
   for (const key in input) {
     if (!sources.has(key) && input[key] !== undefined) {
       assertMappable(key, prefix);
-      extra[prefix + key] = input[key];
+      drift.unknownField(prefix + key, input[key]);
     }
   }
   return out;
@@ -143,11 +145,11 @@ function compile(schema: AvroSchema, named: Map<string, Converter>): Converter {
   switch (s.type) {
     case 'array': {
       const item = compile(s.items as AvroSchema, named);
-      return (v, path, extra) => {
+      return (v, path, drift) => {
         if (!Array.isArray(v)) return MISMATCH;
         const out = new Array<unknown>(v.length);
         for (let i = 0; i < v.length; i++) {
-          const c = item(v[i], `${path}[${i}]`, extra);
+          const c = item(v[i], `${path}[${i}]`, drift);
           if (c === MISMATCH) return MISMATCH;
           out[i] = c;
         }
@@ -156,11 +158,11 @@ function compile(schema: AvroSchema, named: Map<string, Converter>): Converter {
     }
     case 'map': {
       const value = compile(s.values as AvroSchema, named);
-      return (v, path, extra) => {
+      return (v, path, drift) => {
         if (!isPlainObject(v)) return MISMATCH;
         const out: Record<string, unknown> = {};
         for (const [k, x] of Object.entries(v)) {
-          const c = value(x, `${path}.${k}`, extra);
+          const c = value(x, `${path}.${k}`, drift);
           if (c === MISMATCH) return MISMATCH;
           out[k] = c;
         }
@@ -171,8 +173,8 @@ function compile(schema: AvroSchema, named: Map<string, Converter>): Converter {
       // Registered before its fields compile, so a record may refer to itself.
       let plans: FieldPlan[] = [];
       let sources: ReadonlySet<string> = EMPTY;
-      const convert: Converter = (v, path, extra) =>
-        isPlainObject(v) ? shapeObject(v, plans, sources, `${path}.`, extra) : MISMATCH;
+      const convert: Converter = (v, path, drift) =>
+        isPlainObject(v) ? shapeObject(v, plans, sources, `${path}.`, drift) : MISMATCH;
       named.set(qualified(s), convert);
       named.set(String(s.name), convert);
       plans = fieldPlans(s, named, EMPTY);
@@ -239,9 +241,4 @@ export function qualified(s: { readonly [key: string]: unknown }): string {
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-export function hasKeys(o: object): boolean {
-  for (const _ in o) return true;
-  return false;
 }

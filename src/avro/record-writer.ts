@@ -10,7 +10,6 @@ import { sourceName } from './names.js';
 import {
   assertMappable,
   epochMillis,
-  hasKeys,
   isNullable,
   isPlainObject,
   qualified,
@@ -20,10 +19,19 @@ import {
 import { ByteSlab } from './byte-slab.js';
 import { isExactLong } from './exact-long.js';
 import { stringifyExact } from '../json/exact-json.js';
+import { Drift, type Extra } from './drift-collector.js';
 
-type Extra = Record<string, unknown>;
 /** Writes `v` as its type; false when it does not fit (the caller rewinds), as the shaper's MISMATCH. */
-type Writer = (v: unknown, path: string, extra: Extra) => boolean;
+type Writer = (v: unknown, path: string, drift: Drift) => boolean;
+
+/**
+ * What a drifted record keeps in `_extra` (src/avro/schema-contract.ts applies the resource's contract);
+ * it may throw to refuse the record. Called only for a record that did not fit its schema exactly.
+ */
+export type DriftSettler = (drift: Drift) => { readonly extra: Extra | null; readonly discarded: readonly string[] };
+
+/** Without a contract: everything that did not fit is kept in `_extra`. */
+export const keepAll: DriftSettler = (drift) => ({ extra: drift.values, discarded: [] });
 
 export interface EnvelopeValues {
   readonly extractedAt: number;
@@ -35,7 +43,10 @@ export interface EnvelopeValues {
 export interface WrittenRecord {
   /** a view into the slab: valid until the caller drops it (kafkajs copies it into its request) */
   readonly bytes: Buffer;
+  /** what `_extra` holds: null when the record fit, or when the contract dropped every value kept aside */
   readonly extra: Extra | null;
+  /** paths whose values the contract's `discard_value` dropped (absent when none) */
+  readonly discarded?: readonly string[];
 }
 
 export type RecordWriter = (record: unknown, envelope: EnvelopeValues) => WrittenRecord;
@@ -62,17 +73,21 @@ class Unsupported extends StreamtapError {
   readonly code = ErrorCode.AVRO_WRITER_UNSUPPORTED;
 }
 
-/** `header`: the framing written before every body (single-object or Confluent). */
-export function compileRecordWriter(schema: AvroSchema, header: Buffer): RecordWriter | undefined {
+/** `header`: the framing written before every body (single-object or Confluent); `settle`: the contract. */
+export function compileRecordWriter(
+  schema: AvroSchema,
+  header: Buffer,
+  settle: DriftSettler = keepAll,
+): RecordWriter | undefined {
   try {
-    return compileTop(schema, header);
+    return compileTop(schema, header, settle);
   } catch (error) {
     if (error instanceof Unsupported) return undefined;
     throw error;
   }
 }
 
-function compileTop(schema: AvroSchema, header: Buffer): RecordWriter {
+function compileTop(schema: AvroSchema, header: Buffer, settle: DriftSettler): RecordWriter {
   const root = schema as {
     readonly type: string;
     readonly fields?: readonly { name: string; type: AvroSchema; default?: unknown }[];
@@ -99,10 +114,11 @@ function compileTop(schema: AvroSchema, header: Buffer): RecordWriter {
       );
     }
     slab.begin(header);
-    const extra: Extra = {};
-    if (!writeRecord(slab, record as Record<string, unknown>, plans, names, '', extra))
+    const drift = new Drift();
+    if (!writeRecord(slab, record as Record<string, unknown>, plans, names, '', drift))
       throw new RecordShapeError('record does not fit its schema');
-    const kept = hasKeys(extra) ? extra : null;
+    const settled = drift.empty ? undefined : settle(drift);
+    const kept = settled ? settled.extra : null;
     for (const name of order) {
       if (name === '_extra') {
         if (kept === null) slab.long(0);
@@ -114,7 +130,10 @@ function compileTop(schema: AvroSchema, header: Buffer): RecordWriter {
       else if (name === '_run_id') slab.string(values.runId);
       else slab.long(values.nextVersion());
     }
-    return { bytes: slab.end(), extra: kept };
+    const bytes = slab.end();
+    return settled && settled.discarded.length > 0
+      ? { bytes, extra: kept, discarded: settled.discarded }
+      : { bytes, extra: kept };
   };
 }
 
@@ -146,7 +165,7 @@ function writeRecord(
   plans: readonly FieldPlan[],
   names: ReadonlySet<string>,
   prefix: string,
-  extra: Extra,
+  drift: Drift,
 ): boolean {
   for (const plan of plans) {
     const raw = input[plan.source];
@@ -157,17 +176,17 @@ function writeRecord(
     }
     const mark = slab.mark();
     if (plan.branchIndex !== -1) slab.long(plan.branchIndex);
-    if (!plan.write(raw, prefix + plan.source, extra)) {
+    if (!plan.write(raw, prefix + plan.source, drift)) {
       if (!plan.nullable) return false;
       slab.rewind(mark);
       slab.long(plan.nullIndex);
-      extra[prefix + plan.source] = raw;
+      drift.mismatch(prefix + plan.source, raw);
     }
   }
   for (const key in input) {
     if (!names.has(key) && input[key] !== undefined) {
       assertMappable(key, prefix);
-      extra[prefix + key] = input[key];
+      drift.unknownField(prefix + key, input[key]);
     }
   }
   return true;
@@ -185,9 +204,9 @@ function compile(schema: AvroSchema, slab: ByteSlab, named: Map<string, Writer>)
     // Inside arrays and maps a union value is its one branch (the shaper's rule): index, then the value.
     const { branch, index } = unionBranch(schema);
     const write = compile(branch, slab, named);
-    return (v, path, extra) => {
+    return (v, path, drift) => {
       slab.long(index);
-      return write(v, path, extra);
+      return write(v, path, drift);
     };
   }
   if (typeof schema === 'string') return primitive(schema, slab, named);
@@ -204,12 +223,12 @@ function compile(schema: AvroSchema, slab: ByteSlab, named: Map<string, Writer>)
   switch (s.type) {
     case 'array': {
       const item = compile(s.items as AvroSchema, slab, named);
-      return (v, path, extra) => {
+      return (v, path, drift) => {
         if (!Array.isArray(v)) return false;
         const n = v.length;
         if (n > 0) {
           slab.long(n);
-          for (let i = 0; i < n; i++) if (!item(v[i], `${path}[${i}]`, extra)) return false;
+          for (let i = 0; i < n; i++) if (!item(v[i], `${path}[${i}]`, drift)) return false;
         }
         slab.long(0);
         return true;
@@ -217,7 +236,7 @@ function compile(schema: AvroSchema, slab: ByteSlab, named: Map<string, Writer>)
     }
     case 'map': {
       const value = compile(s.values as AvroSchema, slab, named);
-      return (v, path, extra) => {
+      return (v, path, drift) => {
         if (!isPlainObject(v)) return false;
         const keys = Object.keys(v);
         const n = keys.length;
@@ -228,7 +247,7 @@ function compile(schema: AvroSchema, slab: ByteSlab, named: Map<string, Writer>)
             // The shaper's `out[key] = …` drops such a key; not worth mirroring here.
             if (key === '__proto__') throw new UnsupportedValue('a map key named __proto__');
             slab.string(key);
-            if (!value(v[key], `${path}.${key}`, extra)) return false;
+            if (!value(v[key], `${path}.${key}`, drift)) return false;
           }
         }
         slab.long(0);
@@ -239,8 +258,8 @@ function compile(schema: AvroSchema, slab: ByteSlab, named: Map<string, Writer>)
       // Registered before its fields compile, so a record may refer to itself.
       let plans: FieldPlan[] = [];
       let names: ReadonlySet<string> = new Set();
-      const write: Writer = (v, path, extra) =>
-        isPlainObject(v) && writeRecord(slab, v, plans, names, `${path}.`, extra);
+      const write: Writer = (v, path, drift) =>
+        isPlainObject(v) && writeRecord(slab, v, plans, names, `${path}.`, drift);
       named.set(qualified(s), write);
       named.set(String(s.name), write);
       plans = fieldPlans((s.fields ?? []) as { name: string; type: AvroSchema; default?: unknown }[], slab, named);

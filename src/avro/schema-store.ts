@@ -15,7 +15,8 @@ import { confluentEncoder, confluentHeader, isConfluentFramed, readConfluent } f
 import { schemaDrift } from './drift.js';
 import { assertEnvelope, ENVELOPE_NAMES } from './envelope.js';
 import { compileShaper, type RecordShaper } from './record-shaper.js';
-import { compileRecordWriter, UnsupportedValue, type RecordWriter } from './record-writer.js';
+import { compileRecordWriter, UnsupportedValue, type DriftSettler, type RecordWriter } from './record-writer.js';
+import { compileContract, DEFAULT_SCHEMA_CONTRACT, type SchemaContract } from './schema-contract.js';
 import { schemaRegistryFromEnv, SchemaRegistryError, type SchemaRegistry } from './registry.js';
 import {
   readSingleObject,
@@ -53,8 +54,28 @@ export interface ResourceCodec extends WriterSchema {
   readonly shape: RecordShaper;
   /** full record (with envelope) → message bytes: single-object encoding, or Confluent framing with a registry */
   readonly encode: (value: unknown) => Buffer;
-  /** API record + envelope → message bytes and its `_extra`: `shape` then `encode`, in one walk where it can */
+  /**
+   * API record + envelope → message bytes and its `_extra`: `shape`, the schema contract, then `encode`, in
+   * one walk where it can. Throws what the contract throws (src/avro/schema-contract.ts).
+   */
   readonly write: RecordWriter;
+  /** the schema contract as `write` applies it, counting in `schemaDrift` what it keeps and drops */
+  readonly settle: DriftSettler;
+}
+
+/** How a codec's `write` treats a record that does not fit its schema exactly. */
+export interface CodecOptions {
+  /**
+   * the resource's dlt `schema_contract`
+   * @default every entity `evolve`, nothing evolvable: drift is kept in `_extra`
+   */
+  readonly contract?: SchemaContract | undefined;
+  /**
+   * whether `columns: evolve` may add the field at a normalized path to the schema (the producer then writes
+   * the schema's next version); without it unknown fields stay in `_extra`
+   * @default none
+   */
+  readonly evolvable?: ((normalPath: string) => boolean) | undefined;
 }
 
 export class SchemaMissingError extends StreamtapError {
@@ -88,7 +109,13 @@ export function writerSchema(schema: AvroRecordSchema, source: string, resource:
   return { source, resource, file, version: schemaVersion(schema), schema, type, fingerprint: schemaFingerprint(type) };
 }
 
-export async function loadResourceCodec(schemasDir: string, source: string, resource: string): Promise<ResourceCodec> {
+/** The current schema file of a resource as a codec. Throws SchemaMissingError naming the file when there is none. */
+export async function loadResourceCodec(
+  schemasDir: string,
+  source: string,
+  resource: string,
+  options: CodecOptions = {},
+): Promise<ResourceCodec> {
   const file = schemaFile(schemasDir, source, resource);
   let schema: AvroRecordSchema;
   try {
@@ -108,36 +135,47 @@ export async function loadResourceCodec(schemasDir: string, source: string, reso
     return shaped;
   };
   const encode = singleObjectEncoder(writer.type);
-  return { ...writer, shape, encode, write: recordWriter(writer, shape, encode, singleObjectHeader(writer.type)) };
+  const contract = compileContract(options.contract ?? DEFAULT_SCHEMA_CONTRACT, {
+    file: relative(process.cwd(), file) || file,
+    evolvable: options.evolvable,
+  });
+  const settle: DriftSettler = (drift) => {
+    const settled = contract(drift);
+    if (settled.extra) schemaDrift.record(source, resource, settled.extra);
+    if (settled.discarded.length > 0) schemaDrift.discard(source, resource, settled.discarded);
+    return settled;
+  };
+  const codec = { ...writer, shape, encode, settle };
+  return { ...codec, write: recordWriter(codec, shaper, encode, singleObjectHeader(writer.type)) };
 }
 
-/** The one-walk writer when the schema allows it (record-writer.ts), and `shape` then `encode` for the rest. */
+/** The one-walk writer when the schema allows it (record-writer.ts), and shaping then `encode` for the rest. */
 function recordWriter(
-  writer: WriterSchema,
-  shape: RecordShaper,
+  codec: WriterSchema & { readonly settle: DriftSettler },
+  shaper: RecordShaper,
   encode: (value: unknown) => Buffer,
   header: Buffer,
 ): RecordWriter {
   const slow: RecordWriter = (record, envelope) => {
-    const { value, extra } = shape(record);
+    const { value, drift } = shaper(record);
+    const settled = drift.empty ? undefined : codec.settle(drift);
+    const extra = settled ? settled.extra : null;
     value._extra = extra === null ? null : stringifyExact(extra);
     value._extracted_at = envelope.extractedAt;
     value._run_id = envelope.runId;
     value._version = envelope.nextVersion();
-    return { bytes: encode(value), extra };
+    const bytes = encode(value);
+    return settled && settled.discarded.length > 0 ? { bytes, extra, discarded: settled.discarded } : { bytes, extra };
   };
-  const fast = compileRecordWriter(writer.schema as never, header);
+  const fast = compileRecordWriter(codec.schema as never, header, codec.settle);
   if (!fast) return slow;
   return (record, envelope) => {
-    let written;
     try {
-      written = fast(record, envelope);
+      return fast(record, envelope);
     } catch (error) {
       if (error instanceof UnsupportedValue) return slow(record, envelope);
       throw error;
     }
-    if (written.extra) schemaDrift.record(writer.source, writer.resource, written.extra);
-    return written;
   };
 }
 
@@ -192,7 +230,8 @@ export async function withWireFormat(
   if (!registry) return codec;
   const id = await registry.register(`${topic}-value`, codec.schema);
   const encode = confluentEncoder(codec.type, id);
-  return { ...codec, encode, write: recordWriter(codec, codec.shape, encode, confluentHeader(id)) };
+  const shaper = compileShaper(codec.schema as never, ENVELOPE_NAMES);
+  return { ...codec, encode, write: recordWriter(codec, shaper, encode, confluentHeader(id)) };
 }
 
 export interface DecoderOptions {

@@ -4,11 +4,10 @@
 // remove or narrow (src/avro/infer.ts). When the result differs from the file (in its Avro canonical
 // form; docs and defaults alone do not count), the old file is kept as `<resource>.v<N>.avsc` and the
 // new one written as version N+1, so messages written with any version still decode.
-import { ErrorCode, StreamtapError } from '../errors.js';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
-import avro from 'avsc';
+import { canonicalForm, SchemaHistoryError, writeSchemaVersion } from '../avro/schema-versions.js';
 import { mergeSamples, type SchemaChange } from '../avro/infer.js';
 import {
   primaryKeyFields,
@@ -41,9 +40,7 @@ export interface InferOptions {
   readonly dryRun?: boolean;
 }
 
-export class SchemaHistoryError extends StreamtapError {
-  readonly code = ErrorCode.SCHEMA_HISTORY;
-}
+export { SchemaHistoryError };
 
 export async function inferSchemas(
   ctx: Pick<Context, 'source' | 'secrets' | 'schemasDir'>,
@@ -132,12 +129,10 @@ export async function writeInferred(
   }
   const fromVersion = existing ? schemaVersion(existing) : undefined;
   const base = { resource: label, file, records: samples.length, changes: merged.changes, notes: merged.notes };
-  if (existing && canonical(existing) === canonical(merged.schema))
+  if (existing && canonicalForm(existing) === canonicalForm(merged.schema))
     return { ...base, action: 'unchanged', fromVersion, version: fromVersion ?? 1 };
 
   const version = (fromVersion ?? 0) + 1;
-  const { version: _old, fields, ...header } = merged.schema;
-  const output = `${JSON.stringify({ ...header, version, fields }, null, 2)}\n`;
   const history =
     fromVersion === undefined
       ? undefined
@@ -150,32 +145,8 @@ export async function writeInferred(
       version,
       ...(history ? { history } : {}),
     };
-
-  await mkdir(dirname(file), { recursive: true });
-  if (history && text !== undefined) {
-    const kept = await readFile(history, 'utf8').catch(() => undefined);
-    if (kept !== undefined && kept !== text) {
-      throw new SchemaHistoryError(
-        `${relative(process.cwd(), history)} already holds a different version ${fromVersion}; history files are never overwritten. ` +
-          `Give ${relative(process.cwd(), file)} a "version" above every ${target.resource}.v<N>.avsc beside it, then run again.`,
-      );
-    }
-    if (kept === undefined) await writeAtomically(history, text);
-  }
-  await writeAtomically(file, output);
-  return { ...base, action: existing ? 'updated' : 'created', fromVersion, version, ...(history ? { history } : {}) };
-}
-
-/** The Avro Parsing Canonical Form (what fingerprints are computed over). */
-function canonical(schema: unknown): string {
-  return JSON.stringify(avro.Type.forSchema(schema as avro.Schema).schema());
-}
-
-/** A consumer rescanning the directory never sees a half-written file. */
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const tmp = `${dirname(file)}/.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
+  const written = await writeSchemaVersion(file, text, merged.schema, target);
+  return { ...base, action: existing ? 'updated' : 'created', ...written };
 }
 
 /** The diff `schema infer` prints: one block per resource, one line per change. */
@@ -223,8 +194,11 @@ export async function inferMissingSchemas(
   resources: readonly string[] | undefined,
   pages = 1,
 ): Promise<InferResult[]> {
+  // dlt creates a new table only under `schema_contract` tables `evolve`; with any other mode such a resource
+  // is left without a schema, and `produce` refuses it naming the file and the contract.
   const missing = selectResources(ctx.source, resources).filter(
-    (r) => !existsSync(schemaFile(ctx.schemasDir, ctx.source.name, r.tableName)),
+    (r) =>
+      r.schemaContract.tables === 'evolve' && !existsSync(schemaFile(ctx.schemasDir, ctx.source.name, r.tableName)),
   );
   if (missing.length === 0) return [];
   const results = await inferSchemas(

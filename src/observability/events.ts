@@ -18,6 +18,9 @@ export interface PageEvent {
     readonly rejected: number;
     readonly withExtra: number;
     readonly bytes: number;
+    /** records and values `schema_contract` discarded (src/avro/schema-contract.ts) */
+    readonly discardedRows?: number;
+    readonly discardedValues?: number;
   };
 }
 
@@ -39,6 +42,10 @@ export interface ResourceReport {
   readonly rejected: number;
   readonly withExtra: number;
   readonly bytes: number;
+  /** records `schema_contract` `discard_row` sent to the dead-letter topic (the resource still succeeds) */
+  readonly discardedRows?: number;
+  /** values `schema_contract` `discard_value` dropped from published records */
+  readonly discardedValues?: number;
   readonly retries: number;
   readonly durationMs: number;
   readonly error?: string;

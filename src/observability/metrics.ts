@@ -13,6 +13,7 @@ export const METRIC = {
   recordsProduced: 'streamtap_records_produced_total',
   producedBytes: 'streamtap_produced_bytes_total',
   unknownFieldRecords: 'streamtap_unknown_field_records_total',
+  schemaContractDiscards: 'streamtap_schema_contract_discards_total',
   deadLetters: 'streamtap_dead_letters_total',
   extractions: 'streamtap_extractions_total',
   lastExtractionSuccess: 'streamtap_last_extraction_success',
@@ -48,6 +49,7 @@ export class Metrics {
   private readonly recordsProduced;
   private readonly producedBytes;
   private readonly unknownFieldRecords;
+  private readonly contractDiscards;
   private readonly deadLetters;
   private readonly extractions;
   private readonly lastSuccess;
@@ -64,7 +66,14 @@ export class Metrics {
   /** per resource, the acknowledged totals already counted, so page events (which carry totals) add deltas */
   private readonly published = new Map<
     string,
-    { records: number; withExtra: number; bytes: number; rejected: number }
+    {
+      records: number;
+      withExtra: number;
+      bytes: number;
+      rejected: number;
+      discardedRows: number;
+      discardedValues: number;
+    }
   >();
 
   constructor(
@@ -112,6 +121,11 @@ export class Metrics {
       METRIC.unknownFieldRecords,
       'records with fields the schema does not know (kept in _extra)',
       r,
+    );
+    this.contractDiscards = counter(
+      METRIC.schemaContractDiscards,
+      'what schema_contract discarded, by kind: row (discard_row, sent to the dead-letter topic) or value (discard_value, dropped)',
+      [...r, 'kind'],
     );
     this.deadLetters = counter(
       METRIC.deadLetters,
@@ -240,20 +254,44 @@ export class Metrics {
   private addPublished(
     resource: string,
     topic: string,
-    now: { records: number; withExtra: number; bytes: number; rejected: number },
+    now: {
+      records: number;
+      withExtra: number;
+      bytes: number;
+      rejected: number;
+      discardedRows?: number | undefined;
+      discardedValues?: number | undefined;
+    },
   ): void {
-    const before = this.published.get(resource) ?? { records: 0, withExtra: 0, bytes: 0, rejected: 0 };
+    const before = this.published.get(resource) ?? {
+      records: 0,
+      withExtra: 0,
+      bytes: 0,
+      rejected: 0,
+      discardedRows: 0,
+      discardedValues: 0,
+    };
+    const rows = now.discardedRows ?? 0;
+    const values = now.discardedValues ?? 0;
     const labels = { source: this.source, resource };
     if (now.records > before.records) this.recordsProduced.inc(labels, now.records - before.records);
     if (now.bytes > before.bytes) this.producedBytes.inc(labels, now.bytes - before.bytes);
     if (now.withExtra > before.withExtra) this.unknownFieldRecords.inc(labels, now.withExtra - before.withExtra);
     if (now.rejected > before.rejected)
       this.deadLetters.inc({ source: this.source, topic, stage: 'produce' }, now.rejected - before.rejected);
+    if (rows > before.discardedRows) {
+      this.contractDiscards.inc({ ...labels, kind: 'row' }, rows - before.discardedRows);
+      this.deadLetters.inc({ source: this.source, topic, stage: 'produce' }, rows - before.discardedRows);
+    }
+    if (values > before.discardedValues)
+      this.contractDiscards.inc({ ...labels, kind: 'value' }, values - before.discardedValues);
     this.published.set(resource, {
       records: now.records,
       withExtra: now.withExtra,
       bytes: now.bytes,
       rejected: now.rejected,
+      discardedRows: rows,
+      discardedValues: values,
     });
   }
 

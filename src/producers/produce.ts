@@ -1,8 +1,8 @@
 // Produce once: every selected resource of a source, in parallel, into its topic.
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import { loadResourceCodec, withWireFormat, type ResourceCodec } from '../avro/schema-store.js';
-import { driftReport, schemaDrift } from '../avro/drift.js';
+import { loadResourceCodec, SchemaMissingError, withWireFormat, type ResourceCodec } from '../avro/schema-store.js';
+import { discardReport, driftReport, schemaDrift } from '../avro/drift.js';
 import { primaryKeyFields, PrimaryKeyFieldError } from '../avro/names.js';
 import type { SchemaRegistry } from '../avro/registry.js';
 import type { SecretSources } from '../config/secrets.js';
@@ -34,6 +34,7 @@ import { ThreadSender } from './sender-thread.js';
 import { publishRunCompletion } from './run-completion.js';
 import { controlTopic } from '../contracts/topics.js';
 import { createVersionClock } from './version-clock.js';
+import { columnsEvolution, type ColumnsEvolution } from './schema-evolution.js';
 
 /** What `produce()` extracts, and where it publishes. */
 export interface ProduceOptions {
@@ -112,16 +113,33 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
   const resources = selectResources(source, options.resources);
   // Everything that can fail without the network fails first: schemas, secrets.
   const codecs = new Map<string, ResourceCodec>();
+  const evolutions = new Map<string, ColumnsEvolution>();
   // With SCHEMA_REGISTRY_URL, each schema is registered under <topic>-value first (Confluent wire format).
-  for (const r of resources)
-    codecs.set(
-      r.name,
-      await withWireFormat(
-        await loadResourceCodec(options.schemasDir, source.name, r.tableName),
-        topicName(source.name, r.tableName),
-        options.schemaRegistry,
-      ),
-    );
+  for (const r of resources) {
+    const topic = topicName(source.name, r.tableName);
+    const evolution = columnsEvolution({
+      schemasDir: options.schemasDir,
+      source: source.name,
+      table: r.tableName,
+      primaryKey: r.primaryKey,
+      topic,
+      contract: r.schemaContract,
+      registry: options.schemaRegistry,
+      logger: logger.child({ resource: r.name }),
+    });
+    evolutions.set(r.name, evolution);
+    const codec = await loadResourceCodec(options.schemasDir, source.name, r.tableName, {
+      contract: r.schemaContract,
+      evolvable: evolution.evolvable,
+    }).catch((error: unknown) => {
+      if (error instanceof SchemaMissingError && r.schemaContract.tables !== 'evolve')
+        error.message +=
+          `; schema_contract tables is "${r.schemaContract.tables}", so no schema is inferred for it ` +
+          '(dlt: a new table is not created); write the file with `streamtap schema infer`, or set tables to "evolve"';
+      throw error;
+    });
+    codecs.set(r.name, await withWireFormat(codec, topic, options.schemaRegistry));
+  }
   // A primary key the schema lacks would fail every record and then the consumer: that resource is not
   // extracted and is reported as failed; the others go on (one resource's trouble stays its own).
   const keyErrors = new Map<string, Error>();
@@ -260,6 +278,7 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
               deadLetterMaxMessageBytes: limitOf(deadLetterTopic(topic)),
               runId,
               codec: codecs.get(resource.name) as ResourceCodec,
+              evolve: evolutions.get(resource.name)?.evolve,
               keyOf: compileKeyOf(resource.primaryKey),
               nextVersion,
             },
@@ -280,6 +299,18 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
             );
             log.warn({ records: counts.withExtra, paths }, message);
           }
+          const discards = counts.discardedValues > 0 ? schemaDrift.get(source.name, resource.tableName) : undefined;
+          if (discards) {
+            const file = codecs.get(resource.name)?.file ?? resource.tableName;
+            const { message, paths } = discardReport(discards, file, counts.discardedValues);
+            log.warn({ values: counts.discardedValues, paths }, message);
+          }
+          if (counts.discardedRows > 0)
+            log.warn(
+              { records: counts.discardedRows, dlq: deadLetterTopic(topic) },
+              `${counts.discardedRows} records broke schema_contract (discard_row) and were sent to the dead-letter topic ` +
+                'with the reason; the rest of the resource was published',
+            );
           if (resource.writeDisposition === 'replace' && counts.rejected === 0) {
             // A complete, clean full extraction: consumers may now mark the keys it did not return as deleted.
             const args = {

@@ -4,6 +4,8 @@ import { stringifyExact } from '../json/exact-json.js';
 import type { IHeaders, Message } from 'kafkajs';
 import type { Readable } from 'node:stream';
 import type { ResourceCodec } from '../avro/schema-store.js';
+import { ColumnsToAdd, SchemaContractError } from '../avro/schema-contract.js';
+import type { WrittenRecord } from '../avro/record-writer.js';
 import type { ExtractedPage } from '../rest/extract.js';
 import { deadLetterHeaders, HEADER } from '../contracts/headers.js';
 import {
@@ -22,6 +24,11 @@ export interface PublishTarget {
   readonly deadLetterTopic: string;
   readonly runId: string;
   readonly codec: ResourceCodec;
+  /**
+   * `schema_contract` columns `evolve` (src/producers/schema-evolution.ts): gives the codec of the schema's next
+   * version holding the record's new fields. Without it, such fields stay in `_extra`.
+   */
+  readonly evolve?: (record: unknown, codec: ResourceCodec, paths: readonly string[]) => Promise<ResourceCodec>;
   readonly keyOf: (record: unknown) => string;
   readonly nextVersion: () => number;
   readonly maxBatchRecords?: number;
@@ -37,15 +44,19 @@ export interface PublishTarget {
 
 export interface PublishCounts {
   records: number;
-  /** records sent to the dead-letter topic (no key, or not representable) */
+  /** records sent to the dead-letter topic (no key, or not representable, or refused by a `freeze` contract) */
   rejected: number;
   /** records whose unknown or mistyped fields went to `_extra` */
   withExtra: number;
   bytes: number;
+  /** records `schema_contract` `discard_row` sent to the dead-letter topic: counted apart, the run goes on */
+  discardedRows: number;
+  /** values `schema_contract` `discard_value` dropped from published records */
+  discardedValues: number;
 }
 
 export function emptyCounts(): PublishCounts {
-  return { records: 0, rejected: 0, withExtra: 0, bytes: 0 };
+  return { records: 0, rejected: 0, withExtra: 0, bytes: 0, discardedRows: 0, discardedValues: 0 };
 }
 
 /**
@@ -72,6 +83,9 @@ export async function publishResource(
   let batchWire = RECORD_BATCH_OVERHEAD;
   let deadWire = RECORD_BATCH_OVERHEAD;
   let dead: Message[] = [];
+  // of `dead`, how many a `discard_row` contract sent there
+  let deadDiscards = 0;
+  let codec = target.codec;
   let lastPage: ExtractedPage | undefined;
   let headers: IHeaders = {};
   let extractedAt = 0;
@@ -81,8 +95,10 @@ export async function publishResource(
   const send = (): void => {
     const sent = batch;
     const rejected = dead;
+    const discards = deadDiscards;
     batch = [];
     dead = [];
+    deadDiscards = 0;
     batchBytes = 0;
     batchWire = RECORD_BATCH_OVERHEAD;
     deadWire = RECORD_BATCH_OVERHEAD;
@@ -94,7 +110,8 @@ export async function publishResource(
       .then(
         () => {
           counts.records += sent.length;
-          counts.rejected += rejected.length;
+          counts.rejected += rejected.length - discards;
+          counts.discardedRows += discards;
         },
         (error: unknown) => {
           sendFailure = error as Error;
@@ -132,11 +149,16 @@ export async function publishResource(
     }
     try {
       const key = target.keyOf(item.data);
-      const { bytes, extra } = target.codec.write(item.data, {
-        extractedAt,
-        runId: target.runId,
-        nextVersion: target.nextVersion,
-      });
+      const envelope = { extractedAt, runId: target.runId, nextVersion: target.nextVersion };
+      let written: WrittenRecord;
+      try {
+        written = codec.write(item.data, envelope);
+      } catch (error) {
+        if (!(error instanceof ColumnsToAdd) || !target.evolve) throw error;
+        codec = await target.evolve(item.data, codec, error.paths);
+        written = codec.write(item.data, envelope);
+      }
+      const { bytes, extra, discarded } = written;
       const size = recordBytes(key, bytes, headers);
       if (RECORD_BATCH_OVERHEAD + size > messageLimit)
         throw tooLarge(key, RECORD_BATCH_OVERHEAD + size, target.topic, messageLimit);
@@ -146,6 +168,7 @@ export async function publishResource(
         send();
       }
       if (extra !== null) counts.withExtra++;
+      if (discarded) counts.discardedValues += discarded.length;
       counts.bytes += bytes.length;
       batchBytes += bytes.length;
       batchWire += size;
@@ -163,6 +186,14 @@ export async function publishResource(
       }
       deadWire += size;
       dead.push(letter);
+      if (error instanceof SchemaContractError) {
+        if (error.mode === 'discard_row') deadDiscards++;
+        else {
+          // dlt raises DataValidationError at the first record a frozen schema refuses: so does the resource.
+          await flush();
+          throw error;
+        }
+      }
     }
     if (sendFailure) throw sendFailure;
     if (batch.length >= maxBatch || batchBytes >= maxBatchBytes) {

@@ -4,13 +4,13 @@
 //   2. the API adds a field (and a nested one); `schema infer` writes v2 and keeps v1 beside it; the
 //      running consumer picks v2 up, adds the columns, and old rows read NULL there while new rows carry
 //      the value; every message of both versions decodes with an independent decoder;
-//   3. an unknown field and a mistyped value survive to ClickHouse in `_extra`, counted and reported
-//      once with a hint;
+//   3. a mistyped value survives to ClickHouse in `_extra`, counted and reported once with a hint; an
+//      unknown field, under dlt's default schema_contract (columns evolve), makes the producer write v3;
 //   4. a hand-edited v3 that the table cannot store stops that table's consumer with a clear error and
 //      leaves its offsets uncommitted.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -207,7 +207,7 @@ test('v2: the API adds a field; schema infer widens to v2; the running consumer 
   );
 });
 
-test('an unknown field and a mistyped value survive to ClickHouse in _extra, counted and reported once with a hint', async () => {
+test('a mistyped value survives to ClickHouse in _extra, counted and reported once with a hint; an unknown field evolves the schema to v3', async () => {
   phase = 3;
   schemaDrift.reset();
   logLines.length = 0;
@@ -222,8 +222,16 @@ test('an unknown field and a mistyped value survive to ClickHouse in _extra, cou
     `SELECT priority, _extra FROM ${table} FINAL WHERE id = 'item-0'`,
   );
   assert.equal(row?.priority, null);
-  assert.deepEqual(JSON.parse(row?._extra ?? 'null'), { priority: 'urgent', surprise: { deep: true } });
-  assert.deepEqual(Object.fromEntries(schemaDrift.get(name, 'items')?.paths ?? []), { priority: 1, surprise: 1 });
+  assert.deepEqual(JSON.parse(row?._extra ?? 'null'), { priority: 'urgent' });
+  assert.deepEqual(Object.fromEntries(schemaDrift.get(name, 'items')?.paths ?? []), { priority: 1 });
+  const [surprise] = await queryRows<{ deep: boolean }>(
+    ch,
+    `SELECT surprise.deep AS deep FROM ${table} FINAL WHERE id = 'item-0'`,
+  );
+  assert.equal(surprise?.deep, true, 'the running consumer added the column of v3');
+  const v3 = JSON.parse(readFileSync(join(schemasDir, name, 'items.avsc'), 'utf8')) as { version: number };
+  assert.equal(v3.version, 3);
+  assert.ok(existsSync(join(schemasDir, name, 'items.v2.avsc')), 'v2 kept as history');
   const hints = logLines
     .map((l) => JSON.parse(l) as { msg: string; paths?: unknown })
     .filter((l) => l.msg.includes('schema infer'));
@@ -232,20 +240,20 @@ test('an unknown field and a mistyped value survive to ClickHouse in _extra, cou
     hints[0]?.msg ?? '',
     /^1 evo_\w+\.items records carried fields that .*items\.avsc does not know, .* Run `streamtap schema infer <config> --resource items`/,
   );
-  assert.deepEqual(hints[0]?.paths, { priority: 1, surprise: 1 });
+  assert.deepEqual(hints[0]?.paths, { priority: 1 });
   stopConsumer.abort();
   await running;
 });
 
 test('a schema change the table cannot store stops that table with a clear error; its offsets stay uncommitted', async () => {
-  // By hand, v3 turns `owner` into JSON text: the Tuple column cannot become a String of JSON.
+  // By hand, v4 turns `owner` into JSON text: the Tuple column cannot become a String of JSON.
   const file = join(schemasDir, name, 'items.avsc');
-  const v2Text = readFileSync(file, 'utf8');
-  writeFileSync(join(schemasDir, name, 'items.v2.avsc'), v2Text);
-  const v3 = JSON.parse(v2Text) as { version: number; fields: { name: string; type: unknown }[] };
-  v3.version = 3;
-  for (const f of v3.fields) if (f.name === 'owner') f.type = ['null', 'string'];
-  writeFileSync(file, `${JSON.stringify(v3, null, 2)}\n`);
+  const v3Text = readFileSync(file, 'utf8');
+  writeFileSync(join(schemasDir, name, 'items.v3.avsc'), v3Text);
+  const v4 = JSON.parse(v3Text) as { version: number; fields: { name: string; type: unknown }[] };
+  v4.version = 4;
+  for (const f of v4.fields) if (f.name === 'owner') f.type = ['null', 'string'];
+  writeFileSync(file, `${JSON.stringify(v4, null, 2)}\n`);
 
   const admin = kafka.admin();
   await admin.connect();
@@ -264,7 +272,7 @@ test('a schema change the table cannot store stops that table with a clear error
         error.message,
         /^evo_\w+\.items cannot store records of a newer schema: owner: the table has Tuple\(email Nullable\(String\), team Nullable\(String\)\), the schema needs String/,
       );
-      assert.match(error.message, /items\.avsc \(version 3\)/);
+      assert.match(error.message, /items\.avsc \(version 4\)/);
       assert.match(error.message, /offsets uncommitted, so nothing is lost/);
       return true;
     },
