@@ -97,6 +97,9 @@ function saslFromEnv(env: NodeJS.ProcessEnv): SASLOptions | undefined {
 // a batch replayed by a later run is absorbed by the key-based dedup downstream.
 const QUIET = ['KafkaJS v2.0.0 switched default partitioner', 'Limiting retries for the idempotent producer'];
 const TRANSIENT = ['The coordinator is loading', 'The group coordinator is not available'];
+// Answers kafkajs handles by itself in a group's life: a member rejoins when the group rebalances, and
+// looks the coordinator up again when it moved (a broker died or restarted).
+const GROUP_CHANGES = ['The group is rebalancing', 'This is not the correct coordinator for this group'];
 
 /**
  * The level a kafkajs log line gets in our log: `undefined` drops it. Expected, handled conditions never
@@ -104,6 +107,9 @@ const TRANSIENT = ['The coordinator is loading', 'The group coordinator is not a
  * again), and a CreateTopics answer of "Topic creation errors", which kafkajs logs for every refused
  * topic, including TOPIC_ALREADY_EXISTS when another process created it between our listTopics and
  * createTopics; kafkajs treats that as success, and any other refusal is thrown to ensureTopics' caller.
+ * A group member's answers of a rebalance or a moved coordinator are debug too (kafkajs rejoins and looks
+ * the coordinator up again); a send that failed on a broker's lost connection is a warning, since the
+ * producer retries it on the partition's next leader, and a send that finally fails is our own error.
  */
 export function kafkajsLogLevel(
   level: number,
@@ -114,6 +120,9 @@ export function kafkajsLogLevel(
   const error = String(fields.error ?? '');
   if (TRANSIENT.some((t) => error.includes(t))) return 'debug';
   if (message.startsWith('Response CreateTopics') && error === 'Topic creation errors') return 'debug';
+  if (message.startsWith('Response ') && GROUP_CHANGES.some((g) => error.includes(g))) return 'debug';
+  // The idempotent producer retries a send whose broker went away until metadata names a live leader.
+  if (message.startsWith('Failed to send messages: Connection error')) return 'warn';
   return level <= logLevel.ERROR ? 'error' : 'warn';
 }
 

@@ -39,3 +39,24 @@ test('a loading coordinator is debug, and the partitioner notice is dropped', ()
     undefined,
   );
 });
+
+test("a group's rebalance and a moved coordinator are handled by kafkajs: debug; a lost broker during a send is a warning", () => {
+  assert.equal(
+    kafkajsLogLevel(logLevel.ERROR, 'Response Heartbeat(key: 12, version: 3)', { error: 'The group is rebalancing' }),
+    'debug',
+  );
+  assert.equal(
+    kafkajsLogLevel(logLevel.ERROR, 'Response OffsetFetch(key: 9, version: 4)', {
+      error: 'This is not the correct coordinator for this group',
+    }),
+    'debug',
+  );
+  assert.equal(
+    kafkajsLogLevel(logLevel.ERROR, 'Failed to send messages: Connection error: connect ECONNREFUSED 127.0.0.1:29094', {
+      retryCount: 2,
+    }),
+    'warn',
+  );
+  // Anything else from kafkajs's own code, e.g. the consumer's crash, stays an error.
+  assert.equal(kafkajsLogLevel(logLevel.ERROR, 'Crash: KafkaJSNumberOfRetriesExceeded', { error: 'x' }), 'error');
+});
