@@ -451,6 +451,13 @@ function detailLines(s: StageSummary, results: readonly StageResult[]): string[]
       specific.push(`${d.pages} pages, ${d.jsonBytesPerRecord} JSON bytes per record`);
       break;
     case 'produce':
+      if (d.sendBatch.messages.count === 0) {
+        // The probe wraps this thread's kafkajs; the default sender thread has its own (sender-thread.ts).
+        specific.push(
+          `${d.avroBytesPerRecord} Avro bytes per record; kafkajs runs on the sender thread, out of the probe's reach: BENCH_SENDER_THREAD=0 times sendBatch and Produce requests`,
+        );
+        break;
+      }
       specific.push(
         `${d.avroBytesPerRecord} Avro bytes per record; setup (schemas, topics, connect, first page) ${f(d.setupSeconds)} s`,
         `awaiting sendBatch ${pct(d.sendShare)} of the time: ${d.sendBatch.messages.count} sends of ${d.sendBatch.messages.avg} messages (${Math.round(d.sendBatch.bytes.avg / 1024)} KiB) on average, max ${d.sendBatch.messages.max}; ${d.sendBatch.ms.avg} ms each`,
