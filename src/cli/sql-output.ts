@@ -1,6 +1,7 @@
 // How `streamtap sql` prints a result: the formats users pick with --format, and clickhouse-client's `\G`.
 import { formatTable } from './commands.js';
 import { QueryRefusedError } from '../observability/query-endpoint.js';
+import { parseType, type ChType } from '../clickhouse/column-types.js';
 
 /** Output formats of `streamtap sql`. `vertical` is ClickHouse's `Vertical`: one block per row, for wide tables. */
 export const SQL_FORMATS = ['table', 'vertical', 'json', 'tsv'] as const;
@@ -72,26 +73,62 @@ export function formatVertical(names: readonly string[], rows: readonly (readonl
     .join('\n\n');
 }
 
-// Integer and decimal types that ClickHouse hands over as exact text (see runQuery), possibly wrapped.
-const EXACT_NUMBER_TYPE = /^(?:(?:Nullable|LowCardinality)\()*(?:U?Int(?:64|128|256)|Decimal(?:32|64|128|256)?\b)/;
+// Integer and decimal types that ClickHouse hands over as exact text (see runQuery).
+const EXACT_NUMBER_SQL = /^(?:U?Int(?:64|128|256)|Decimal(?:32|64|128|256)?\b)/;
 const NUMBER_TEXT = /^-?\d+(?:\.\d+)?$/;
 
 /**
- * One JSON object per row. A column of a 64-bit or wider integer or decimal type is written as a bare JSON
- * number with the exact digits ClickHouse sent, as its own JSON formats do, never through a JS number.
+ * `value` as JSON text, walking its ClickHouse type: a 64-bit or wider integer or a decimal, at any depth
+ * (inside Nullable, Array, Map, Tuple), is a bare JSON number with the exact digits ClickHouse sent, as
+ * ClickHouse's own JSON formats write it without quoting, never through a JS number. A named tuple comes
+ * as an object (ClickHouse's `output_format_json_named_tuples_as_objects`, on by default). An unnamed
+ * tuple's members (streamtap's tables have none) stay quoted strings: exact, as ClickHouse sent them.
  */
-function jsonLine(names: readonly string[], row: readonly unknown[], exact: readonly boolean[]): string {
-  const fields = names.map((name, i) => {
-    const v = row[i];
-    const text = exact[i] && typeof v === 'string' && NUMBER_TEXT.test(v) ? v : JSON.stringify(v);
-    return `${JSON.stringify(name)}:${text}`;
-  });
-  return `{${fields.join(',')}}`;
+function exactJson(value: unknown, type: ChType | undefined): string {
+  if (value === null || value === undefined || type === undefined) return JSON.stringify(value ?? null);
+  switch (type.kind) {
+    case 'nullable':
+      return exactJson(value, type.inner);
+    case 'array':
+      return Array.isArray(value) ? `[${value.map((v) => exactJson(v, type.items)).join(',')}]` : JSON.stringify(value);
+    case 'map':
+      return typeof value === 'object' && !Array.isArray(value)
+        ? `{${Object.entries(value)
+            .map(([k, v]) => `${JSON.stringify(k)}:${exactJson(v, type.values)}`)
+            .join(',')}}`
+        : JSON.stringify(value);
+    case 'tuple':
+      if (Array.isArray(value)) return `[${value.map((v, i) => exactJson(v, type.fields[i]?.[1])).join(',')}]`;
+      if (typeof value !== 'object') return JSON.stringify(value);
+      return `{${Object.entries(value)
+        .map(([k, v]) => `${JSON.stringify(k)}:${exactJson(v, type.fields.find(([name]) => name === k)?.[1])}`)
+        .join(',')}}`;
+    case 'scalar':
+    case 'other':
+      return typeof value === 'string' && NUMBER_TEXT.test(value) && EXACT_NUMBER_SQL.test(type.sql)
+        ? value
+        : JSON.stringify(value);
+  }
+}
+
+/** The column's type as a value, or undefined when streamtap cannot read it (then values print as JSON). */
+function columnType(sql: string | undefined): ChType | undefined {
+  if (sql === undefined) return undefined;
+  try {
+    return parseType(sql);
+  } catch {
+    return undefined;
+  }
+}
+
+/** One JSON object per row, wide integers and decimals exact at any depth (exactJson). */
+function jsonLine(names: readonly string[], row: readonly unknown[], types: readonly (ChType | undefined)[]): string {
+  return `{${names.map((name, i) => `${JSON.stringify(name)}:${exactJson(row[i], types[i])}`).join(',')}}`;
 }
 
 /**
  * The text `streamtap sql` prints for a result in `format`; strings print as they are, other values as JSON.
- * `types` (ClickHouse column types) let `json` print wide integers and decimals as exact numbers.
+ * `types` (ClickHouse column types) let `json` print wide integers and decimals as exact numbers, at any depth.
  */
 export function formatSqlResult(
   names: readonly string[],
@@ -102,8 +139,8 @@ export function formatSqlResult(
   const cell = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
   switch (format) {
     case 'json': {
-      const exact = names.map((_, i) => EXACT_NUMBER_TYPE.test(types[i] ?? ''));
-      return rows.map((r) => jsonLine(names, r, exact)).join('\n');
+      const parsed = names.map((_, i) => columnType(types[i]));
+      return rows.map((r) => jsonLine(names, r, parsed)).join('\n');
     }
     case 'tsv':
       return [names, ...rows].map((r) => r.map(cell).join('\t')).join('\n');

@@ -74,3 +74,27 @@ test('a query ending in FORMAT <name> prints in the matching output; other forma
       e.code === 'QUERY_REFUSED' && /cannot print FORMAT Parquet.*--format table\|vertical\|json\|tsv/.test(e.message),
   );
 });
+
+test('json: 64-bit integers and decimals are exact bare numbers at any depth, as ClickHouse sent their digits', () => {
+  const big = '9007199254740993'; // 2^53 + 1: a JS number would print ...992
+  assert.equal(
+    formatSqlResult(
+      ['id', 'ids', 'by_name', 'pair', 'anon', 'price', 'label'],
+      [[big, [big, null], { a: big }, { n: big, s: '12' }, [big, 'x'], '12.50', '7']],
+      'json',
+      [
+        'Int64',
+        'Array(Nullable(Int64))',
+        'Map(String, UInt64)',
+        'Tuple(n Int64, s String)',
+        'Tuple(Int64, String)',
+        'Decimal(10, 2)',
+        'String',
+      ],
+    ),
+    `{"id":${big},"ids":[${big},null],"by_name":{"a":${big}},"pair":{"n":${big},"s":"12"},"anon":["${big}","x"],"price":12.50,"label":"7"}`,
+  );
+  // An unnamed tuple (streamtap's tables have none), or a type streamtap cannot read, leaves the value as
+  // JSON, quoted as it came: exact still, as a string.
+  assert.equal(formatSqlResult(['x'], [[big]], 'json', ['Weird(']), `{"x":"${big}"}`);
+});
