@@ -46,6 +46,10 @@ export function processOptions(cmd: Command): Command {
     .option(
       '--min-insync-replicas <n>',
       'min.insync.replicas of new topics (env STREAMTAP_TOPIC_MIN_INSYNC_REPLICAS; default from the replicas)',
+    )
+    .option(
+      '--max-message-bytes <bytes>',
+      'max.message.bytes of new data and dead-letter topics (env STREAMTAP_TOPIC_MAX_MESSAGE_BYTES, default 8388608 = 8 MiB)',
     );
 }
 

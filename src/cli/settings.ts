@@ -145,6 +145,13 @@ export const SETTINGS: readonly SettingDef[] = [
     flag: 'minInsyncReplicas',
     doc: 'min.insync.replicas of new topics (default: 2 with 3+ replicas, else 1)',
   },
+  {
+    key: 'topics.max_message_bytes',
+    env: 'STREAMTAP_TOPIC_MAX_MESSAGE_BYTES',
+    flag: 'maxMessageBytes',
+    default: '8388608',
+    doc: 'max.message.bytes of new data and dead-letter topics, in bytes (topics that exist keep theirs)',
+  },
   // Consumer settings (src/consumers/settings.ts reads them from the merged environment; docs/consumers.md)
   {
     key: 'consumer.group',

@@ -238,9 +238,9 @@ export async function consume(options: ConsumeOptions): Promise<ConsumeReport> {
           {
             topic,
             partitions: source.resources.find((r) => r.name === plan.resource)?.partitions,
-            config: dataTopicConfig(),
+            config: dataTopicConfig(options.topics?.maxMessageBytes),
           },
-          { topic: deadLetterTopic(topic), partitions: 1, config: dataTopicConfig() },
+          { topic: deadLetterTopic(topic), partitions: 1, config: dataTopicConfig(options.topics?.maxMessageBytes) },
         ]),
         ...controlTopics.map((topic) => ({ topic, partitions: 1 })),
       ],

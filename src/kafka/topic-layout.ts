@@ -32,6 +32,12 @@ export interface TopicLayoutOverrides {
    * @default 3
    */
   readonly partitions?: number | undefined;
+  /**
+   * `max.message.bytes` of the data and dead-letter topics created (src/kafka/message-size.ts); topics
+   * that exist keep theirs
+   * @default DEFAULT_TOPIC_MAX_MESSAGE_BYTES (8 MiB)
+   */
+  readonly maxMessageBytes?: number | undefined;
 }
 
 /** Partitions of a resource topic when neither the resource nor the settings name a count. */
@@ -75,11 +81,12 @@ const LAYOUT_ENV = {
   replicationFactor: ['STREAMTAP_TOPIC_REPLICATION_FACTOR', 'topics.replication_factor'],
   minInsyncReplicas: ['STREAMTAP_TOPIC_MIN_INSYNC_REPLICAS', 'topics.min_insync_replicas'],
   partitions: ['STREAMTAP_TOPIC_PARTITIONS', 'topics.partitions'],
+  maxMessageBytes: ['STREAMTAP_TOPIC_MAX_MESSAGE_BYTES', 'topics.max_message_bytes'],
 } as const;
 
 /**
- * Overrides from STREAMTAP_TOPIC_REPLICATION_FACTOR, STREAMTAP_TOPIC_MIN_INSYNC_REPLICAS and
- * STREAMTAP_TOPIC_PARTITIONS (the merged env of src/cli/settings.ts, so flags and the settings file land
+ * Overrides from STREAMTAP_TOPIC_REPLICATION_FACTOR, STREAMTAP_TOPIC_MIN_INSYNC_REPLICAS,
+ * STREAMTAP_TOPIC_PARTITIONS and STREAMTAP_TOPIC_MAX_MESSAGE_BYTES (the merged env of src/cli/settings.ts, so flags and the settings file land
  * here too). Throws ConfigError for a value that is not a positive integer.
  */
 export function topicLayoutFromEnv(env: NodeJS.ProcessEnv): TopicLayoutOverrides {

@@ -84,7 +84,7 @@ export interface ProduceOptions {
   /**
    * `max.message.bytes` in bytes of the data and dead-letter topics this run creates
    * (src/kafka/message-size.ts); topics that exist keep theirs. Records over a topic's limit are dead-lettered.
-   * @default 8388608 (8 MiB)
+   * @default `topics.maxMessageBytes` (STREAMTAP_TOPIC_MAX_MESSAGE_BYTES, --max-message-bytes), else 8388608 (8 MiB)
    */
   readonly maxMessageBytes?: number;
   /**
@@ -181,7 +181,7 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
   });
 
   const stateTopics = stateTopicSpecs(source, resources, options.stateTopic ?? stateTopicName());
-  const sizeConfig = dataTopicConfig(options.maxMessageBytes);
+  const sizeConfig = dataTopicConfig(options.maxMessageBytes ?? options.topics?.maxMessageBytes);
   let messageLimits = new Map<string, number>();
   const limitOf = (topic: string) => messageLimits.get(topic) ?? KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
   const admin = options.kafka.admin();

@@ -112,3 +112,18 @@ test('a resource names its partition count, resource_defaults for all, and the c
     ConfigError,
   );
 });
+
+test('max.message.bytes of new topics: --max-message-bytes, STREAMTAP_TOPIC_MAX_MESSAGE_BYTES or the settings file', () => {
+  assert.deepEqual(topicLayoutFromEnv({ STREAMTAP_TOPIC_MAX_MESSAGE_BYTES: '16777216' }), {
+    maxMessageBytes: 16_777_216,
+  });
+  const resolved = resolveSettings({ maxMessageBytes: '2097152' }, { STREAMTAP_TOPIC_MAX_MESSAGE_BYTES: '4194304' });
+  assert.deepEqual(topicLayoutFromEnv(resolved.env), { maxMessageBytes: 2_097_152 });
+  assert.throws(
+    () => topicLayoutFromEnv({ STREAMTAP_TOPIC_MAX_MESSAGE_BYTES: '8MB' }),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.issues[0]?.path === 'topics.max_message_bytes' &&
+      /STREAMTAP_TOPIC_MAX_MESSAGE_BYTES="8MB" is not a positive integer/.test(e.issues[0].message),
+  );
+});
