@@ -10,6 +10,7 @@
 import { ENVELOPE_FIELDS, ENVELOPE_NAMES } from './envelope.js';
 import { isExactLong } from './exact-long.js';
 import { assignFieldNames, avroFieldName, isMappableName, SOURCE_NAME, sourceName } from './names.js';
+import { hintedAvroType, type ColumnTypeHint } from './dlt-types.js';
 
 type Avro = unknown;
 type AvroObject = { readonly [key: string]: unknown };
@@ -21,7 +22,9 @@ export type Observed =
   | { readonly kind: Scalar }
   | { readonly kind: 'record'; readonly fields: ReadonlyMap<string, Observed> }
   | { readonly kind: 'map'; readonly values: Observed }
-  | { readonly kind: 'array'; readonly items: Observed };
+  | { readonly kind: 'array'; readonly items: Observed }
+  /** a dlt `columns` hint's type that inference never produces (src/avro/dlt-types.ts): taken as it is */
+  | { readonly kind: 'hinted'; readonly type: Avro };
 
 interface Shape {
   kinds: Set<Scalar | 'object' | 'array'>;
@@ -139,9 +142,9 @@ export interface InferOptions {
   readonly doc?: string;
   /**
    * dlt's `columns` hint by API field name: a `data_type` beats what the samples show (and adds the field when no
-   * sample has it). Applied: text, bigint, double, bool, timestamp; other dlt types are noted and inferred.
+   * sample has it); every dlt data type, with `precision`/`scale` for `decimal` (src/avro/dlt-types.ts).
    */
-  readonly columns?: Readonly<Record<string, { readonly data_type?: string | undefined }>>;
+  readonly columns?: Readonly<Record<string, ColumnTypeHint>>;
   /**
    * false: fields are only added, an existing type never widens (the producer's `schema_contract` columns
    * `evolve`, where a value that does not fit its type is the `data_type` entity's business)
@@ -166,11 +169,13 @@ function applyColumnHints(observed: Observed, columns: InferOptions['columns'], 
   for (const [name, hint] of Object.entries(columns)) {
     if (hint.data_type === undefined) continue;
     const kind = HINTED_KINDS[hint.data_type];
-    if (kind) fields.set(name, { kind });
-    else
-      notes.push(
-        `columns.${name}: data_type "${hint.data_type}" is not applied yet (the type is inferred from the data); applied: ${Object.keys(HINTED_KINDS).join(', ')}`,
-      );
+    if (kind) {
+      fields.set(name, { kind });
+      continue;
+    }
+    const hinted = hintedAvroType(name, hint);
+    if ('type' in hinted) fields.set(name, { kind: 'hinted', type: hinted.type });
+    else notes.push(hinted.note);
   }
   return { kind: 'record', fields };
 }
@@ -281,7 +286,8 @@ function namedField(name: string, source: string, rest: AvroObject): AvroObject 
 
 /** `existing` widened by `seen`; returns `existing` itself (same object) when nothing changes. */
 function mergeType(existing: Avro, seen: Observed, namePath: readonly string[], path: string, ctx: MergeContext): Avro {
-  if (seen.kind === 'unknown') return existing;
+  // A field the file already has keeps its type: a hint types new fields only (docs/schemas.md).
+  if (seen.kind === 'unknown' || seen.kind === 'hinted') return existing;
   if (Array.isArray(existing)) {
     const branches = existing.filter((b) => b !== 'null');
     if (branches.length !== 1) return existing; // a union streamtap did not write: left as it is
@@ -357,6 +363,8 @@ function newType(seen: Observed, namePath: readonly string[], ctx: MergeContext)
   switch (seen.kind) {
     case 'unknown':
       return 'string'; // only nulls or empty arrays seen: the least committal type
+    case 'hinted':
+      return seen.type;
     case 'timestamp':
       return { type: 'long', logicalType: 'timestamp-millis' };
     case 'string':

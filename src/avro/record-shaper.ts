@@ -13,6 +13,7 @@ import { ErrorCode, StreamtapError } from '../errors.js';
 import { stringifyExact } from '../json/exact-json.js';
 import { avroFieldName, isMappableName, sourceName } from './names.js';
 import { Drift, type Extra } from './drift-collector.js';
+import { toBase64Bytes, toDecimalBytes, toEpochDays, toTimeMicros } from './logical-values.js';
 
 export type AvroSchema =
   string | readonly AvroSchema[] | { readonly type: string | AvroSchema; readonly [key: string]: unknown };
@@ -142,6 +143,8 @@ function compile(schema: AvroSchema, named: Map<string, Converter>): Converter {
   if (typeof schema === 'string') return primitive(schema, named);
   const s = schema as { readonly type: AvroSchema; readonly [key: string]: unknown };
   if (s.logicalType === 'timestamp-millis') return timestampMillis;
+  const logical = logicalConverter(s);
+  if (logical) return logical;
   switch (s.type) {
     case 'array': {
       const item = compile(s.items as AvroSchema, named);
@@ -209,11 +212,37 @@ function primitive(name: string, named: Map<string, Converter>): Converter {
       return (v) => (typeof v === 'boolean' ? v : MISMATCH);
     case 'null':
       return (v) => (v === null ? null : MISMATCH);
+    case 'bytes':
+      // dlt's `binary`: JSON carries bytes as base64 text.
+      return (v) => toBase64Bytes(v) ?? MISMATCH;
     default: {
       const ref = named.get(name);
       if (!ref) throw new RecordShapeError(`unknown Avro type "${name}"`);
       return ref;
     }
+  }
+}
+
+/**
+ * The logical types a dlt `columns` hint gives (src/avro/dlt-types.ts), each exact or a mismatch; undefined
+ * for any other type (a logical type streamtap does not write is its underlying type, as Avro readers do).
+ */
+function logicalConverter(s: { readonly type: AvroSchema; readonly [key: string]: unknown }): Converter | undefined {
+  switch (`${String(s.logicalType)}/${typeof s.type === 'string' ? s.type : ''}`) {
+    case 'date/int':
+      return (v) => toEpochDays(v) ?? MISMATCH;
+    case 'time-micros/long':
+      return (v) => toTimeMicros(v) ?? MISMATCH;
+    case 'decimal/bytes': {
+      const precision = Number(s.precision);
+      const scale = Number(s.scale ?? 0);
+      return (v) => toDecimalBytes(v, precision, scale) ?? MISMATCH;
+    }
+    case 'json/string':
+      // The value's JSON text, strings included (`"a"` → `"\"a\""`), so JSON functions read every value back.
+      return (v) => stringifyExact(v) ?? MISMATCH;
+    default:
+      return undefined;
   }
 }
 

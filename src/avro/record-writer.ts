@@ -220,6 +220,8 @@ function compile(schema: AvroSchema, slab: ByteSlab, named: Map<string, Writer>)
       return true;
     };
   }
+  // Other logical types (dlt's date, time, decimal, json hints) take the shaper's path: it converts them.
+  if (s.logicalType !== undefined) throw new Unsupported(`logical type ${String(s.logicalType)}`);
   switch (s.type) {
     case 'array': {
       const item = compile(s.items as AvroSchema, slab, named);

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
 import { canonicalForm, SchemaHistoryError, writeSchemaVersion } from '../avro/schema-versions.js';
+import type { ColumnTypeHint } from '../avro/dlt-types.js';
 import { mergeSamples, type SchemaChange } from '../avro/infer.js';
 import {
   primaryKeyFields,
@@ -89,7 +90,7 @@ export async function writeInferred(
     readonly resource: string;
     readonly primaryKey: readonly string[];
     /** dlt's columns hint: a data_type beats inference */
-    readonly columns?: Readonly<Record<string, { readonly data_type?: string | undefined }>>;
+    readonly columns?: Readonly<Record<string, ColumnTypeHint>>;
   },
   options: InferOptions = {},
   label = target.resource,

@@ -3,6 +3,8 @@
 //   string, enum → String          int → Int32         long → Int64       float → Float32
 //   double → Float64               boolean → Bool      bytes, fixed → String (base64)
 //   timestamp-millis → DateTime64(3, 'UTC')
+//   date → Date32      time-micros → String `HH:MM:SS.ffffff`     decimal(P, S) → Decimal(P, S)
+//     (the logical types of dlt's `columns` hints: src/avro/dlt-types.ts)
 //   record → Tuple(name T, ...)    (named, so `organizer.email` works; a recursive record → String JSON)
 //   array → Array(T)               map → Map(String, T)
 //   ["null", T] → by the null rule (null-rule.ts): Nullable(T) for a scalar or a record (Nullable(Tuple)),
@@ -16,6 +18,7 @@ import type { WriteDisposition } from '../config/schema.js';
 import { renderType, scalar, type ChType, type ScalarName } from '../clickhouse/column-types.js';
 import type { TableDefinition } from '../clickhouse/ddl.js';
 import { stringifyExact } from '../json/exact-json.js';
+import { dateText, decimalText, timeText } from '../avro/logical-values.js';
 import { NULL_MARKER_TYPE, nullableShape, nullMarkerName, type Holder } from './null-rule.js';
 
 type AvroType = unknown;
@@ -202,6 +205,8 @@ function typeOf(type: AvroType, named: ReadonlyMap<string, AvroObject>, inside: 
   if (typeof t === 'string') return scalar(SCALARS[t] ?? 'String');
   const o = t as AvroObject;
   if (o.logicalType === 'timestamp-millis' && o.type === 'long') return scalar('DateTime64');
+  const logical = logicalColumn(o);
+  if (logical) return logical;
   switch (o.type) {
     case 'record': {
       const name = String(o.name);
@@ -232,6 +237,15 @@ function typeOf(type: AvroType, named: ReadonlyMap<string, AvroObject>, inside: 
         ? scalar(SCALARS[o.type] as ScalarName)
         : typeOf(o.type, named, inside);
   }
+}
+
+/** The column of a logical type a dlt hint gives (src/avro/dlt-types.ts); undefined for other types. */
+function logicalColumn(o: AvroObject): ChType | undefined {
+  if (o.logicalType === 'date' && o.type === 'int') return { kind: 'other', sql: 'Date32' };
+  if (o.logicalType === 'time-micros' && o.type === 'long') return scalar('String');
+  if (o.logicalType === 'decimal' && o.type === 'bytes')
+    return { kind: 'other', sql: `Decimal(${Number(o.precision)}, ${Number(o.scale ?? 0)})` };
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -286,6 +300,14 @@ function converter(
   if (target.kind === 'nullable') {
     const inner = converter(type, target.inner, named, inside);
     return inner === identity ? identity : (v) => (v === null || v === undefined ? null : inner(v));
+  }
+  // dlt hints' logical types, as text ClickHouse parses exactly into Date32, Decimal or String.
+  if (o?.logicalType === 'date' && kind === 'int') return (v) => (typeof v === 'number' ? dateText(v) : v);
+  if (o?.logicalType === 'time-micros' && kind === 'long')
+    return (v) => (typeof v === 'number' ? timeText(v) : String(v));
+  if (o?.logicalType === 'decimal' && kind === 'bytes') {
+    const scale = Number(o.scale ?? 0);
+    return (v) => (Buffer.isBuffer(v) ? decimalText(v, scale) : v);
   }
   if (target.kind === 'scalar' && target.name === 'String') {
     if (kind === 'string' || kind === 'enum') return identity;

@@ -122,6 +122,7 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
       source: source.name,
       table: r.tableName,
       primaryKey: r.primaryKey,
+      columns: r.columns,
       topic,
       contract: r.schemaContract,
       registry: options.schemaRegistry,

@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { normalPath } from '../avro/drift-collector.js';
+import type { ColumnTypeHint } from '../avro/dlt-types.js';
 import { mergeSamples } from '../avro/infer.js';
 import type { SchemaRegistry } from '../avro/registry.js';
 import type { SchemaContract } from '../avro/schema-contract.js';
@@ -21,6 +22,8 @@ export interface EvolutionTarget {
   /** the resource's table name: its schema file is `<schemasDir>/<source>/<table>.avsc` */
   readonly table: string;
   readonly primaryKey: readonly string[];
+  /** dlt's `columns` hint: a hinted new field takes the hinted type (src/avro/dlt-types.ts) */
+  readonly columns?: Readonly<Record<string, ColumnTypeHint>> | undefined;
   readonly topic: string;
   readonly contract: SchemaContract;
   /** `undefined`: from SCHEMA_REGISTRY_URL; `null`: single-object encoding */
@@ -50,6 +53,7 @@ export function columnsEvolution(target: EvolutionTarget): ColumnsEvolution {
       name: target.table,
       namespace: `streamtap.${target.source}`,
       primaryKey: target.primaryKey,
+      ...(target.columns ? { columns: target.columns } : {}),
       widen: false,
     });
     const added = merged.changes.filter((c) => c.kind === 'added');

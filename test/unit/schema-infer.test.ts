@@ -213,7 +213,7 @@ test('schema infer keeps history: v1 stays as things.v1.avsc, the file becomes v
   );
 });
 
-test("dlt's columns hint: a data_type beats inference, adds a field no sample has, and an unapplied type is noted", () => {
+test("dlt's columns hint: a data_type beats inference and adds a field no sample has; every dlt type maps (src/avro/dlt-types.ts)", () => {
   const merged = mergeSamples(undefined, [{ id: 'a', amount: 12, ref: 7, flag: 'yes' }], {
     ...opts,
     columns: {
@@ -221,14 +221,36 @@ test("dlt's columns hint: a data_type beats inference, adds a field no sample ha
       ref: { data_type: 'text' },
       seen_at: { data_type: 'timestamp' },
       flag: { data_type: 'json' },
+      price: { data_type: 'decimal', precision: 10, scale: 2 },
+      total: { data_type: 'decimal' },
+      balance: { data_type: 'wei' },
+      born: { data_type: 'date' },
+      opens: { data_type: 'time' },
+      blob: { data_type: 'binary' },
+      huge: { data_type: 'decimal', precision: 80, scale: 2 },
     },
   });
   const fields = fieldsOf(merged.schema);
   assert.equal(fields.amount, describeType(['null', 'double']));
   assert.equal(fields.ref, describeType(['null', 'string']));
   assert.equal(fields.seen_at, describeType(['null', { type: 'long', logicalType: 'timestamp-millis' }]));
-  assert.equal(fields.flag, describeType(['null', 'string']));
+  const typeOf = (name: string) =>
+    (merged.schema.fields as { name: string; type: unknown }[]).find((f) => f.name === name)?.type;
+  assert.deepEqual(typeOf('flag'), ['null', { type: 'string', logicalType: 'json' }]);
+  assert.deepEqual(typeOf('price'), ['null', { type: 'bytes', logicalType: 'decimal', precision: 10, scale: 2 }]);
+  assert.deepEqual(typeOf('total'), ['null', { type: 'bytes', logicalType: 'decimal', precision: 38, scale: 9 }]);
+  assert.deepEqual(typeOf('balance'), ['null', { type: 'bytes', logicalType: 'decimal', precision: 76, scale: 0 }]);
+  assert.deepEqual(typeOf('born'), ['null', { type: 'int', logicalType: 'date' }]);
+  assert.deepEqual(typeOf('opens'), ['null', { type: 'long', logicalType: 'time-micros' }]);
+  assert.deepEqual(typeOf('blob'), ['null', 'bytes']);
+  assert.equal(typeOf('huge'), undefined);
   assert.deepEqual(merged.notes, [
-    'columns.flag: data_type "json" is not applied yet (the type is inferred from the data); applied: text, bigint, double, bool, timestamp',
+    "columns.huge: decimal(80, 2) is beyond what ClickHouse's Decimal holds (precision 1–76, scale ≤ precision); the type is inferred from the data",
   ]);
+  // A field the file already has keeps its type: the hint types new fields only.
+  const again = mergeSamples(merged.schema, [{ id: 'b', price: '1.5' }], {
+    ...opts,
+    columns: { price: { data_type: 'date' } },
+  });
+  assert.deepEqual(again.changes, []);
 });
