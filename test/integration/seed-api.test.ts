@@ -7,21 +7,11 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { MockDataset, type SavvyCalEvent } from '../../src/mock-api/index.js';
-import { isoSeconds } from '../../src/mock-api/records.js';
 import { IndependentDecoder } from '../support/independent-decoder.js';
+import { asApiEvent } from '../support/seed-events.js';
 import { testKafka } from '../support/pipeline.js';
 import { readTopic } from '../support/topic-reader.js';
 import { streamtap, uniqueConfig } from './ops-support.js';
-
-const TIMESTAMPS = [
-  'created_at',
-  'start_at',
-  'end_at',
-  'canceled_at',
-  'rescheduled_at',
-  'original_start_at',
-  'original_end_at',
-];
 
 interface Row {
   id: string;
@@ -108,9 +98,7 @@ test('streamtap run with state=all&period=all: every documented field on the top
     const { file, value } = decoder.decode(m.value as Buffer);
     assert.equal(file, join(schemasDir, name, 'events.avsc'));
     assert.equal(value._extra, null);
-    const plain = JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
-    for (const k of ['_extra', '_extracted_at', '_run_id', '_version']) delete plain[k];
-    for (const k of TIMESTAMPS) if (typeof plain[k] === 'number') plain[k] = isoSeconds(plain[k]);
+    const plain = asApiEvent(value);
     assert.deepEqual(plain, JSON.parse(JSON.stringify(served.get(String(plain.id)))), String(plain.id));
   }
 });

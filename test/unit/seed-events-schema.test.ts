@@ -10,29 +10,11 @@ import { renderType } from '../../src/clickhouse/column-types.js';
 import { planEvolution } from '../../src/consumers/table-evolution.js';
 import { schemaColumns } from '../../src/consumers/table-schema.js';
 import { MockDataset, TIME_ZONES } from '../../src/mock-api/index.js';
-import { isoSeconds } from '../../src/mock-api/records.js';
 import { IndependentDecoder } from '../support/independent-decoder.js';
+import { asApiEvent } from '../support/seed-events.js';
 
 const schemas = join(process.cwd(), 'schemas');
 const envelope = { extractedAt: 1_764_300_000_123, runId: 'r', nextVersion: () => 1 };
-const TIMESTAMPS = [
-  'created_at',
-  'start_at',
-  'end_at',
-  'canceled_at',
-  'rescheduled_at',
-  'original_start_at',
-  'original_end_at',
-];
-
-/** A decoded message as the API record it came from: envelope dropped, timestamps back to ISO text. */
-function asApiRecord(value: Record<string, unknown>): Record<string, unknown> {
-  const plain = JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
-  for (const k of ['_extra', '_extracted_at', '_run_id', '_version']) delete plain[k];
-  for (const k of TIMESTAMPS) if (typeof plain[k] === 'number') plain[k] = isoSeconds(plain[k]);
-  return plain;
-}
-
 // The Event properties of SavvyCal's references: savvycal.com/docs/api/resources/event and the newer
 // developers.savvycal.com/api/schemas/event (which adds the last five and the buffers).
 const DOCUMENTED_EVENT_FIELDS = [
@@ -119,7 +101,7 @@ test('every event the stand-in serves fits events.avsc exactly and decodes to th
         assert.equal(extra, null, `event ${i} (${detail}, revision ${revision}) left ${extra} in _extra`);
         const { file, value } = decoder.decode(bytes);
         assert.equal(file, join(schemas, 'savvycal', 'events.avsc'));
-        assert.deepEqual(asApiRecord(value), JSON.parse(JSON.stringify(event)), `event ${i}`);
+        assert.deepEqual(asApiEvent(value), JSON.parse(JSON.stringify(event)), `event ${i}`);
         if (event.description === null) seen.description++;
         if (event.location === null) seen.location++;
         if (event.payment?.url === null) seen.paymentUrl++;
