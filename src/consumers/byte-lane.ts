@@ -10,13 +10,10 @@
 //   ["null", T] → Nullable(T) (a record: Nullable(Tuple)), or, for a record, array or map column that is
 //   not Nullable (a table created before the null rule), T's default (an all-default tuple, [] or {}),
 //   which is what the decoding path's null reads as there too.
-// A nullable list or map column's null marker (null-rule.ts) is filled too: ClickHouse's Avro reader reads
-// the null branch of ["null", array] as [] in any column type, but a union of three branches
-// ["null", array, "boolean"] it reads as Variant(Array(T), Bool), NULL for the null branch. The bodies
-// only ever use branches 0 and 1, whose encoding is the same in both unions, so the container's header
-// declares the three-branch union for such a field, the field is read as that Variant, and the insert
-// selects `field.`Array(T)`` ([] for NULL) into the column and `isNull(field)` into the marker. A marker
-// inside a record (a tuple element) keeps the decoding path.
+// Null markers (null-rule.ts) are filled too, at any depth (a column, a tuple element, a tuple inside an
+// array): the container's header declares such a list's union with a third branch, which the engine reads
+// as a Variant that keeps NULL apart from [], and the insert selects the list and its marker from it
+// (byte-read.ts has the how and why).
 // Anything the decoding path turns into text (bytes and fixed as base64, other unions and recursive records
 // as JSON, a scalar in a column widened to String) or into a wider type than its own (a table evolved past
 // this writer: Int32 in an Int64 column, a tuple with elements this writer lacks) keeps the decoding path,
@@ -26,6 +23,7 @@ import { avroType } from '../avro/exact-long.js';
 import type { WriterSchema } from '../avro/schema-store.js';
 import { renderType, type ChType } from '../clickhouse/column-types.js';
 import { containerHeader, type ContainerHeader } from './avro-container.js';
+import { fieldPlan, type ReadContext } from './byte-read.js';
 import { quoteIdentifier } from '../clickhouse/quote.js';
 import { nullMarkerName } from './null-rule.js';
 import { namedTypes, schemaColumns } from './table-schema.js';
@@ -68,9 +66,9 @@ export function byteWriter(
 ): ByteWriter | { readonly reason: string } {
   const named = namedTypes(writer.schema);
   const own = new Map(schemaColumns(writer.schema, keyFields).map((c) => [c.name, c.ch]));
+  const ctx: ReadContext = { named, leaf: (type, ch) => native(type, ch, named), widen: new Set() };
   const columns: { name: string; type: string }[] = [];
   const targets: { name: string; select: string }[] = [];
-  const headerFields: unknown[] = [];
   for (const field of writer.schema.fields) {
     const have = table.get(field.name);
     const want = own.get(field.name);
@@ -79,30 +77,20 @@ export function byteWriter(
       return {
         reason: `${field.name}: the table has ${renderType(have)}, this writer's own type is ${renderType(want)}`,
       };
-    if (!native(field.type, have, named, field.name === '_version'))
-      return { reason: `${field.name}: the decoding path converts its values (text, base64 or JSON)` };
-    if (holdsMarker(have))
-      return { reason: `${field.name}: a null marker inside a record is set by the decoding path` };
     const column = quoteIdentifier(field.name);
-    const marker = nullMarkerName(field.name);
-    if (table.has(marker) && (have.kind === 'array' || have.kind === 'map')) {
-      const type = renderType(have);
-      if (Array.isArray(field.type)) {
-        // ["null", array] → ["null", array, "boolean"]: the same bytes, read as Variant(T, Bool).
-        headerFields.push({ ...field, type: [...(field.type as unknown[]), 'boolean'] });
-        columns.push({ name: field.name, type: `Variant(${type}, Bool)` });
-        targets.push({ name: field.name, select: `${column}.${quoteIdentifier(type)}` });
-        targets.push({ name: marker, select: `isNull(${column})` });
-      } else {
-        headerFields.push(field);
-        columns.push({ name: field.name, type });
-        targets.push({ name: field.name, select: column }, { name: marker, select: 'false' });
-      }
+    if (field.name === '_version') {
+      if (!native(field.type, have, named, true)) return { reason: `_version: not a long into ${renderType(have)}` };
+      columns.push({ name: field.name, type: renderType(have) });
+      targets.push({ name: field.name, select: column });
       continue;
     }
-    headerFields.push(field);
-    columns.push({ name: field.name, type: renderType(have) });
-    targets.push({ name: field.name, select: column });
+    const marker = nullMarkerName(field.name);
+    const marked = table.has(marker) && (have.kind === 'array' || have.kind === 'map');
+    const plan = fieldPlan(field.type, have, marked, ctx);
+    if ('reason' in plan) return { reason: `${field.name}: ${plan.reason}` };
+    columns.push({ name: field.name, type: plan.read });
+    targets.push({ name: field.name, select: plan.select(column) });
+    if (plan.marker) targets.push({ name: marker, select: plan.marker(column) });
   }
   // Fields holding a timestamp somewhere are read too, for the range check.
   const timestamps = writer.schema.fields.filter((f) => hasTimestamp(f.type, named)).map((f) => f.name);
@@ -112,7 +100,8 @@ export function byteWriter(
   } catch (error) {
     return { reason: `cannot read the key fields alone: ${(error as Error).message}` };
   }
-  const withMarkers = targets.length > columns.length;
+  // The plain case (every column read as it is) keeps the plain statement; so does its header.
+  const computed = targets.length > columns.length || targets.some((t) => t.select !== quoteIdentifier(t.name));
   const checks = writer.schema.fields
     .filter((f) => timestamps.includes(f.name))
     .map((f) => ({ name: f.name, check: rangeCheck(f.type, named) }));
@@ -120,29 +109,24 @@ export function byteWriter(
   return {
     writer,
     columns,
-    ...(withMarkers ? { targets } : {}),
-    header: containerHeader(withMarkers ? { ...writer.schema, fields: headerFields } : writer.schema),
+    ...(computed ? { targets } : {}),
+    header: containerHeader(ctx.widen.size > 0 ? withThirdBranch(writer.schema, ctx.widen) : writer.schema),
     readKey,
     inRange,
   };
 }
 
-/** True when a tuple inside `ch` carries a null marker element (its list's marker needs the decoding path). */
-function holdsMarker(ch: ChType): boolean {
-  switch (ch.kind) {
-    case 'nullable':
-      return holdsMarker(ch.inner);
-    case 'array':
-      return holdsMarker(ch.items);
-    case 'map':
-      return holdsMarker(ch.values);
-    case 'tuple':
-      return ch.fields.some(
-        ([name, type]) => ch.fields.some(([list]) => nullMarkerName(list) === name) || holdsMarker(type),
-      );
-    default:
-      return false;
+/**
+ * A copy of `schema` in which each union of `widen` (found by identity) gains a third branch, "boolean":
+ * the container header under which the engine reads those lists as Variant(T, Bool) (byte-read.ts).
+ */
+function withThirdBranch(schema: unknown, widen: ReadonlySet<readonly unknown[]>): unknown {
+  if (Array.isArray(schema)) {
+    const copy: unknown[] = schema.map((b) => withThirdBranch(b, widen));
+    return widen.has(schema) ? [...copy, 'boolean'] : copy;
   }
+  if (schema === null || typeof schema !== 'object') return schema;
+  return Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, withThirdBranch(v, widen)]));
 }
 
 /** A check that every timestamp-millis value inside a value of Avro `type` is within DateTime64's range. */

@@ -1,6 +1,7 @@
 // The byte path's pieces without Kafka or ClickHouse: the object container an Avro library reads back as
 // the records the bodies hold, which writer schemas may take the path, and the key reader.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import avro from 'avsc';
@@ -176,3 +177,83 @@ test('a timestamp beyond DateTime64 (1900–2299), at the top or inside a record
   assert.equal(read(null, Date.UTC(2300, 0, 1)), false);
   assert.equal(read(1e15, 0), false);
 });
+
+/** The unions of `schema` (as JSON) whose branches are exactly `branches`, each with the path to it. */
+function unionsOf(schema: unknown, branches: number, path = ''): string[] {
+  if (Array.isArray(schema)) {
+    const inside = schema.flatMap((b) => unionsOf(b, branches, path));
+    return schema.length === branches && schema[0] === 'null' ? [path, ...inside] : inside;
+  }
+  if (schema === null || typeof schema !== 'object') return [];
+  const o = schema as { type?: unknown; fields?: { name: string; type: unknown }[]; items?: unknown; values?: unknown };
+  if (o.type === 'record') return (o.fields ?? []).flatMap((f) => unionsOf(f.type, branches, `${path}.${f.name}`));
+  if (o.type === 'array') return unionsOf(o.items, branches, `${path}[]`);
+  if (o.type === 'map') return unionsOf(o.values, branches, `${path}{}`);
+  return [];
+}
+
+test("the seed's schemas take the byte path; the header gives every list with a marker, at any depth, a third branch", async () => {
+  const expected: Record<string, string[]> = {
+    events: [
+      '.scheduler.fields',
+      '.organizer.fields',
+      '.attendees',
+      '.attendees[].fields',
+      '.metadata',
+      '.location_settings',
+    ],
+    timezones: ['.aliases', '.metazone.territories'],
+    scheduling_links: ['.durations', '.fields'],
+  };
+  for (const [resource, lists] of Object.entries(expected)) {
+    const schema = JSON.parse(readFileSync(`schemas/savvycal/${resource}.avsc`, 'utf8')) as AvroRecordSchema;
+    const writer = writerSchema(schema, 'savvycal', resource, `${resource}.avsc`);
+    const lane = byteWriter(writer, columnsOf(schema), ['id']);
+    assert.ok(!('reason' in lane), `${resource}: ${'reason' in lane ? lane.reason : ''}`);
+    const { header } = await readContainer(objectContainer(lane.header, []));
+    assert.deepEqual(unionsOf(header, 3).sort(), [...lists].sort(), resource);
+    // The markers are columns of the insert, computed from the read Variants; so is every nested one.
+    const selects = new Map((lane.targets ?? []).map((t) => [t.name, t.select]));
+    for (const list of lists.filter((l) => !l.slice(1).includes('.') && !l.includes('[]')))
+      assert.equal(selects.get(`${list.slice(1)}__null`), `isNull(\`${list.slice(1)}\`)`, `${resource}${list}`);
+  }
+});
+
+test('a record with a marked list inside, as read and as selected into its Nullable(Tuple) column', () => {
+  const tags = { name: 'tags', type: n({ type: 'array', items: 'string' }) };
+  const owner = { type: 'record', name: 'Owner', fields: [{ name: 'email', type: n('string') }, tags] };
+  const schema = schemaWith([
+    { name: 'id', type: 'long' },
+    { name: 'owner', type: n(owner) },
+  ]);
+  const lane = byteWriter(writerSchema(schema, 's', 't', 't.avsc'), columnsOf(schema), ['id']);
+  assert.ok(!('reason' in lane), 'reason' in lane ? lane.reason : '');
+  assert.equal(
+    lane.columns.find((c) => c.name === 'owner')?.type,
+    'Nullable(Tuple(email Nullable(String), tags Variant(Array(String), Bool)))',
+  );
+  const target = 'Nullable(Tuple(email Nullable(String), tags Array(String), tags__null Nullable(Bool)))';
+  assert.equal(
+    lane.targets?.find((t) => t.name === 'owner')?.select,
+    `CAST(if(isNull(\`owner\`), NULL, CAST(tuple(tupleElement(assumeNotNull(\`owner\`), 'email'), ` +
+      `variantElement(tupleElement(assumeNotNull(\`owner\`), 'tags'), 'Array(String)'), ` +
+      `isNull(tupleElement(assumeNotNull(\`owner\`), 'tags'))), '${target.slice(9, -1)}')), '${target}')`,
+  );
+});
+
+async function readContainer(pieces: readonly Buffer[]): Promise<{ header: unknown; records: unknown[] }> {
+  const records: unknown[] = [];
+  let header: unknown;
+  const decoder = new avro.streams.BlockDecoder({ parseHook: (schema) => avroType(schema) });
+  await new Promise<void>((resolve, reject) => {
+    decoder
+      .on('metadata', (_type: unknown, _codec: unknown, h: { meta: Record<string, Buffer> }) => {
+        header = JSON.parse(h.meta['avro.schema']?.toString('utf8') ?? 'null');
+      })
+      .on('data', (r: unknown) => records.push(r))
+      .on('end', resolve)
+      .on('error', reject);
+    Readable.from([Buffer.concat(pieces)]).pipe(decoder);
+  });
+  return { header, records };
+}
