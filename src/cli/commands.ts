@@ -44,6 +44,7 @@ export async function runProduce(
     resources,
     retry,
     observer: context.observer,
+    newTables: context.newTables,
     topics: topicLayoutFromEnv(context.env),
     // The context's environment decides the wire format, not whatever the process happens to export.
     schemaRegistry: schemaRegistryFromEnv(context.env) ?? null,

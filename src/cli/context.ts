@@ -45,6 +45,11 @@ export interface Context {
   readonly env: NodeJS.ProcessEnv;
   /** progress and metrics hooks of the running command (src/cli/ops.ts) */
   readonly observer?: PipelineObserver | undefined;
+  /**
+   * resources whose schema file this command inferred before its first cycle: in that cycle their table is
+   * new, and dlt lets a new table's columns evolve whatever the contract (ProduceOptions.newTables)
+   */
+  readonly newTables?: readonly string[] | undefined;
   /** how to build this context again on another thread; without it the producer runs on this one */
   readonly recipe?: ContextRecipe | undefined;
 }

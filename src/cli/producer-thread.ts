@@ -18,6 +18,7 @@ export interface ProducerWorkerData {
   readonly baseUrl: string;
   readonly env: NodeJS.ProcessEnv;
   readonly resources: readonly string[] | undefined;
+  readonly newTables: readonly string[] | undefined;
   readonly logLevel: string;
 }
 
@@ -45,6 +46,7 @@ export async function runProduceOnThread(ctx: Context, resources?: readonly stri
     baseUrl: ctx.source.baseUrl,
     env: { ...ctx.env },
     resources: resources ? [...resources] : undefined,
+    newTables: ctx.newTables ? [...ctx.newTables] : undefined,
     logLevel: ctx.logger.level,
   } satisfies ProducerWorkerData);
   const exited = new Promise<number>((resolve) => worker.once('exit', resolve));

@@ -44,6 +44,7 @@ try {
     env: data.env,
     secrets: { env: data.env },
     observer,
+    newTables: data.newTables,
   };
   post({ type: 'done', report: await runProduce(ctx, data.resources) });
 } catch (error) {

@@ -293,5 +293,13 @@ export function formatSummary(results: readonly ResourceResult[]): string {
   ];
   for (const r of results) if (r.error) lines.push(`${r.resource}: ${r.error}`);
   for (const r of results) for (const warning of r.warnings ?? []) lines.push(`${r.resource}: warning: ${warning}`);
+  for (const r of results) {
+    // Discards are the contract working, not failures: said once per resource (docs/schemas.md, "Schema contract").
+    const parts = [
+      r.discardedRows ? `${r.discardedRows} records sent to ${r.topic}.dlq (discard_row)` : '',
+      r.discardedValues ? `${r.discardedValues} values dropped (discard_value)` : '',
+    ].filter(Boolean);
+    if (parts.length > 0) lines.push(`${r.resource}: schema_contract: ${parts.join(', ')}`);
+  }
   return lines.join('\n');
 }

@@ -27,13 +27,18 @@ export type ScheduleFlags = CommonFlags & OpsFlags & { readonly every?: string |
 
 export async function produceCommand(ctx: Context, flags: ScheduleFlags): Promise<number> {
   const every = everyMs(ctx.env);
-  await inferMissingSchemas(ctx, flags.resource);
+  const newTables = (await inferMissingSchemas(ctx, flags.resource)).map((r) => r.resource);
   const ops = await Ops.start(ctx, flags, { command: 'produce' });
   const stop = every === undefined ? undefined : stopOnSignals();
   try {
     return await schedule(every, stop?.signal, ctx.logger, async (cycle) => {
       if (cycle > 1) ops.nextCycle();
-      const report = await produceCycle({ ...ctx, observer: ops.observer }, ops, flags.resource, every !== undefined);
+      const report = await produceCycle(
+        { ...ctx, observer: ops.observer, newTables: cycle === 1 ? newTables : undefined },
+        ops,
+        flags.resource,
+        every !== undefined,
+      );
       ops.stopDisplay();
       console.log(formatSummary(report.resources));
       return report.ok;
@@ -46,7 +51,7 @@ export async function produceCommand(ctx: Context, flags: ScheduleFlags): Promis
 
 export async function runCommand(ctx: Context, flags: ScheduleFlags): Promise<number> {
   const every = everyMs(ctx.env);
-  await inferMissingSchemas(ctx, flags.resource);
+  const newTables = (await inferMissingSchemas(ctx, flags.resource)).map((r) => r.resource);
   const ch = await openClickHouse(ctx.clickhouse);
   const settings = consumerSettings({}, ctx.env);
   const stop = every === undefined ? undefined : stopOnSignals();
@@ -60,7 +65,7 @@ export async function runCommand(ctx: Context, flags: ScheduleFlags): Promise<nu
     const live = ops;
     return await schedule(every, stop?.signal, ctx.logger, async (cycle) => {
       if (cycle > 1) live.nextCycle();
-      const octx: Context = { ...ctx, observer: live.observer };
+      const octx: Context = { ...ctx, observer: live.observer, newTables: cycle === 1 ? newTables : undefined };
       await live.watchLag();
       const { produced, consumed } = await produceAndConsume(
         octx,

@@ -99,6 +99,13 @@ export interface ProduceOptions {
    * @default true
    */
   readonly senderThread?: boolean;
+  /**
+   * names of resources whose table is new in this run (their schema file was inferred just before it): as in
+   * dlt (`Schema.apply_schema_contract`: a new table's columns evolve), their `schema_contract` columns is
+   * `evolve` for this run whatever it says; `data_type` still applies
+   * @default none
+   */
+  readonly newTables?: readonly string[] | undefined;
 }
 
 export interface ProduceReport {
@@ -117,6 +124,9 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
   // With SCHEMA_REGISTRY_URL, each schema is registered under <topic>-value first (Confluent wire format).
   for (const r of resources) {
     const topic = topicName(source.name, r.tableName);
+    const contract = options.newTables?.includes(r.name)
+      ? { ...r.schemaContract, columns: 'evolve' as const }
+      : r.schemaContract;
     const evolution = columnsEvolution({
       schemasDir: options.schemasDir,
       source: source.name,
@@ -124,13 +134,13 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
       primaryKey: r.primaryKey,
       columns: r.columns,
       topic,
-      contract: r.schemaContract,
+      contract,
       registry: options.schemaRegistry,
       logger: logger.child({ resource: r.name }),
     });
     evolutions.set(r.name, evolution);
     const codec = await loadResourceCodec(options.schemasDir, source.name, r.tableName, {
-      contract: r.schemaContract,
+      contract,
       evolvable: evolution.evolvable,
     }).catch((error: unknown) => {
       if (error instanceof SchemaMissingError && r.schemaContract.tables !== 'evolve')

@@ -99,7 +99,7 @@ interface Row {
 const rows = (resource: Resource, columns = 'id, qty, _extra') =>
   queryRows<Row>(ch, `SELECT ${columns} FROM ${name}.${resource} FINAL ORDER BY id`);
 
-async function deadLetters(resource: Resource) {
+async function deadLetters(resource: string) {
   return (await readTopic(kafka, `${name}.${resource}.dlq`)).map((m) => ({
     id: (JSON.parse(String(m.value)) as { id: string }).id,
     class: String(m.headers?.['streamtap.error.class']),
@@ -270,5 +270,36 @@ test('tables freeze: a resource without a schema file is not inferred; produce r
       assert.match(error.message, /schema_contract tables is "freeze", so no schema is inferred for it/);
       return true;
     },
+  );
+});
+
+test("a table new in this run evolves its columns whatever the contract (dlt's is_new_table); data_type still applies", async () => {
+  // As `run` does without a schema file: inferred from page 1 just before the run, which names it new.
+  await writeInferred(join(schemasDir, name, 'fresh_items.avsc'), PAGES[0]!, {
+    source: name,
+    resource: 'fresh_items',
+    primaryKey: ['id'],
+  });
+  const fresh = source([{ name: 'fresh_items', schema_contract: { columns: 'freeze', data_type: 'discard_row' } }]);
+  const first = await produce({
+    source: fresh,
+    kafka,
+    schemasDir,
+    secrets: { env: {} },
+    logger: testLogger(),
+    newTables: ['fresh_items'],
+  });
+  const r = first.resources[0]!;
+  assert.equal(r.ok, true, r.error);
+  assert.deepEqual([r.records, r.discardedRows], [5, 1]);
+  const v2 = JSON.parse(readFileSync(join(schemasDir, name, 'fresh_items.avsc'), 'utf8')) as {
+    version: number;
+    fields: { name: string }[];
+  };
+  assert.equal(v2.version, 2);
+  assert.ok(v2.fields.some((f) => f.name === 'coupon'));
+  assert.deepEqual(
+    (await deadLetters('fresh_items')).map((d) => d.id),
+    ['item-4'],
   );
 });

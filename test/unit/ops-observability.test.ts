@@ -66,6 +66,8 @@ test('metrics count requests by status, retries, pages, records, bytes, dead let
     rejected: 0,
     withExtra: 2,
     bytes: 400,
+    discardedRows: 3,
+    discardedValues: 5,
     retries: 1,
     durationMs: 2000,
   });
@@ -109,6 +111,9 @@ test('metrics count requests by status, retries, pages, records, bytes, dead let
   has('streamtap_produced_bytes_total{source="src",resource="events"} 400');
   has('streamtap_http_response_bytes_total{source="src",resource="events"} 2000');
   has('streamtap_unknown_field_records_total{source="src",resource="events"} 2');
+  has('streamtap_schema_contract_discards_total{source="src",resource="events",kind="row"} 3');
+  has('streamtap_schema_contract_discards_total{source="src",resource="events",kind="value"} 5');
+  has('streamtap_dead_letters_total{source="src",topic="src.events",stage="produce"} 3');
   has('streamtap_extractions_total{source="src",resource="events",outcome="success"} 1');
   has('streamtap_extractions_total{source="src",resource="tz",outcome="failure"} 1');
   has('streamtap_last_extraction_success{source="src",resource="tz"} 0');
@@ -201,8 +206,27 @@ test('progress: live lines with pages, records, rate, retries, elapsed; lag drai
       retries: 1,
       durationMs: 2000,
     },
+    {
+      resource: 'links',
+      topic: 'src.links',
+      ok: true,
+      pages: 1,
+      records: 8,
+      rejected: 0,
+      withExtra: 0,
+      bytes: 0,
+      discardedRows: 2,
+      discardedValues: 3,
+      retries: 0,
+      durationMs: 1000,
+    },
   ]);
   assert.match(summary, /events\s+ok\s+2\s+40\s+0\s+1\s+20\s+2\.0/);
+  assert.match(
+    summary,
+    /^links: schema_contract: 2 records sent to src\.links\.dlq \(discard_row\), 3 values dropped \(discard_value\)$/m,
+  );
+  assert.doesNotMatch(summary, /^events: schema_contract/m);
 });
 
 test('terminal: log lines print above the live block; pretty lines drop the noise', () => {
