@@ -7,7 +7,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Consumer, Kafka } from 'kafkajs';
 import { loadResourceCodec, loadSchemaHistory, SchemaDecoder, type WriterSchema } from '../avro/schema-store.js';
 import type { ResolvedSource } from '../config/source.js';
-import { ensureTopics, producerConfig, retryRetriable } from '../kafka/client.js';
+import { ensureTopics, producerConfig, retryRetriable, topicOffsets } from '../kafka/client.js';
 import { dataTopicConfig } from '../kafka/message-size.js';
 import type { TopicLayoutOverrides } from '../kafka/topic-layout.js';
 import { deadLetterTopic, topicName } from '../contracts/topics.js';
@@ -254,8 +254,10 @@ export async function consume(options: ConsumeOptions): Promise<ConsumeReport> {
     const allDone = (): boolean =>
       Boolean(dataProgress?.caughtUp() && (!controlProgress || controlProgress.caughtUp()));
     const readEndOffsets = async (): Promise<void> => {
-      await retryRetriable(() => dataProgress?.readEndOffsets(admin) ?? Promise.resolve());
-      await retryRetriable(() => controlProgress?.readEndOffsets(admin) ?? Promise.resolve());
+      // Often read right after the producer's last acks: a fresh admin per read, as leaders may have moved.
+      const offsetsOf = (topic: string) => topicOffsets(options.kafka, topic);
+      await dataProgress?.readEndOffsets(offsetsOf);
+      await controlProgress?.readEndOffsets(offsetsOf);
     };
     if (!options.catchUpAfter) await readEndOffsets();
     if (!(caughtUp && allDone())) {

@@ -3,6 +3,13 @@
 // against each partition's end offset (high watermark) read once the data to load is all written.
 import type { Admin } from 'kafkajs';
 
+/** One partition's first and end offsets (`low`, `high`), as kafkajs's fetchTopicOffsets gives them. */
+export interface TopicPartitionOffsets {
+  readonly partition: number;
+  readonly high: string;
+  readonly low: string;
+}
+
 /**
  * A group's lag to a fixed set of end offsets. Commits are counted from `read()`; the end offsets to
  * reach are read by `readEndOffsets()`, at start or once a producer running beside is done. Until then
@@ -28,11 +35,14 @@ export class GroupLag {
     return new GroupLag(topics, positions);
   }
 
-  /** Reads the end offsets to reach; a partition never committed starts at its first offset still kept. */
-  async readEndOffsets(admin: Admin): Promise<void> {
+  /**
+   * Reads the end offsets to reach with `offsetsOf` (kafka/client.ts `topicOffsets`, which retries while
+   * leaders move); a partition never committed starts at its first offset still kept.
+   */
+  async readEndOffsets(offsetsOf: (topic: string) => Promise<readonly TopicPartitionOffsets[]>): Promise<void> {
     const endOffsets = new Map<string, bigint>();
     for (const topic of this.topics) {
-      for (const p of await admin.fetchTopicOffsets(topic)) {
+      for (const p of await offsetsOf(topic)) {
         const key = `${topic}:${p.partition}`;
         endOffsets.set(key, BigInt(p.high));
         if ((this.positions.get(key) ?? -1n) < BigInt(p.low)) this.positions.set(key, BigInt(p.low));

@@ -258,6 +258,29 @@ export async function retryRetriable<T>(
   return retry(fn, { retries: Math.max(0, attempts - 1), delayMs: (n) => backoffMs(KAFKA_RETRY_BACKOFF, n), sleep });
 }
 
+/**
+ * Each partition's first and end offsets (`low`, `high`: the high watermark) of `topic`, as kafkajs's
+ * `fetchTopicOffsets` gives them, through an admin client of its own. kafkajs gives up at once on an
+ * answer that a moving partition leader gives (LEADER_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER, a refused
+ * connection to a dead broker); those are retried here as by retryRetriable, each attempt with a new
+ * admin client, so the leaders are read afresh rather than from the metadata that named the dead one.
+ * Rejects with the last error once the attempts are spent or for an error kafkajs marks not retriable.
+ */
+export async function topicOffsets(
+  kafka: Kafka,
+  topic: string,
+): Promise<{ partition: number; offset: string; high: string; low: string }[]> {
+  return retryRetriable(async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+}
+
 /** Producer settings every streamtap producer shares: idempotent, one request in flight, no topic auto-creation, murmur2 key partitioning. */
 export function producerConfig(): ProducerConfig {
   return {

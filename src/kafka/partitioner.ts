@@ -43,6 +43,11 @@ function murmur2Bytes(data: Buffer, length: number): number {
   return h | 0;
 }
 
+/** The partition of a keyed message among `partitions`: murmur2 of the key, as the Java client chooses. */
+export function keyPartition(key: string | Buffer, partitions: number): number {
+  return (murmur2(key) & 0x7fffffff) % partitions;
+}
+
 // The partition chosen for each message on its latest send attempt (kafkajs asks again on every retry).
 const chosen = new WeakMap<Message, number>();
 
@@ -56,8 +61,7 @@ export const defaultPartitioner: ICustomPartitioner = () => {
   const counters = new Map<string, number>();
   const choose = ({ topic, partitionMetadata, message }: PartitionerArgs): number => {
     if (message.partition !== null && message.partition !== undefined) return message.partition;
-    if (message.key !== null && message.key !== undefined)
-      return (murmur2(message.key) & 0x7fffffff) % partitionMetadata.length;
+    if (message.key !== null && message.key !== undefined) return keyPartition(message.key, partitionMetadata.length);
     const next = (counters.get(topic) ?? randomBytes(4).readUInt32BE(0)) + 1;
     counters.set(topic, next);
     const available = partitionMetadata.filter((p) => p.leader >= 0);

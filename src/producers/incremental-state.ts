@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { ResolvedResource, ResolvedSource } from '../config/source.js';
 import { stateKey } from '../contracts/topics.js';
-import type { TopicSpec } from '../kafka/client.js';
+import { topicOffsets, type TopicSpec } from '../kafka/client.js';
 import type { IncrementalState } from '../rest/incremental.js';
 import type { BatchSender } from './serial-sender.js';
 
@@ -36,14 +36,7 @@ export class IncrementalStateStore {
   async load(source: string): Promise<Map<string, IncrementalState>> {
     const prefix = `${source}.`;
     const out = new Map<string, IncrementalState>();
-    const admin = this.kafka.admin();
-    await admin.connect();
-    let offsets: { partition: number; high: string; low: string }[];
-    try {
-      offsets = await admin.fetchTopicOffsets(this.topic);
-    } finally {
-      await admin.disconnect();
-    }
+    const offsets = await topicOffsets(this.kafka, this.topic);
     const remaining = new Map(
       offsets.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high) - 1n]),
     );

@@ -30,6 +30,7 @@ import { emptyCounts, publishResource } from './publisher.js';
 import { compileKeyOf } from './record-key.js';
 import { resourceStream } from './resource-stream.js';
 import { SerialSender, type BatchSender } from './serial-sender.js';
+import { ClusterPartitionCounts } from '../kafka/partition-counts.js';
 import { ThreadSender } from './sender-thread.js';
 import { publishRunCompletion } from './run-completion.js';
 import { controlTopic } from '../contracts/topics.js';
@@ -376,7 +377,14 @@ async function openSender(
   }
   const producer = kafka.producer(producerConfig());
   await retryRetriable(() => producer.connect());
-  return { sender: new SerialSender(producer), close: () => producer.disconnect() };
+  const partitions = new ClusterPartitionCounts(kafka);
+  return {
+    sender: new SerialSender(producer, partitions),
+    close: async () => {
+      await partitions.close();
+      await producer.disconnect();
+    },
+  };
 }
 
 function withWarnings(result: ResourceReport, warnings: readonly string[]): ResourceReport {

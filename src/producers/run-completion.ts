@@ -2,6 +2,7 @@
 import type { Kafka, Message } from 'kafkajs';
 import { RUN_COMPLETE, encodeRunCompletion, type RunCompletion } from '../contracts/run-completion.js';
 import { controlTopic } from '../contracts/topics.js';
+import { topicOffsets } from '../kafka/client.js';
 
 export type RunCompletionInput = Omit<RunCompletion, 'type' | 'endOffsets' | 'completedAt'>;
 
@@ -14,16 +15,10 @@ export async function publishRunCompletion(
   send: (batches: { topic: string; messages: Message[] }[]) => Promise<void>,
   input: RunCompletionInput,
 ): Promise<RunCompletion> {
-  const admin = kafka.admin();
-  await admin.connect();
-  let endOffsets: Record<string, string>;
-  try {
-    endOffsets = Object.fromEntries(
-      (await admin.fetchTopicOffsets(input.topic)).map((p) => [String(p.partition), p.high]),
-    );
-  } finally {
-    await admin.disconnect();
-  }
+  // Read right after the run's last acks: a broker lost during the run may still be named as a leader.
+  const endOffsets = Object.fromEntries(
+    (await topicOffsets(kafka, input.topic)).map((p) => [String(p.partition), p.high]),
+  );
   const completion: RunCompletion = { type: RUN_COMPLETE, ...input, endOffsets, completedAt: new Date().toISOString() };
   await send([{ topic: controlTopic(input.topic), messages: [encodeRunCompletion(completion)] }]);
   return completion;

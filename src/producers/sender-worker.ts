@@ -4,6 +4,7 @@
 // encodes the next batch.
 import { parentPort, workerData } from 'node:worker_threads';
 import { createKafka, producerConfig, retryRetriable, type KafkaSettings } from '../kafka/client.js';
+import { ClusterPartitionCounts } from '../kafka/partition-counts.js';
 import { toErrorPayload } from '../threads/errors.js';
 import { workerLogger } from '../threads/log.js';
 import { unpackBatches } from './batch-wire.js';
@@ -16,7 +17,8 @@ const data = workerData as SenderWorkerData;
 const logger = workerLogger(port, data.logLevel);
 const kafka = createKafka(data.kafka as KafkaSettings, logger);
 const producer = kafka.producer(producerConfig());
-const sender = new SerialSender(producer);
+const partitions = new ClusterPartitionCounts(kafka);
+const sender = new SerialSender(producer, partitions);
 const reply = (message: SenderReply): void => port.postMessage(message);
 
 port.on('message', (request: SenderRequest) => {
@@ -35,7 +37,7 @@ port.on('message', (request: SenderRequest) => {
       );
       return;
     case 'disconnect':
-      producer.disconnect().then(
+      Promise.all([partitions.close(), producer.disconnect()]).then(
         () => {
           reply({ type: 'done', id: request.id });
           port.close();
