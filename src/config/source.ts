@@ -256,7 +256,7 @@ function resolveResource(
     tableName: typeof tableName === 'string' ? tableName : resource.name,
     primaryKey: pk === undefined ? [] : typeof pk === 'string' ? [pk] : [...pk],
     mergeKey: mergeKey === undefined ? [] : typeof mergeKey === 'string' ? [mergeKey] : [...mergeKey],
-    columns: columnHints(resource.columns ?? defaults.columns),
+    columns: mergeColumnHints(columnHints(defaults.columns), columnHints(resource.columns)),
     schemaContract:
       typeof contract === 'string'
         ? { tables: contract, columns: contract, data_type: contract }
@@ -454,6 +454,19 @@ function deepFreeze<T>(value: T): T {
     for (const child of Object.values(value)) if (typeof child !== 'function') deepFreeze(child);
   }
   return value;
+}
+
+/**
+ * A resource's columns over `resource_defaults`' columns, hint by hint within a column: dlt's
+ * `_merge_resource_endpoints` (dlt/sources/rest_api/config_setup.py, `merge_columns`).
+ */
+function mergeColumnHints(
+  defaults: Record<string, ColumnHint>,
+  own: Record<string, ColumnHint>,
+): Record<string, ColumnHint> {
+  const out: Record<string, ColumnHint> = { ...defaults };
+  for (const [name, hint] of Object.entries(own)) out[name] = { ...defaults[name], ...hint };
+  return out;
 }
 
 function columnHints(columns: unknown): Record<string, ColumnHint> {

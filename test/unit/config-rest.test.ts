@@ -497,6 +497,34 @@ test('dlt resource hints: columns, merge_key and schema_contract kept; hints wit
   assert.match(source.warnings.join('\n'), /table_name: a function is accepted .* not applied/);
 });
 
+test("dlt's columns hints merge over resource_defaults' column by column, hint by hint (_merge_resource_endpoints)", () => {
+  const source = parse({
+    client: { base_url: 'https://api.test' },
+    resource_defaults: {
+      columns: { amount: { data_type: 'decimal', precision: 18 }, seen: { data_type: 'date' } },
+    },
+    resources: [
+      {
+        name: 'events',
+        columns: [
+          { name: 'amount', scale: 4 },
+          { name: 'blob', data_type: 'binary' },
+        ],
+      },
+      { name: 'other' },
+    ],
+  });
+  assert.deepEqual(source.resources[0]?.columns, {
+    amount: { data_type: 'decimal', precision: 18, name: 'amount', scale: 4 },
+    seen: { data_type: 'date' },
+    blob: { name: 'blob', data_type: 'binary' },
+  });
+  assert.deepEqual(source.resources[1]?.columns, {
+    amount: { data_type: 'decimal', precision: 18 },
+    seen: { data_type: 'date' },
+  });
+});
+
 test('a resource given as a bare path is named by its words, with a warning; its path stays (dlt names it by the path)', () => {
   const source = parseSourceConfig(
     { client: { base_url: 'https://api.example.com' }, resources: ['/protected/posts/bearer-token'] },
