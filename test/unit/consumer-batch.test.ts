@@ -161,7 +161,7 @@ test('DDL: one server — table with the dedup window, and the _latest view; rep
   assert.match(table ?? '', /`_is_deleted` UInt8 DEFAULT 0/);
   assert.match(
     table ?? '',
-    /ENGINE = ReplacingMergeTree\(_version, _is_deleted\) ORDER BY \(`id`\)\nSETTINGS non_replicated_deduplication_window = 10000$/,
+    /ENGINE = ReplacingMergeTree\(_version, _is_deleted\) ORDER BY \(`id`\)\nSETTINGS non_replicated_deduplication_window = 10000, vertical_merge_algorithm_min_rows_to_activate = 1, vertical_merge_algorithm_min_columns_to_activate = 1$/,
   );
   assert.equal(
     view,
