@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import type { ClickHouseClient } from '@clickhouse/client';
+import { parseError, type ClickHouseClient } from '@clickhouse/client';
 import type { Message } from 'kafkajs';
 import { ENVELOPE_FIELDS } from '../../src/avro/envelope.js';
 import { loadResourceCodec, type AvroRecordSchema } from '../../src/avro/schema-store.js';
@@ -138,10 +138,14 @@ function itemsSource(schemasDir: string, name: string, resource = 'items', avsc:
   return parseSourceConfig(raw, { name, origin: 'test', env: {} });
 }
 
-/** The shared client with its inserts counted; `bytes: false` takes the engine's Avro insert away. */
+/**
+ * The shared client with its inserts counted; `bytes: false` takes the engine's Avro insert away;
+ * `rejectAvro`: that many Avro inserts fail first as the engine fails a block it cannot read.
+ */
 function countingClient(
   ch: ClickHouseClient,
   bytes: boolean,
+  rejectAvro = 0,
 ): { client: ClickHouseClient; calls: { json: number; avro: number; jsonIds: Set<string> } } {
   const raw = embeddedRawInsert(ch);
   assert.ok(raw?.avro, 'the embedded engine has an Avro insert');
@@ -161,6 +165,8 @@ function countingClient(
       avro: bytes
         ? (((params) => {
             calls.avro++;
+            if (calls.avro <= rejectAvro)
+              return Promise.reject(parseError('Code: 748. DB::Exception: a block the test rejects. (AVRO_EXCEPTION)'));
             return avro(params);
           }) satisfies AvroInserter)
         : undefined,
@@ -422,3 +428,28 @@ for (const resource of ['events', 'timezones'] as const) {
     },
   );
 }
+
+test(
+  "an Avro block of the seed's events that the engine rejects is decoded after all, into the same rows",
+  { skip: process.env.CLICKHOUSE_URL ? 'the byte path serves the embedded engine only' : false },
+  async () => {
+    const avsc = JSON.parse(readFileSync(join('schemas', 'savvycal', 'events.avsc'), 'utf8')) as AvroRecordSchema;
+    const ch = await sharedClickHouse();
+    const schemasDir = mkdtempSync(join(tmpdir(), 'streamtap-schemas-'));
+    const suffix = randomBytes(4).toString('hex');
+    const name = `rejectbytes_${suffix}`;
+    const codec = await loadResourceCodec(schemasDir, itemsSource(schemasDir, name, 'events', avsc).name, 'events');
+    const messages = seedRecords(avsc, 40).map((r) => ({ key: String(r.id), value: codec.encode(r) }));
+
+    const rejecting = countingClient(ch, true, 1);
+    const report = await produceAndConsume(name, schemasDir, rejecting.client, messages, 'events', avsc);
+    const decoded = countingClient(ch, false);
+    await produceAndConsume(`rejectdecoded_${suffix}`, schemasDir, decoded.client, messages, 'events', avsc);
+
+    assert.equal(rejecting.calls.avro, 1, 'one Avro block, rejected');
+    assert.equal(rejecting.calls.jsonIds.size, messages.length, 'every record of it decoded after all');
+    assert.equal(report.tables[0]?.rows, messages.length);
+    assert.equal(report.tables[0]?.deadLetters, 0, 'a rejected block is no poison: its records all load');
+    assert.equal(await tableRows(ch, name, 'events'), await tableRows(ch, `rejectdecoded_${suffix}`, 'events'));
+  },
+);
