@@ -2,7 +2,8 @@
 // attribution window, so records updated late are read again. Numbers move by `lag` units, ISO timestamps by
 // `lag` seconds, ISO dates by `lag` days; backwards for last_value_func max, forwards for min; never past
 // initial_value.
-import type { CursorValue } from './incremental.js';
+/** An incremental cursor's value: the API's string or number (a bigint cursor is refused at load). */
+export type CursorValue = string | number;
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 

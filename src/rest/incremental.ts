@@ -5,9 +5,9 @@ import { ErrorCode, StreamtapError } from '../errors.js';
 import type { ResolvedIncremental } from '../config/source.js';
 import { stringifyExact } from '../json/exact-json.js';
 import { compilePath, formatSegments, MISSING, readPath } from '../expressions/json-path.js';
-import { applyLag } from './incremental-lag.js';
+import { applyLag, type CursorValue } from './incremental-lag.js';
 
-export type CursorValue = string | number;
+export type { CursorValue };
 
 /** What survives a run, in the state topic. */
 export interface IncrementalState {
