@@ -11,6 +11,7 @@ import { ENVELOPE_FIELDS, ENVELOPE_NAMES } from './envelope.js';
 import { isExactLong } from './exact-long.js';
 import { assignFieldNames, avroFieldName, isMappableName, SOURCE_NAME, sourceName } from './names.js';
 import { hintedAvroType, type ColumnTypeHint } from './dlt-types.js';
+import { epochMillis } from './timestamps.js';
 
 type Avro = unknown;
 type AvroObject = { readonly [key: string]: unknown };
@@ -45,7 +46,8 @@ function emptyShape(): Shape {
 function observe(shape: Shape, value: unknown, path: string): void {
   if (value === null || value === undefined) return;
   if (typeof value === 'string')
-    shape.kinds.add(ISO_DATETIME.test(value) && !Number.isNaN(Date.parse(value)) ? 'timestamp' : 'string');
+    // Only text a timestamp-millis holds exactly: with a zone, and nothing below the millisecond.
+    shape.kinds.add(ISO_DATETIME.test(value) && epochMillis(value) !== undefined ? 'timestamp' : 'string');
   else if (typeof value === 'number') shape.kinds.add(Number.isSafeInteger(value) ? 'long' : 'double');
   // An integer beyond 2^53 (parsed exactly, json/exact-json.ts): a long while int64 holds it, else its
   // exact decimal text, never a double that would round it.

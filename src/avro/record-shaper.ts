@@ -14,6 +14,7 @@ import { stringifyExact } from '../json/exact-json.js';
 import { avroFieldName, isMappableName, sourceName } from './names.js';
 import { Drift, type Extra } from './drift-collector.js';
 import { toBase64Bytes, toDecimalBytes, toEpochDays, toTimeMicros } from './logical-values.js';
+import { epochMillis } from './timestamps.js';
 
 export type AvroSchema =
   string | readonly AvroSchema[] | { readonly type: string | AvroSchema; readonly [key: string]: unknown };
@@ -248,16 +249,6 @@ function logicalConverter(s: { readonly type: AvroSchema; readonly [key: string]
 
 function timestampMillis(v: unknown): Result {
   return epochMillis(v) ?? MISMATCH;
-}
-
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}/;
-
-/** ISO-8601 text or epoch milliseconds → epoch milliseconds; undefined for anything else. */
-export function epochMillis(v: unknown): number | undefined {
-  if (typeof v === 'number') return Number.isSafeInteger(v) ? v : undefined;
-  if (typeof v !== 'string' || !ISO_DATE.test(v)) return undefined;
-  const ms = Date.parse(v);
-  return Number.isNaN(ms) ? undefined : ms;
 }
 
 export function isNullable(schema: AvroSchema): boolean {

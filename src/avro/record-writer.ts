@@ -9,7 +9,6 @@ import { ENVELOPE_FIELDS, ENVELOPE_NAMES } from './envelope.js';
 import { sourceName } from './names.js';
 import {
   assertMappable,
-  epochMillis,
   isNullable,
   isPlainObject,
   qualified,
@@ -17,6 +16,7 @@ import {
   type AvroSchema,
 } from './record-shaper.js';
 import { ByteSlab } from './byte-slab.js';
+import { epochMillis } from './timestamps.js';
 import { isExactLong } from './exact-long.js';
 import { stringifyExact } from '../json/exact-json.js';
 import { Drift, type Extra } from './drift-collector.js';

@@ -3,6 +3,7 @@
 // Objects are strict so a misspelt key is an error that names its path, not a silent no-op.
 // Cross-field rules (a paginator that can never stop, a placeholder naming an unknown param) live in source.ts.
 import { z } from 'zod';
+import { DEFAULT_DECIMAL, MAX_DECIMAL_PRECISION } from '../avro/dlt-types.js';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -363,14 +364,33 @@ export const DLT_DATA_TYPES = [
   'date',
   'time',
 ] as const;
-const columnHint = z.looseObject({
-  data_type: z.enum(DLT_DATA_TYPES).optional(),
-  nullable: z.boolean().optional(),
-  primary_key: z.boolean().optional(),
-  precision: z.number().int().positive().optional(),
-  scale: z.number().int().nonnegative().optional(),
-  timezone: z.boolean().optional(),
-});
+const columnHint = z
+  .looseObject({
+    data_type: z.enum(DLT_DATA_TYPES).optional(),
+    nullable: z.boolean().optional(),
+    primary_key: z.boolean().optional(),
+    precision: z.number().int().positive().optional(),
+    scale: z.number().int().nonnegative().optional(),
+    timezone: z.boolean().optional(),
+  })
+  // A decimal ClickHouse cannot hold is refused here, at load, not dropped at run time.
+  .superRefine((hint, ctx) => {
+    if (hint.data_type !== 'decimal') return;
+    const precision = hint.precision ?? DEFAULT_DECIMAL.precision;
+    const scale = hint.scale ?? DEFAULT_DECIMAL.scale;
+    if (precision > MAX_DECIMAL_PRECISION)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['precision'],
+        message: `decimal precision ${precision} is above ${MAX_DECIMAL_PRECISION}, the most ClickHouse's Decimal holds`,
+      });
+    if (scale > precision)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scale'],
+        message: `decimal scale ${scale} is above its precision ${precision}: no value fits decimal(${precision}, ${scale})`,
+      });
+  });
 /** dlt's columns hint: a dict by column name, or a list of columns each with a `name`. */
 export const columnsHintSchema = z.union([
   z.record(z.string(), columnHint),

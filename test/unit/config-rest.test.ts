@@ -580,3 +580,37 @@ test('an unknown response action string is a config error that names it and the 
     /resources\[0\]\.endpoint\.response_actions\[0\]\.action: "skip" is not a response action: dlt's is "ignore"/,
   );
 });
+
+test('a decimal hint ClickHouse cannot hold is a config error at load, not a hint dropped at run', () => {
+  const load = (columns: unknown) =>
+    parseSourceConfig(
+      {
+        client: { base_url: 'http://localhost:1' },
+        resources: [{ name: 'a', primary_key: 'id', columns, endpoint: 'a' }],
+      },
+      { name: 'decimal_hints', origin: 'test' },
+    );
+  const refused = (columns: unknown, path: string, message: RegExp) =>
+    assert.throws(
+      () => load(columns),
+      (e: unknown) => e instanceof ConfigError && e.issues.some((i) => i.path === path && message.test(i.message)),
+      JSON.stringify(columns),
+    );
+  refused(
+    { p: { data_type: 'decimal', precision: 5, scale: 7 } },
+    'resources[0].columns.p.scale',
+    /scale 7 is above its precision 5/,
+  );
+  refused(
+    [{ name: 'p', data_type: 'decimal', precision: 80 }],
+    'resources[0].columns[0].precision',
+    /precision 80 is above 76/,
+  );
+  // The default precision is dlt's 38: a scale above it is refused too.
+  refused(
+    { p: { data_type: 'decimal', scale: 40 } },
+    'resources[0].columns.p.scale',
+    /scale 40 is above its precision 38/,
+  );
+  assert.doesNotThrow(() => load({ p: { data_type: 'decimal', precision: 76, scale: 76 } }));
+});
