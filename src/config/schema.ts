@@ -3,7 +3,6 @@
 // Objects are strict so a misspelt key is an error that names its path, not a silent no-op.
 // Cross-field rules (a paginator that can never stop, a placeholder naming an unknown param) live in source.ts.
 import { z } from 'zod';
-import { DEFAULT_DECIMAL, MAX_DECIMAL_PRECISION } from '../avro/dlt-types.js';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -364,6 +363,10 @@ export const DLT_DATA_TYPES = [
   'date',
   'time',
 ] as const;
+// ClickHouse's Decimal holds precision 1-76; dlt's default decimal is (38, 9). The same figures drive the
+// Avro mapping in avro/dlt-types.ts, a folder of this layer that config may not import (architecture.md).
+const MAX_DECIMAL_PRECISION = 76;
+const DEFAULT_DECIMAL = { precision: 38, scale: 9 } as const;
 const columnHint = z
   .looseObject({
     data_type: z.enum(DLT_DATA_TYPES).optional(),

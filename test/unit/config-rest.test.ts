@@ -614,3 +614,8 @@ test('a decimal hint ClickHouse cannot hold is a config error at load, not a hin
   );
   assert.doesNotThrow(() => load({ p: { data_type: 'decimal', precision: 76, scale: 76 } }));
 });
+
+test("the config's decimal limits are the Avro mapping's", async () => {
+  const { DEFAULT_DECIMAL, MAX_DECIMAL_PRECISION } = await import('../../src/avro/dlt-types.js');
+  assert.deepEqual([MAX_DECIMAL_PRECISION, DEFAULT_DECIMAL], [76, { precision: 38, scale: 9 }]);
+});
