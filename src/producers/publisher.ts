@@ -147,8 +147,10 @@ export async function publishResource(
         [HEADER.runId]: Buffer.from(target.runId),
       };
     }
+    // The record's key, once known, also keys its dead letter: subscribers find a record's letters by key.
+    let key: string | null = null;
     try {
-      const key = target.keyOf(item.data);
+      key = target.keyOf(item.data);
       const envelope = { extractedAt, runId: target.runId, nextVersion: target.nextVersion };
       let written: WrittenRecord;
       try {
@@ -175,11 +177,12 @@ export async function publishResource(
       batch.push({ key, value: bytes, headers });
     } catch (error) {
       const letter = deadLetter(
+        key,
         item.data,
         { ...headers, ...deadLetterHeaders(error as Error, item.page.url) },
         deadLimit,
       );
-      const size = recordBytes(null, letter.value, letter.headers);
+      const size = recordBytes(key, letter.value, letter.headers);
       if (dead.length > 0 && deadWire + size > deadLimit) {
         await drain();
         send();
@@ -217,15 +220,16 @@ function tooLarge(key: string, size: number, topic: string, limit: number): Mess
 }
 
 /**
- * The record's JSON with the reason in headers; when even that is over the dead-letter topic's limit,
+ * The record's JSON with the reason in headers, keyed by the record's key when it has one (null when the
+ * key itself is what failed); when even that is over the dead-letter topic's limit,
  * the reason alone, saying so, rather than a send the broker refuses (which would fail the resource).
  */
-function deadLetter(record: unknown, headers: IHeaders, limit: number): Message {
+function deadLetter(key: string | null, record: unknown, headers: IHeaders, limit: number): Message {
   const value = Buffer.from(stringifyExact(record) ?? 'null');
-  if (RECORD_BATCH_OVERHEAD + recordBytes(null, value, headers) <= limit) return { key: null, value, headers };
+  if (RECORD_BATCH_OVERHEAD + recordBytes(key, value, headers) <= limit) return { key, value, headers };
   const reason = String(headers[HEADER.errorMessage] ?? '');
   return {
-    key: null,
+    key,
     value: null,
     headers: {
       ...headers,

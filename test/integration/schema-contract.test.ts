@@ -99,12 +99,17 @@ interface Row {
 const rows = (resource: Resource, columns = 'id, qty, _extra') =>
   queryRows<Row>(ch, `SELECT ${columns} FROM ${name}.${resource} FINAL ORDER BY id`);
 
+/** The dead letters of `resource`; each is keyed by its record's key, as on the data topic. */
 async function deadLetters(resource: string) {
-  return (await readTopic(kafka, `${name}.${resource}.dlq`)).map((m) => ({
-    id: (JSON.parse(String(m.value)) as { id: string }).id,
-    class: String(m.headers?.['streamtap.error.class']),
-    message: String(m.headers?.['streamtap.error.message']),
-  }));
+  return (await readTopic(kafka, `${name}.${resource}.dlq`)).map((m) => {
+    const id = (JSON.parse(String(m.value)) as { id: string }).id;
+    assert.equal(m.key?.toString(), String(id), `the dead letter of ${id} is keyed by it`);
+    return {
+      id,
+      class: String(m.headers?.['streamtap.error.class']),
+      message: String(m.headers?.['streamtap.error.message']),
+    };
+  });
 }
 
 test('one run, one resource per contract mode, the same drift on each; a running consumer loads them', async () => {
