@@ -15,6 +15,22 @@ export function isExactLong(v: unknown): v is number | bigint {
   return typeof v === 'bigint' && v >= INT64_MIN && v <= INT64_MAX;
 }
 
+const INTEGER_TEXT = /^\s*[+-]?\d+\s*$/;
+
+/**
+ * Integer text as the long it names (`" -1726 "` → -1726), as dlt's `coerce_value("bigint", "text", …)`
+ * converts it (dlt/common/schema/utils.py; tests/common/schema/test_coercion.py
+ * `test_coerce_type_to_bigint`); undefined for anything else: `"912.12"`, `"0x1F"`, text beyond int64.
+ * The number is the same; only its JSON type changes, which is what a bigint column asks for.
+ */
+export function longFromText(v: string): number | bigint | undefined {
+  if (!INTEGER_TEXT.test(v)) return undefined;
+  const n = BigInt(v.trim());
+  if (!isExactLong(n)) return undefined;
+  const small = Number(n);
+  return Number.isSafeInteger(small) ? small : n;
+}
+
 function fromBuffer(buf: Buffer): number | bigint {
   // Two 32-bit halves in floating point are exact below 2^53; anything at or past it comes out as a
   // double at or past 2^53 (rounding is monotonic), so it is never mistaken for a safe value.

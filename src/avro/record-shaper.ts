@@ -8,7 +8,7 @@
 // and no Avro name can hold is refused (the record is dead-lettered), like `schema infer` refuses it.
 // Integers beyond 2^53 arrive as bigint (json/exact-json.ts): a long takes them within int64; a string
 // takes them as their exact digits; any other type leaves them to `extra`, where they stay exact.
-import { isExactLong } from './exact-long.js';
+import { isExactLong, longFromText } from './exact-long.js';
 import { ErrorCode, StreamtapError } from '../errors.js';
 import { stringifyExact } from '../json/exact-json.js';
 import { avroFieldName, isMappableName, sourceName } from './names.js';
@@ -203,9 +203,12 @@ function primitive(name: string, named: Map<string, Converter>): Converter {
       // when it widens a field whose samples disagree (42 and "A-7") to string.
       return (v) => (typeof v === 'string' ? v : stringifyExact(v));
     case 'int':
-      return (v) => (Number.isInteger(v) && Math.abs(v as number) <= 0x7fffffff ? v : MISMATCH);
+      return (v) => {
+        const n = typeof v === 'string' ? longFromText(v) : v;
+        return typeof n === 'number' && Number.isInteger(n) && n >= -0x80000000 && n <= 0x7fffffff ? n : MISMATCH;
+      };
     case 'long':
-      return (v) => (isExactLong(v) ? v : MISMATCH);
+      return (v) => (isExactLong(v) ? v : typeof v === 'string' ? (longFromText(v) ?? MISMATCH) : MISMATCH);
     case 'float':
     case 'double':
       return (v) => (typeof v === 'number' && Number.isFinite(v) ? v : MISMATCH);

@@ -17,7 +17,7 @@ import {
 } from './record-shaper.js';
 import { ByteSlab } from './byte-slab.js';
 import { epochMillis } from './timestamps.js';
-import { isExactLong } from './exact-long.js';
+import { isExactLong, longFromText } from './exact-long.js';
 import { stringifyExact } from '../json/exact-json.js';
 import { Drift, type Extra } from './drift-collector.js';
 
@@ -294,15 +294,17 @@ function primitive(name: string, slab: ByteSlab, named: Map<string, Writer>): Wr
       };
     case 'int':
       return (v) => {
-        if (!Number.isInteger(v) || Math.abs(v as number) > 0x7fffffff) return false;
-        slab.long(v as number);
+        const n = typeof v === 'string' ? longFromText(v) : v;
+        if (typeof n !== 'number' || !Number.isInteger(n) || n < -0x80000000 || n > 0x7fffffff) return false;
+        slab.long(n);
         return true;
       };
     case 'long':
       return (v) => {
-        if (!isExactLong(v)) return false;
-        if (typeof v === 'number') slab.long(v);
-        else slab.bigLong(v);
+        const n = typeof v === 'string' ? longFromText(v) : v;
+        if (!isExactLong(n)) return false;
+        if (typeof n === 'number') slab.long(n);
+        else slab.bigLong(n);
         return true;
       };
     case 'float':

@@ -211,6 +211,20 @@ const CASES: [string, unknown, boolean?][] = [
     { ...base, big: 2n ** 63n, label: 2n ** 64n, tags: [-(2n ** 63n) - 1n], attrs: { n: 2n ** 70n } },
   ],
   ['an integer outside int64 in an array of longs does not fit', { ...base, counts: [1, 2n ** 63n] }],
+  [
+    "integer text in int and long fields is the integer (dlt's coerce_value text → bigint); other text does not fit",
+    {
+      ...base,
+      count: ' -1726 ',
+      big: '9223372036854775807',
+      counts: ['+7', '007', '-9223372036854775808'],
+      tags: ['7'],
+    },
+  ],
+  [
+    'text that is no integer, or beyond the type, does not fit an int or long',
+    { ...base, count: '2147483648', big: '912.12', counts: ['0x1F', '9223372036854775808', '', '1e3'] },
+  ],
   ['a map key named __proto__', JSON.parse('{"id":"a","single":"s","attrs":{"a":"1","__proto__":"2"}}'), true],
   ['floats and doubles', { ...base, ratio: 1e39, score: Number.MIN_VALUE, counts: [] }],
   ['a missing required field', { single: 's' }],
@@ -223,6 +237,25 @@ const CASES: [string, unknown, boolean?][] = [
 test('the one-walk writer writes the same bytes and _extra, and throws the same errors, as shape then encode', async () => {
   const { codec } = await codecFor(SCHEMA);
   for (const [what, record, handsOver] of CASES) assertSame(codec, record, what, handsOver);
+});
+
+test('integer text becomes the integer in an int or long field, as dlt coerces text to bigint; anything else stays in _extra', async () => {
+  const { codec } = await codecFor(SCHEMA);
+  const shaped = codec.shape({
+    ...base,
+    count: ' -1726 ',
+    big: '9223372036854775807',
+    counts: ['+7', '007'],
+    score: '1.5',
+  });
+  assert.equal(shaped.value.count, -1726);
+  assert.equal(shaped.value.big, 2n ** 63n - 1n);
+  assert.deepEqual(shaped.value.counts, [7, 7]);
+  // Only integer text is converted: a double field takes no text (narrower than dlt; docs/schemas.md, "Timestamps" before it).
+  assert.equal(shaped.value.score, null);
+  assert.deepEqual(shaped.extra, { score: '1.5' });
+  const refused = codec.shape({ ...base, big: '912.12', count: '2147483648' });
+  assert.deepEqual(refused.extra, { big: '912.12', count: '2147483648' });
 });
 
 test('the seed schemas: every stand-in record, as served and with mistyped and unknown fields', async () => {
