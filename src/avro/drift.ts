@@ -4,6 +4,7 @@
 // the resource's schema contract dropped (`discard_value`, src/avro/schema-contract.ts) are counted apart.
 import { relative } from 'node:path';
 import { normalPath } from './drift-collector.js';
+import { avroFieldName, isMappableName } from './names.js';
 
 export interface DriftCount {
   readonly source: string;
@@ -54,19 +55,46 @@ function countOf(source: string, resource: string): DriftCount {
   return count;
 }
 
-/** The once-per-run line for a resource whose records drifted from their schema; path counts are this process's totals. */
+/**
+ * The once-per-run line for a resource whose records drifted from their schema; path counts are this
+ * process's totals. `hinted` names the resource's `columns` hints: a value that does not fit its hinted
+ * type is not something `schema infer` can widen (the hint wins over inference, as in dlt), so those paths
+ * get their own advice: fix the hint or the data.
+ */
 export function driftReport(
   count: DriftCount,
   schemaFile: string,
   recordsThisRun = count.records,
+  hinted: ReadonlySet<string> = new Set(),
 ): { message: string; paths: Record<string, number> } {
   const top = [...count.paths].sort((a, b) => b[1] - a[1]).slice(0, 20);
+  const file = relative(process.cwd(), schemaFile) || schemaFile;
+  const isHinted = (path: string) => {
+    const top = topField(path);
+    return hinted.has(top) || (isMappableName(top) && hinted.has(avroFieldName(top)));
+  };
+  const hintedPaths = [...count.paths.keys()].filter(isHinted).sort();
+  const inferable = [...count.paths.keys()].some((path) => !isHinted(path));
+  const advice: string[] = [];
+  if (inferable)
+    advice.push(`Run \`streamtap schema infer <config> --resource ${count.resource}\` to widen the schema.`);
+  if (hintedPaths.length > 0)
+    advice.push(
+      `${hintedPaths.join(', ')} ${hintedPaths.length === 1 ? 'has' : 'have'} a \`columns\` hint in the config, which ` +
+        "`schema infer` does not override: change the hint's data_type, or fix those values at the source.",
+    );
   return {
     message:
-      `${recordsThisRun} ${count.source}.${count.resource} records carried fields that ${relative(process.cwd(), schemaFile) || schemaFile} does not know, or values that did not fit ` +
-      `their type; they are kept in _extra. Run \`streamtap schema infer <config> --resource ${count.resource}\` to widen the schema.`,
+      `${recordsThisRun} ${count.source}.${count.resource} records carried fields that ${file} does not know, or values that did not fit ` +
+      `their type; they are kept in _extra. ${advice.join(' ')}`,
     paths: Object.fromEntries(top),
   };
+}
+
+/** The record field a normalized path starts with (`attendees[].phone` → `attendees`). */
+function topField(path: string): string {
+  const end = path.search(/[.[]/);
+  return end === -1 ? path : path.slice(0, end);
 }
 
 /** The once-per-run line for a resource whose contract dropped values (`discard_value`); path counts are this process's. */

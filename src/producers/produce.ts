@@ -308,6 +308,7 @@ export async function produce(options: ProduceOptions): Promise<ProduceReport> {
               drift,
               codecs.get(resource.name)?.file ?? resource.tableName,
               counts.withExtra,
+              new Set(Object.keys(resource.columns)),
             );
             log.warn({ records: counts.withExtra, paths }, message);
           }

@@ -129,6 +129,31 @@ test('schema drift: unknown fields and mistyped values are kept in _extra, count
   assert.deepEqual(report.paths, { gift: 2, total: 1, lines: 1 });
 });
 
+test('schema drift: a value that does not fit a hinted column is not sent to schema infer, which cannot change a hint', () => {
+  const count: DriftCount = {
+    source: 'shop',
+    resource: 'orders',
+    records: 3,
+    paths: new Map([
+      ['total', 2],
+      ['Created-At', 1],
+    ]),
+    discarded: new Map(),
+  };
+  // `Created-At` is the API's name of the hinted column created_at (dlt's snake_case).
+  const onlyHinted = driftReport(count, 'orders.avsc', 3, new Set(['total', 'created_at']));
+  assert.doesNotMatch(onlyHinted.message, /schema infer <config>/);
+  assert.match(
+    onlyHinted.message,
+    /Created-At, total have a `columns` hint in the config, which `schema infer` does not override: change the hint's data_type, or fix those values at the source\./,
+  );
+  const mixed = driftReport(count, 'orders.avsc', 3, new Set(['total']));
+  assert.match(
+    mixed.message,
+    /Run `streamtap schema infer <config> --resource orders` to widen the schema\. total has a `columns` hint/,
+  );
+});
+
 test('registry client: registers once per schema, explains a refused schema, marks an unreachable registry retriable', async () => {
   let posts = 0;
   const server = await startServer((req, res, url) => {
