@@ -35,7 +35,8 @@ export function parseSourceConfig(
   const baseUrl = options.baseUrl ?? env.STREAMTAP_BASE_URL;
   const input =
     baseUrl && isObject(raw) && isObject(raw.client) ? { ...raw, client: { ...raw.client, base_url: baseUrl } } : raw;
-  const result = sourceSchema.safeParse(input);
+  // reportInput: an enum's error can then echo the value it refused (zod 4 leaves it out by default).
+  const result = sourceSchema.safeParse(input, { reportInput: true });
   if (!result.success) {
     throw new ConfigError(options.origin, flattenIssues(result.error.issues as readonly RawIssue[], []));
   }
@@ -48,6 +49,7 @@ interface RawIssue {
   readonly values?: readonly unknown[];
   readonly path: readonly PropertyKey[];
   readonly message: string;
+  readonly input?: unknown;
   readonly keys?: readonly string[];
   readonly errors?: readonly (readonly RawIssue[])[];
 }
@@ -78,7 +80,14 @@ function flattenIssues(issues: readonly RawIssue[], prefix: readonly PropertyKey
       // No branch took the value's type: say which types would do.
       const roots = issue.errors.flatMap((branch) => branch.filter((i) => i.path.length === 0));
       const expected = [...new Set(roots.map(describeExpected))];
-      const received = roots.map((i) => /received (\w+)/.exec(i.message)?.[1]).find(Boolean);
+      // A word an enum branch refused is named itself ("freez"), any other value by its type.
+      const refused = mayEcho(path)
+        ? (roots.find((i) => i.code === 'invalid_value' && typeof i.input === 'string')?.input as string | undefined)
+        : undefined;
+      const received =
+        refused !== undefined
+          ? JSON.stringify(clip(refused))
+          : roots.map((i) => /received (\w+)/.exec(i.message)?.[1]).find(Boolean);
       // zod's own wording ("expected string, received number"), listing every type the union accepts
       if (expected.length > 0)
         return [
@@ -91,8 +100,20 @@ function flattenIssues(issues: readonly RawIssue[], prefix: readonly PropertyKey
     if (issue.code === 'invalid_type' && issue.expected && /received undefined$/.test(issue.message)) {
       return [{ path: formatPath(path), message: `required: expected ${issue.expected}` }];
     }
+    if (issue.code === 'invalid_value' && typeof issue.input === 'string' && mayEcho(path))
+      // Only the refused word of an enum or literal: short, and never a whole object that may hold a secret.
+      return [{ path: formatPath(path), message: `${issue.message}, received ${JSON.stringify(clip(issue.input))}` }];
     return [{ path: formatPath(path), message: issue.message }];
   });
+}
+
+/** A value under a key that may hold a credential is never echoed, even where only a word was expected. */
+function mayEcho(path: readonly PropertyKey[]): boolean {
+  return !path.some((key) => typeof key === 'string' && /secret|password|token|key|auth/i.test(key));
+}
+
+function clip(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }
 
 function describeExpected(issue: RawIssue): string {

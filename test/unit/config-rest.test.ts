@@ -245,7 +245,19 @@ const mistakes: [string, (c: Config) => void, string, RegExp][] = [
     'bare name that is no paginator',
     (c) => (ep(c).paginator = 'next_link'),
     'resources[0].endpoint.paginator',
-    /one of "json_link".*or object, received string/,
+    /one of "json_link".*or object, received "next_link"/,
+  ],
+  [
+    'schema_contract mode misspelt (the refused word is echoed)',
+    (c) => ((c.resources as Record<string, unknown>[])[0]!.schema_contract = 'freez'),
+    'resources[0].schema_contract',
+    /expected one of "evolve", "freeze", "discard_row", "discard_value" or object, received "freez"/,
+  ],
+  [
+    'schema_contract entity mode misspelt',
+    (c) => ((c.resources as Record<string, unknown>[])[0]!.schema_contract = { columns: 'discard' }),
+    'resources[0].schema_contract.columns',
+    /received "discard"/,
   ],
   [
     'negative limit',
@@ -469,6 +481,21 @@ for (const [what, mutate, path, message] of mistakes) {
 test('the base of the mistakes table is itself valid', () => {
   const source = parse(base());
   assert.equal(source.resources[1]?.parent?.resource, 'issues');
+});
+
+test('a refused word is echoed in the config error, but never under a key that may hold a credential', () => {
+  const config = (auth: unknown) => ({
+    client: { base_url: 'https://api.example.com/v1/', auth },
+    resources: [{ name: 'a', endpoint: 'a' }],
+  });
+  assert.throws(
+    () => parseSourceConfig(config({ type: 'bearer', token: 'hunter2-literal' }), { name: 's', origin: 'o' }),
+    (error: Error) => !error.message.includes('hunter2') && /client\.auth\.token/.test(error.message),
+  );
+  assert.throws(
+    () => parseSourceConfig(config({ type: 'hunter2-type' }), { name: 's', origin: 'o' }),
+    (error: Error) => !error.message.includes('hunter2'),
+  );
 });
 
 test('dlt resource hints: columns, merge_key and schema_contract kept; hints with no meaning here accepted with one warning each', () => {
