@@ -4,13 +4,14 @@
 import { quoteIdentifier, sqlString } from '../clickhouse/quote.js';
 import { consumerSettings } from '../consumers/settings.js';
 import { retryRetriable } from '../kafka/client.js';
-import { topicName } from '../contracts/topics.js';
+import { deadLetterTopic, topicName } from '../contracts/topics.js';
 import { fetchLag, sumLag, type PartitionLag } from '../observability/lag.js';
 import { openQueryClient, type QueryClient } from '../observability/query-endpoint.js';
 import { readLastRuns, type RunRecord } from '../observability/runs.js';
 import { runsTopic } from '../contracts/topics.js';
 import { selectResources } from '../config/select.js';
 import { formatTable } from './commands.js';
+import type { Admin } from 'kafkajs';
 import type { Context } from './context.js';
 
 export interface ResourceStatus {
@@ -24,6 +25,12 @@ export interface ResourceStatus {
   readonly messages: string;
   /** messages the consumer group has not committed, or null when the topic does not exist yet */
   readonly lag: string | null;
+  /**
+   * messages on the resource's dead-letter topic `<topic>.dlq` (end minus start offsets), both the
+   * producer's (records it could not publish, `discard_row`) and the consumer's (records ClickHouse
+   * refused); `"0"` when that topic does not exist yet
+   */
+  readonly deadLetters: string;
   /** one row per key, or null when the table does not exist or ClickHouse could not be asked */
   readonly rows: number | null;
 }
@@ -51,8 +58,13 @@ export async function collectStatus(
   await retryRetriable(() => admin.connect());
   let lag: PartitionLag[];
   let runs: Map<string, RunRecord>;
+  let letters: Map<string, bigint>;
   try {
-    [lag, runs] = await Promise.all([fetchLag(admin, groupId, topics), readLastRuns(ctx.kafka, ctx.source.name)]);
+    [lag, runs, letters] = await Promise.all([
+      fetchLag(admin, groupId, topics),
+      readLastRuns(ctx.kafka, ctx.source.name),
+      messagesOn(admin, topics.map(deadLetterTopic)),
+    ]);
   } finally {
     await admin.disconnect();
   }
@@ -64,6 +76,11 @@ export async function collectStatus(
   } catch (error) {
     clickhouseError = (error as Error).message;
   }
+  // A server that stops answering mid-way leaves the rest of the report standing: rows unknown, and why.
+  const unavailable = (error: Error): null => {
+    clickhouseError ??= error.message;
+    return null;
+  };
   const out: ResourceStatus[] = [];
   try {
     for (const r of selected) {
@@ -77,7 +94,11 @@ export async function collectStatus(
         endOffsets: Object.fromEntries(partitions.map((p) => [String(p.partition), p.high.toString()])),
         messages: partitions.reduce((n, p) => n + (p.high - p.low), 0n).toString(),
         lag: partitions.length === 0 ? null : sumLag(partitions).toString(),
-        rows: ch ? await countRows(ch, ctx.source.name, r.tableName) : null,
+        deadLetters: (letters.get(deadLetterTopic(topic)) ?? 0n).toString(),
+        rows:
+          ch && clickhouseError === undefined
+            ? await countRows(ch, ctx.source.name, r.tableName).catch(unavailable)
+            : null,
       });
     }
   } finally {
@@ -92,6 +113,20 @@ export async function collectStatus(
     resources: out,
     ok: out.every((r) => r.lastRun?.outcome !== 'failure'),
   };
+}
+
+/** Messages on each of `topics` that exists (end minus start offsets, over its partitions). */
+async function messagesOn(admin: Admin, topics: readonly string[]): Promise<Map<string, bigint>> {
+  const existing = new Set(await retryRetriable(() => admin.listTopics()));
+  const out = new Map<string, bigint>();
+  for (const topic of topics.filter((t) => existing.has(t))) {
+    const offsets = await retryRetriable(() => admin.fetchTopicOffsets(topic));
+    out.set(
+      topic,
+      offsets.reduce((n, p) => n + BigInt(p.high) - BigInt(p.low), 0n),
+    );
+  }
+  return out;
 }
 
 /**
@@ -125,17 +160,37 @@ export function formatStatus(report: StatusReport, now = Date.now()): string {
     r.lastRun ? String(r.lastRun.records) : '-',
     Object.keys(r.endOffsets).length === 0 ? '-' : Object.values(r.endOffsets).join('/'),
     r.lag ?? '-',
+    r.deadLetters,
     r.rows === null ? '-' : String(r.rows),
   ]);
   const lines = [
     `source ${report.source}  ·  consumer group ${report.groupId}  ·  ClickHouse: ${report.clickhouse}`,
     '',
     formatTable(
-      ['resource', 'last extraction (UTC)', 'outcome', 'records', 'end offsets', 'lag', 'rows (latest)'],
+      [
+        'resource',
+        'last extraction (UTC)',
+        'outcome',
+        'records',
+        'end offsets',
+        'lag',
+        'dead letters',
+        'rows (latest)',
+      ],
       rows,
     ),
   ];
   for (const r of report.resources) if (r.lastRun?.error) lines.push(`${r.resource}: ${r.lastRun.error}`);
+  for (const r of report.resources) {
+    const run = r.lastRun;
+    const parts = [
+      run?.rejected ? `${run.rejected} records could not be published` : '',
+      run?.discardedRows ? `${run.discardedRows} records discarded by schema_contract discard_row` : '',
+      run?.discardedValues ? `${run.discardedValues} values dropped by schema_contract discard_value` : '',
+    ].filter(Boolean);
+    if (parts.length > 0)
+      lines.push(`${r.resource}: last extraction: ${parts.join('; ')} (\`streamtap dlq inspect\` reads the letters)`);
+  }
   for (const r of report.resources)
     for (const warning of r.lastRun?.warnings ?? []) lines.push(`${r.resource}: warning: ${warning}`);
   if (report.clickhouseError) lines.push(`row counts unavailable: ${report.clickhouseError}`);

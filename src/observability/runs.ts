@@ -19,8 +19,13 @@ export interface RunRecord {
   readonly outcome: 'success' | 'failure';
   readonly pages: number;
   readonly records: number;
+  /** records the producer sent to the dead-letter topic because they could not be published (too large, no primary key, a `freeze` refusal) */
   readonly rejected: number;
   readonly withExtra: number;
+  /** records `schema_contract` `discard_row` sent to the dead-letter topic (absent in runs recorded before) */
+  readonly discardedRows?: number;
+  /** values `schema_contract` `discard_value` dropped from published records (absent in runs recorded before) */
+  readonly discardedValues?: number;
   readonly retries: number;
   readonly durationMs: number;
   readonly error?: string;
@@ -40,6 +45,8 @@ export function toRunRecord(source: string, runId: string, result: ResourceResul
     records: result.records,
     rejected: result.rejected,
     withExtra: result.withExtra,
+    discardedRows: result.discardedRows ?? 0,
+    discardedValues: result.discardedValues ?? 0,
     retries: result.retries,
     durationMs: result.durationMs,
     ...(result.error ? { error: result.error } : {}),

@@ -13,9 +13,10 @@ interface StatusJson {
   clickhouse: string;
   resources: {
     resource: string;
-    lastRun: { outcome: string; records: number; pages: number; error?: string } | null;
+    lastRun: { outcome: string; records: number; pages: number; error?: string; discardedRows?: number } | null;
     messages: string;
     lag: string | null;
+    deadLetters: string;
     rows: number | null;
   }[];
 }
@@ -57,17 +58,19 @@ test('run on a terminal: live lines per resource and per table, then the summary
   assert.equal(events?.messages, '5000');
   assert.equal(events?.lag, '0');
   assert.equal(events?.rows, 5000);
+  assert.equal(events?.deadLetters, '0', 'no dead-letter topic yet: none');
+  assert.equal(events?.lastRun?.discardedRows, 0);
   assert.ok(report.resources.every((r) => r.lastRun?.outcome === 'success' && r.lag === '0' && (r.rows ?? 0) > 0));
 
   const table = streamtap(['status', file, '--data-dir', dataDir, '--schemas', schemasDir]);
   assert.equal(table.code, 0, table.stderr);
   assert.match(
     table.stdout,
-    /resource\s+last extraction \(UTC\)\s+outcome\s+records\s+end offsets\s+lag\s+rows \(latest\)/,
+    /resource\s+last extraction \(UTC\)\s+outcome\s+records\s+end offsets\s+lag\s+dead letters\s+rows \(latest\)/,
   );
   assert.match(
     table.stdout,
-    /events\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(\d+s ago\)\s+ok\s+5000\s+\d+\/\d+\/\d+\s+0\s+5000/,
+    /events\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(\d+s ago\)\s+ok\s+5000\s+\d+\/\d+\/\d+\s+0\s+0\s+5000/,
   );
 });
 

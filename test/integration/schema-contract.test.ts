@@ -12,6 +12,8 @@ import { after, before, test } from 'node:test';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { schemaDrift } from '../../src/avro/drift.js';
 import { inferMissingSchemas, writeInferred } from '../../src/cli/schema-infer.js';
+import { collectStatus, formatStatus } from '../../src/cli/status.js';
+import { recordRuns, toRunRecord } from '../../src/observability/runs.js';
 import { parseSourceConfig } from '../../src/config/load.js';
 import { consume } from '../../src/consumers/consume.js';
 import { createLogger } from '../../src/log.js';
@@ -239,6 +241,42 @@ test('discard_row: both drifted records go to the dead-letter topic with their r
   const reported = logLines.filter((l) => l.includes('discard_row_items') && l.includes('(discard_row)'));
   assert.equal(reported.length, 1, 'reported once');
   assert.equal(readdirSync(join(schemasDir, name)).filter((f) => f.startsWith('discard_row_items')).length, 1);
+});
+
+test("status: each resource's dead letters, and the last run's refusals and discards", async () => {
+  await recordRuns(
+    kafka,
+    report.resources.map((r) => toRunRecord(name, report.runId, r)),
+  );
+  // No ClickHouse answers at this URL: status still reports Kafka's side, rows unknown with the reason.
+  const status = await collectStatus({
+    logger,
+    source: contractSource(),
+    kafka,
+    clickhouse: { url: 'http://127.0.0.1:9', dataDir: schemasDir } as never,
+    schemasDir,
+    secrets: { env: {} },
+    env: {},
+  });
+  const of = (resource: Resource) => status.resources.find((r) => r.resource === resource)!;
+  assert.deepEqual(
+    Object.keys(MODES).map((r) => [r, of(r as Resource).deadLetters]),
+    [
+      ['evolve_items', '0'],
+      ['freeze_items', '1'],
+      ['discard_row_items', '2'],
+      ['discard_value_items', '0'],
+    ],
+  );
+  assert.equal(of('discard_row_items').lastRun?.discardedRows, 2);
+  assert.equal(of('discard_value_items').lastRun?.discardedValues, 2);
+  assert.equal(of('freeze_items').lastRun?.rejected, 1);
+  assert.ok(status.resources.every((r) => r.rows === null));
+  assert.ok(status.clickhouseError);
+  const text = formatStatus(status);
+  assert.match(text, /discard_row_items: last extraction: 2 records discarded by schema_contract discard_row/);
+  assert.match(text, /discard_value_items: last extraction: 2 values dropped by schema_contract discard_value/);
+  assert.match(text, /freeze_items: last extraction: 1 records could not be published/);
 });
 
 test('discard_value: the values are dropped (not in _extra), counted per path and reported once; the rest of each record loads', async () => {
