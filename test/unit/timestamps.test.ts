@@ -52,3 +52,60 @@ test('schema infer types microsecond times as strings, so they are kept exactly'
   assert.deepEqual(field('at'), ['null', 'string']);
   assert.deepEqual(field('ms'), ['null', { type: 'long', logicalType: 'timestamp-millis' }]);
 });
+
+test('a date or time that does not exist is no timestamp (Date.parse would roll 2023-02-29 over to March 1)', () => {
+  assert.equal(epochMillis('2023-02-29T00:00:00Z'), undefined);
+  assert.equal(epochMillis('2023-02-29'), undefined);
+  assert.equal(epochMillis('2024-02-30'), undefined);
+  assert.equal(epochMillis('2024-04-31T10:00:00Z'), undefined);
+  assert.equal(epochMillis('2024-01-00'), undefined);
+  assert.equal(epochMillis('1900-02-29'), undefined, 'not a leap year: divisible by 100');
+  assert.equal(epochMillis('2000-02-29'), utc(2000, 1, 29), 'a leap year: divisible by 400');
+  assert.equal(epochMillis('2024-01-01T25:00:00Z'), undefined);
+  assert.equal(epochMillis('2024-01-01T10:60:00Z'), undefined);
+  assert.equal(epochMillis('2024-01-01T10:00:60Z'), undefined, 'no leap second in timestamp-millis');
+  assert.equal(epochMillis('2024-01-01T10:00:00+24:00'), undefined);
+  assert.equal(epochMillis('2024-01-01T10:00:00+05:60'), undefined);
+  assert.equal(epochMillis('2024-01-01T10:00:00+5'), undefined);
+  // ISO 8601's end of the day is the next day's midnight; nothing after it is.
+  assert.equal(epochMillis('2024-02-29T24:00:00Z'), utc(2024, 2, 1));
+  assert.equal(epochMillis('2024-02-29T24:00:00.001Z'), undefined);
+});
+
+test('every date-time that exists is the instant Date.parse gives, from year 0000 to 9999, in any zone', () => {
+  // A fixed pseudo-random walk (no Math.random: a failure names its input and comes back the same).
+  let seed = 42;
+  const next = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+  for (let i = 0; i < 20_000; i++) {
+    const year = i < 100 ? i : next(10_000);
+    const month = 1 + next(12);
+    const day = 1 + next(28 + (month === 2 ? 0 : 2));
+    const fraction = ['', '.5', '.12', '.123', '.123000', ',250'][next(6)]!;
+    const zone = [
+      '',
+      'Z',
+      'z',
+      `+${pad(next(24))}:${pad(next(60))}`,
+      `-${pad(next(24))}${pad(next(60))}`,
+      `+${pad(next(24))}`,
+    ][next(6)]!;
+    const clock = `${pad(next(24))}:${pad(next(60))}:${pad(next(60))}`;
+    const text = `${pad(year, 4)}-${pad(month)}-${pad(day)}${['T', 't', ' '][next(3)]}${clock}${fraction}${zone}`;
+    // Date.parse's own form: T, a dot, three fraction digits, a zone with a colon.
+    const ms = fraction === '' ? '000' : fraction.slice(1, 4).padEnd(3, '0');
+    const iso =
+      zone === '' || zone.toUpperCase() === 'Z'
+        ? 'Z'
+        : zone.length === 3
+          ? `${zone}:00`
+          : zone.includes(':')
+            ? zone
+            : `${zone.slice(0, 3)}:${zone.slice(3)}`;
+    const expected = Date.parse(`${pad(year, 4)}-${pad(month)}-${pad(day)}T${clock}.${ms}${iso}`);
+    assert.equal(epochMillis(text), expected, text);
+  }
+});
