@@ -44,6 +44,13 @@ export interface StageSummary {
   readonly ofLimit?: Spread | null;
   /** consume: its rate / the engine's own ingestion of the same Avro bytes (insert-limit's avroIngestRate), per repetition */
   readonly ofAvroLimit?: Spread | null;
+  /**
+   * e2e: its rate / the slowest of the stage limits measured in the same repetition (extract-bare,
+   * produce-limit, insert-limit): issue 15's "slowest stage limit of the same run"; `slowestLimit` names
+   * the limit that was slowest in most repetitions
+   */
+  readonly ofSlowestLimit?: Spread | null;
+  readonly slowestLimit?: StageName;
   /** CPU microseconds of the stage process per record, per repetition */
   readonly cpuUsPerRecord?: Spread | null;
   readonly failures: readonly string[];
@@ -70,6 +77,12 @@ export function summarise(results: readonly StageResult[]): StageSummary[] {
       const avro = (l?.details as { engine?: { avroIngestRate?: number } } | undefined)?.engine?.avroIngestRate;
       return avro ? [r.rate / avro] : [];
     });
+    const slowest = ok.flatMap((r) => {
+      if (stage !== 'e2e') return [];
+      const limits = results.filter((x) => STAGE_LIMITS.includes(x.stage) && x.rep === r.rep && x.ok && x.rate > 0);
+      const min = limits.sort((a, b) => a.rate - b.rate)[0];
+      return min ? [{ ratio: r.rate / min.rate, stage: min.stage }] : [];
+    });
     const cpuPerRecord = ok.flatMap((r) => {
       const cpu = r.cpuS ?? (r.cpuUserS === undefined ? undefined : (r.cpuUserS ?? 0) + (r.cpuSystemS ?? 0));
       return cpu === undefined || r.records <= 0 ? [] : [(cpu * 1e6) / r.records];
@@ -90,11 +103,26 @@ export function summarise(results: readonly StageResult[]): StageSummary[] {
       machineSteal: spread(ok.flatMap((r) => (r.side?.machineSteal == null ? [] : [r.side.machineSteal]))),
       ...(ofLimit !== undefined ? { limit, ofLimit } : {}),
       ...(avroRatios.length > 0 ? { ofAvroLimit: spread(avroRatios) } : {}),
+      ...(slowest.length > 0
+        ? {
+            ofSlowestLimit: spread(slowest.map((x) => x.ratio)),
+            slowestLimit: mostFrequent(slowest.map((x) => x.stage)),
+          }
+        : {}),
       ...(stage === 'consume' || stage === 'produce' ? { cpuUsPerRecord: spread(cpuPerRecord) } : {}),
       failures: mine.filter((r) => !r.ok).map((r) => `rep ${r.rep}: ${(r.error ?? 'failed').split('\n')[0] ?? ''}`),
     });
   }
   return out;
+}
+
+/** The stages that are limits, not streamtap. */
+const STAGE_LIMITS: readonly StageName[] = ['extract-bare', 'produce-limit', 'insert-limit'];
+
+function mostFrequent<T>(values: readonly T[]): T | undefined {
+  const counts = new Map<T, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
 }
 
 const int = (x: number): string => Math.round(x).toLocaleString('en-US');
@@ -115,6 +143,7 @@ export function markdownTable(summaries: readonly StageSummary[], repeat: number
     const ofLimit =
       (s.ofLimit ? `${range(s.ofLimit)} of ${s.limit}` : s.limit ? `(${s.limit} failed)` : '') +
       (s.ofAvroLimit ? `; ${range(s.ofAvroLimit)} of the engine's Avro ingestion` : '') +
+      (s.ofSlowestLimit ? `${range(s.ofSlowestLimit)} of the slowest stage limit (${s.slowestLimit ?? '?'})` : '') +
       (s.cpuUsPerRecord ? `; ${Math.round(s.cpuUsPerRecord.median)} µs CPU/record` : '');
     const rss = s.maxRssMB ? int(s.maxRssMB.max) : '';
     const cpu = s.cpuS ? s.cpuS.median.toFixed(1) : '';
@@ -130,9 +159,7 @@ export function markdownTable(summaries: readonly StageSummary[], repeat: number
 
 /** Horizontal bars: each stage's median rate, and under it its limit's, on one scale. */
 export function svgChart(summaries: readonly StageSummary[], caption: string): string {
-  const measured = summaries.filter(
-    (s) => s.rate && !['extract-bare', 'produce-limit', 'insert-limit'].includes(s.stage),
-  );
+  const measured = summaries.filter((s) => s.rate && !STAGE_LIMITS.includes(s.stage));
   const dlt = summaries.find((s) => s.stage === 'dlt')?.rate?.median ?? null;
   const rateOf = (stage: StageName | undefined): number | null =>
     summaries.find((s) => s.stage === stage)?.rate?.median ?? null;
