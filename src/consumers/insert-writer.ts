@@ -1,14 +1,19 @@
 // How a chunk's rows reach ClickHouse, chosen once per client: the embedded engine takes them as one
 // JSONCompactEachRow Buffer through chdb's raw insert (no per-row client encoding, no body-into-SQL string,
-// settings on the statement instead of SET on the session); a server gets @clickhouse/client's insert.
-// Both raise ClickHouse errors with the same numeric `code`, so insert-retry.ts classifies them alike.
+// settings on the statement instead of SET on the session); a server gets the same body as the data of an
+// `INSERT … FORMAT JSONCompactEachRow` through @clickhouse/client's exec. Not the client's insert: it
+// serializes rows with JSON.stringify, which throws on a bigint (an Int64 beyond 2^53), and a throw
+// there would look like an outage to the retry loop. Both raise ClickHouse errors with the same
+// numeric `code`, so insert-retry.ts classifies them alike.
 //
 // A row is encoded for its writer as soon as it is mapped (`encode`), so a chunk waiting for its
 // insert holds one JSON line per row rather than the row's objects: less for the garbage collector.
+import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { embeddedRawInsert, type AvroInserter, type RawInserter } from '../clickhouse/embedded-insert.js';
 import { CompactLineEncoder, compactBody, type CompactLine } from './json-lines.js';
 import { targetTable } from '../clickhouse/ddl.js';
+import { quoteIdentifier } from '../clickhouse/quote.js';
 
 export type InsertSettings = Readonly<Record<string, string | number>>;
 
@@ -38,25 +43,44 @@ export interface InsertWriter {
   readonly insertAvro?: ((target: InsertTarget, avro: AvroBody, settings: InsertSettings) => Promise<void>) | undefined;
 }
 
+/**
+ * The insert path for `client`: the engine's raw insert when the client is embedded, else
+ * `serverInsertWriter`.
+ */
 export function insertWriter(client: ClickHouseClient): InsertWriter {
   const raw = embeddedRawInsert(client);
-  return raw ? new EmbeddedInsertWriter(raw) : new ClientInsertWriter(client);
+  return raw ? new EmbeddedInsertWriter(raw) : serverInsertWriter(client);
+}
+
+/**
+ * The insert path through `client`'s HTTP interface (a server; tests also run it on the embedded engine
+ * through the client): one `INSERT INTO db.t (columns) FORMAT JSONCompactEachRow` per chunk, the rows as
+ * its body, bigints as their exact digits. Errors are the client's: a ClickHouseError with the server's
+ * numeric code for rejected data, a network error for an outage.
+ */
+export function serverInsertWriter(client: ClickHouseClient): InsertWriter {
+  return new ClientInsertWriter(client);
 }
 
 class ClientInsertWriter implements InsertWriter {
+  private readonly lines = new CompactLineEncoder();
+
   constructor(private readonly client: ClickHouseClient) {}
 
   encode(row: Record<string, unknown>): EncodedRow {
-    return row as unknown as EncodedRow;
+    return this.lines.encode(row) as unknown as EncodedRow;
   }
 
   async insert(target: InsertTarget, rows: readonly EncodedRow[], settings: InsertSettings): Promise<void> {
-    await this.client.insert({
-      table: targetTable(target),
-      values: rows as unknown as Record<string, unknown>[],
-      format: 'JSONEachRow',
+    if (rows.length === 0) return;
+    const { columns, body } = compactBody(rows as unknown as readonly CompactLine[]);
+    const { stream } = await this.client.exec({
+      query: `INSERT INTO ${targetTable(target)} (${columns.map(quoteIdentifier).join(', ')}) FORMAT JSONCompactEachRow`,
+      values: Readable.from([body], { objectMode: false }),
       clickhouse_settings: settings,
     });
+    // The response is empty for an insert, but its socket returns to the pool only once it is read.
+    for await (const _ of stream) void _;
   }
 }
 

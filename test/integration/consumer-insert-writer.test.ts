@@ -10,6 +10,7 @@ import { embeddedRawInsert } from '../../src/clickhouse/embedded-insert.js';
 import { isMissingTable, isRejectedData } from '../../src/consumers/insert-retry.js';
 import { ClickHouseSink } from '../../src/consumers/sink.js';
 import { compileRowMapper, tableSpec } from '../../src/consumers/table-schema.js';
+import { faultyClickHouse } from '../support/consumer-fixtures.js';
 import { closeSharedClickHouse, queryRows, sharedClickHouse } from '../support/pipeline.js';
 
 after(closeSharedClickHouse);
@@ -131,5 +132,49 @@ test('insert errors: a value the engine cannot parse is rejected data; a missing
   await assert.rejects(
     sink.insert(spec, { rows: [sink.encode(good as Record<string, unknown>)], dedupToken: 'strict-gone' }),
     (error: Error) => isMissingTable(error),
+  );
+});
+
+// The path a ClickHouse server gets (CLICKHOUSE_URL), run here on the embedded engine through the client:
+// @clickhouse/client's insert serialized rows with JSON.stringify and threw on a bigint, which the
+// consumer then retried forever as if ClickHouse were down.
+test('through the client (the server path): Int64 beyond 2^53 exact, the token still drops a replay', async () => {
+  const inner = await sharedClickHouse();
+  const { client } = faultyClickHouse(inner, {});
+  const bigSchema: AvroRecordSchema = {
+    type: 'record',
+    name: 'Big',
+    fields: [
+      { name: 'id', type: 'string' },
+      { name: 'n', type: n('long') },
+      { name: 'text', type: n('string') },
+      ...(ENVELOPE_FIELDS as unknown as AvroRecordSchema['fields']),
+    ],
+  };
+  const spec = tableSpec('writer_test', 'big', bigSchema, ['id'], 'merge');
+  const sink = new ClickHouseSink(client);
+  assert.equal(embeddedRawInsert(client), undefined, 'the client path, not the raw insert');
+  await sink.ensureTable(spec);
+  const toRow = compileRowMapper(spec);
+  const values = [2n ** 63n - 1n, -(2n ** 63n), 2n ** 53n + 1n, 42n, null];
+  const rows = values.map((v, i) => ({
+    id: `b${i}`,
+    n: v,
+    text: TEXTS[i],
+    _extra: null,
+    _extracted_at: Date.UTC(2026, 0, 3),
+    _run_id: 'run',
+    _version: 1,
+  }));
+  const batch = { rows: rows.map((r) => sink.encode(toRow(r))), dedupToken: 'big-0-0-4-1' };
+  await sink.insert(spec, batch);
+  await sink.insert(spec, batch);
+  const got = await queryRows<{ id: string; n: string | null; text: string | null }>(
+    inner,
+    'SELECT id, toString(n) AS n, text FROM writer_test.big ORDER BY id',
+  );
+  assert.deepEqual(
+    got,
+    rows.map((r) => ({ id: r.id, n: r.n === null ? null : String(r.n), text: r.text ?? null })),
   );
 });

@@ -1,7 +1,7 @@
 // Helpers for the consumer fault tests: ClickHouse that fails on purpose, bounded waits, encoded records,
 // and the row-for-row comparison of FINAL with the records the API served.
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { ClickHouseError, type ClickHouseClient } from '@clickhouse/client';
 import type { Kafka, Message } from 'kafkajs';
 import { pino, type Logger } from 'pino';
@@ -40,33 +40,48 @@ export interface FaultyClickHouse {
   readonly stats: { inserts: number; failures: number; rejections: number };
 }
 
-/** Wraps a real client: everything passes through, except the insert faults asked for. */
+/**
+ * Wraps a real client: everything passes through, except the insert faults asked for. The sink's
+ * inserts through a client are `exec` of `INSERT … FORMAT JSONCompactEachRow` (insert-writer.ts); the
+ * wrapper reads their rows back to decide a fault and hands the same bytes on.
+ */
 export function faultyClickHouse(inner: ClickHouseClient, faults: InsertFaults): FaultyClickHouse {
   const stats = { inserts: 0, failures: 0, rejections: 0 };
-  const insert: ClickHouseClient['insert'] = async (params) => {
+  const exec: ClickHouseClient['exec'] = async (params) => {
+    const values = (params as { values?: Readable }).values;
+    const columns = /^INSERT INTO .*? \((.*)\) FORMAT JSONCompactEachRow$/.exec(params.query)?.[1];
+    if (!values || columns === undefined) return inner.exec(params);
     if (stats.failures < (faults.failFirst ?? 0)) {
       stats.failures++;
       await faults.onFailure?.(stats.failures);
       throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8123'), { code: 'ECONNREFUSED' });
     }
-    const rows = (params as { values?: unknown }).values;
-    if (faults.rejectRow && Array.isArray(rows) && rows.some((r) => faults.rejectRow?.(r as Record<string, unknown>))) {
-      stats.rejections++;
-      throw new ClickHouseError({
-        message: "Cannot parse input: expected '\"' (at row 1)",
-        code: '27',
-        type: 'CANNOT_PARSE_INPUT_ASSERTION_FAILED',
-      });
+    const body = Buffer.concat(await values.toArray());
+    if (faults.rejectRow) {
+      const names = columns.split(', ').map((c) => c.slice(1, -1));
+      const rows = body
+        .toString('utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => Object.fromEntries((JSON.parse(line) as unknown[]).map((v, i) => [names[i], v])));
+      if (rows.some((r) => faults.rejectRow?.(r))) {
+        stats.rejections++;
+        throw new ClickHouseError({
+          message: "Cannot parse input: expected '\"' (at row 1)",
+          code: '27',
+          type: 'CANNOT_PARSE_INPUT_ASSERTION_FAILED',
+        });
+      }
     }
-    const result = await inner.insert(params);
+    const result = await inner.exec({ ...params, values: Readable.from([body], { objectMode: false }) });
     stats.inserts++;
     await faults.afterInsert?.(stats.inserts);
     return result;
   };
   const client = new Proxy(inner, {
     get(target, prop, receiver) {
-      if (prop === 'insert') return insert;
-      // The embedded engine's raw insert would bypass the faults: every insert goes through `insert` here.
+      if (prop === 'exec') return exec;
+      // The embedded engine's raw insert would bypass the faults: every insert goes through `exec` here.
       if (prop === 'rawInsert') return undefined;
       const value = Reflect.get(target, prop, receiver) as unknown;
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
