@@ -1,11 +1,63 @@
 // Records written back to back into one large Buffer, each handed out as a view of it: one allocation per
 // few hundred records instead of two or three per record. A slab lives until the last view of it is
 // dropped, i.e. until its records were sent. Avro's primitive encodings, byte for byte as avsc writes them.
+//
+// Slabs are recycled: once a slab is full and every record written into it was released (the publisher
+// calls `releaseRecord` for each record of a batch the broker acknowledged), it is written again. Left to
+// the garbage collector, a slab whose views lived through two scavenges (a batch in flight does) waits for
+// a full collection, which V8 starts for external memory only after ~64 MB of it: the producer's footprint
+// grew with the length of a run. A record never released (refused, or its send failed) leaves its slab to
+// the collector, as before; releasing a record twice is a bug that `releaseRecord` refuses.
 
 const SLAB_BYTES = 256 * 1024;
+/** free slabs kept for reuse, per thread: 4 MiB, two full batches of records */
+const MAX_FREE_SLABS = 16;
+
+interface SlabState {
+  /** records handed out and not yet released */
+  views: number;
+  /** no more records will be written into it */
+  retired: boolean;
+}
+
+// Keyed by the slab's ArrayBuffer: a view reaches it through `.buffer`; weak, so a slab left to the
+// collector takes its state with it.
+const states = new WeakMap<ArrayBufferLike, SlabState>();
+const freeSlabs: Buffer[] = [];
+
+function takeSlab(): Buffer {
+  const slab = freeSlabs.pop() ?? Buffer.allocUnsafe(SLAB_BYTES);
+  states.set(slab.buffer, { views: 0, retired: false });
+  return slab;
+}
+
+function recycle(slab: ArrayBufferLike): void {
+  states.delete(slab);
+  if (freeSlabs.length < MAX_FREE_SLABS) freeSlabs.push(Buffer.from(slab as ArrayBuffer, 0, SLAB_BYTES));
+}
+
+/**
+ * Declares a record written by a `ByteSlab` sent and no longer read by anyone: its bytes may be
+ * overwritten once the other records of its slab are released too. Call it once per record, only after
+ * the broker acknowledged it (kafkajs reads the view until then). A value not written by a slab (a dead
+ * letter's JSON, null) is ignored.
+ * @throws Error when the record's slab has no unreleased record left (a second release of one record)
+ */
+export function releaseRecord(view: Uint8Array | null | undefined): void {
+  if (!view) return;
+  const state = states.get(view.buffer);
+  if (!state) return;
+  if (state.views <= 0) throw new Error('ByteSlab: a record released twice (its slab has no unreleased record)');
+  if (--state.views === 0 && state.retired) recycle(view.buffer);
+}
+
+/** Free slabs waiting for reuse on this thread (for tests). */
+export function freeSlabCount(): number {
+  return freeSlabs.length;
+}
 
 export class ByteSlab {
-  private buf = Buffer.allocUnsafe(SLAB_BYTES);
+  private buf = takeSlab();
   private pos = 0;
   private start = 0;
 
@@ -19,6 +71,8 @@ export class ByteSlab {
 
   /** The finished record, as a view. */
   end(): Buffer {
+    const state = states.get(this.buf.buffer);
+    if (state) state.views++;
     const view = this.buf.subarray(this.start, this.pos);
     this.start = this.pos;
     return view;
@@ -141,8 +195,14 @@ export class ByteSlab {
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     const used = this.pos - this.start;
-    const next = Buffer.allocUnsafe(Math.max(SLAB_BYTES, 2 * (used + n)));
+    // A record larger than a slab gets a buffer of its own, never recycled.
+    const next = 2 * (used + n) <= SLAB_BYTES ? takeSlab() : Buffer.allocUnsafe(2 * (used + n));
     this.buf.copy(next, 0, this.start, this.pos);
+    const old = states.get(this.buf.buffer);
+    if (old) {
+      old.retired = true;
+      if (old.views === 0) recycle(this.buf.buffer);
+    }
     this.buf = next;
     this.start = 0;
     this.pos = used;

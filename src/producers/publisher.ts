@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import type { ResourceCodec } from '../avro/schema-store.js';
 import { ColumnsToAdd, SchemaContractError } from '../avro/schema-contract.js';
 import type { WrittenRecord } from '../avro/record-writer.js';
+import { releaseRecord } from '../avro/byte-slab.js';
 import type { ExtractedPage } from '../rest/extract.js';
 import { deadLetterHeaders, HEADER } from '../contracts/headers.js';
 import {
@@ -109,6 +110,8 @@ export async function publishResource(
       ])
       .then(
         () => {
+          // Acknowledged: nothing reads these records' bytes any more, so their slabs may be written again.
+          for (const message of sent) releaseRecord(message.value as Buffer | null);
           counts.records += sent.length;
           counts.rejected += rejected.length - discards;
           counts.discardedRows += discards;

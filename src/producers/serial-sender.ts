@@ -28,6 +28,8 @@ const UNANSWERED_ROUNDS = 5;
 /**
  * Where a producer's batches go: resolves once Kafka acknowledged them all (acks=all), in the order the
  * calls were made. SerialSender on this thread, or ThreadSender on a thread of its own (sender-thread.ts).
+ * Once `send` resolves, the messages' values are the caller's again: the publisher recycles their bytes
+ * (src/avro/byte-slab.ts), so a sender must not read them after that.
  */
 export interface BatchSender {
   send(batches: readonly TopicBatch[]): Promise<void>;
