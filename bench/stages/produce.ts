@@ -1,11 +1,19 @@
 // produce(): the real producer, REST → Avro → Kafka, into topics of a fresh source name.
 import { produce } from '../../src/producers/produce.js';
+import {
+  applyHeapGrowingPercent,
+  HEAP_GROWING_ENV,
+  heapGrowingPercent,
+  PRODUCER_HEAP_GROWING_PERCENT,
+} from '../../src/cli/heap-growth.js';
 import { benchKafka, benchLogger, benchSource } from '../lib/context.js';
 import { checkCounts, measure, progress, total } from '../lib/harness.js';
 import { probeProducers } from '../lib/instrument.js';
 import type { StageParams, StageResult } from '../lib/protocol.js';
 
 export async function runProduce(params: StageParams): Promise<StageResult> {
+  // As `streamtap produce` sets it (src/cli/schedule.ts), so the stage measures what the command does.
+  applyHeapGrowingPercent(heapGrowingPercent(process.env[HEAP_GROWING_ENV], PRODUCER_HEAP_GROWING_PERCENT));
   const logger = benchLogger();
   const kafka = benchKafka(logger);
   const probe = probeProducers(kafka);

@@ -15,6 +15,7 @@ import { scrub } from '../redact.js';
 import { effectiveEnv } from './settings.js';
 import { formatSqlResult, splitFormatClause, splitVerticalSuffix, SQL_FORMATS, type SqlFormat } from './sql-output.js';
 import { consumerSettings, type ConsumerFlags } from '../consumers/settings.js';
+import { applyHeapGrowingPercent, HEAP_GROWING_ENV, heapGrowingPercent } from './heap-growth.js';
 
 const program = new Command('streamtap')
   .description('Streaming ETL: paginated REST APIs → Kafka (Avro) → ClickHouse (ReplacingMergeTree)')
@@ -72,6 +73,7 @@ processOptions(common(program.command('consume')))
   .action(async (config: string, flags: CommonFlags & ConsumerFlags & { untilCaughtUp?: boolean }) => {
     const ctx = await createContext(config, flags);
     const settings = consumerSettings(flags, ctx.env);
+    applyHeapGrowingPercent(heapGrowingPercent(ctx.env[HEAP_GROWING_ENV], 0));
     const abort = stopOnSignals();
     // However stuck a connection is, a stop request ends the process in bounded time.
     abort.signal.addEventListener(

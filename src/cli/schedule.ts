@@ -22,10 +22,17 @@ import { Ops, type OpsFlags } from './ops.js';
 import { formatSummary } from './progress.js';
 import { parseDuration } from './settings.js';
 import { sleep } from '../retry.js';
+import {
+  applyHeapGrowingPercent,
+  HEAP_GROWING_ENV,
+  heapGrowingPercent,
+  PRODUCER_HEAP_GROWING_PERCENT,
+} from './heap-growth.js';
 
 export type ScheduleFlags = CommonFlags & OpsFlags & { readonly every?: string | undefined };
 
 export async function produceCommand(ctx: Context, flags: ScheduleFlags): Promise<number> {
+  applyHeapGrowingPercent(heapGrowingPercent(ctx.env[HEAP_GROWING_ENV], PRODUCER_HEAP_GROWING_PERCENT));
   const every = everyMs(ctx.env);
   const newTables = (await inferMissingSchemas(ctx, flags.resource)).map((r) => r.resource);
   const ops = await Ops.start(ctx, flags, { command: 'produce' });
@@ -50,6 +57,8 @@ export async function produceCommand(ctx: Context, flags: ScheduleFlags): Promis
 }
 
 export async function runCommand(ctx: Context, flags: ScheduleFlags): Promise<number> {
+  // V8's own heuristics unless set: the consumer's main thread in this process scavenges more with a fixed factor.
+  applyHeapGrowingPercent(heapGrowingPercent(ctx.env[HEAP_GROWING_ENV], 0));
   const every = everyMs(ctx.env);
   const newTables = (await inferMissingSchemas(ctx, flags.resource)).map((r) => r.resource);
   const ch = await openClickHouse(ctx.clickhouse);

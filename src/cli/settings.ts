@@ -152,6 +152,11 @@ export const SETTINGS: readonly SettingDef[] = [
     default: '8388608',
     doc: 'max.message.bytes of new data and dead-letter topics, in bytes (topics that exist keep theirs)',
   },
+  {
+    key: 'process.heap_growing_percent',
+    env: 'STREAMTAP_HEAP_GROWING_PERCENT',
+    doc: "V8 heap growth before a full GC, percent of the live heap, 0-300 (default 50 for produce, 0 = V8's own for consume and run)",
+  },
   // Consumer settings (src/consumers/settings.ts reads them from the merged environment; docs/consumers.md)
   {
     key: 'consumer.group',
