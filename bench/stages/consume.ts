@@ -1,4 +1,5 @@
 // consume(): the real consumer, Kafka → decode → ClickHouse until caught up; and the bare-insert limit.
+import { applyHeapGrowingPercent, HEAP_GROWING_ENV, heapGrowingPercent } from '../../src/cli/heap-growth.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
@@ -48,6 +49,8 @@ async function finalCounts(
 }
 
 export async function runConsume(params: StageParams): Promise<StageResult> {
+  // As the command sets it (V8's own factor unless STREAMTAP_HEAP_GROWING_PERCENT says otherwise).
+  applyHeapGrowingPercent(heapGrowingPercent(process.env[HEAP_GROWING_ENV], 0));
   const logger = benchLogger();
   const kafka = benchKafka(logger);
   const probe = probeConsumers(kafka);

@@ -1,6 +1,7 @@
 // End to end, as `streamtap run` does it: produce every resource once with the consumer loading beside
 // it until caught up, then count the rows through FINAL. The clock runs from the first request to the
 // last row visible (opening the embedded engine included, as `run` opens it before its first request).
+import { applyHeapGrowingPercent, HEAP_GROWING_ENV, heapGrowingPercent } from '../../src/cli/heap-growth.js';
 import { openClickHouse } from '../../src/clickhouse/client.js';
 import { produceAndConsume, runProduce, tableCounts } from '../../src/cli/commands.js';
 import { runProduceOnThread } from '../../src/cli/producer-thread.js';
@@ -10,6 +11,8 @@ import { probeConsumers, probeProducers } from '../lib/instrument.js';
 import type { StageParams, StageResult } from '../lib/protocol.js';
 
 export async function runEndToEnd(params: StageParams): Promise<StageResult> {
+  // As the command sets it (V8's own factor unless STREAMTAP_HEAP_GROWING_PERCENT says otherwise).
+  applyHeapGrowingPercent(heapGrowingPercent(process.env[HEAP_GROWING_ENV], 0));
   const logger = benchLogger();
   const kafka = benchKafka(logger);
   const producerProbe = probeProducers(kafka);
